@@ -1,0 +1,50 @@
+// swift-tools-version: 6.0
+//
+// eqprop: Initialized Equilibrium Propagation on emulated analog hardware.
+//
+// Modules follow the data flow (DESIGN.md §5):
+//   Numerics   matrices over BLAS, seeded randomness
+//   Datasets   IDX files, data search path, input encoding
+//   Reporting  what a run writes: atomic files, JSON lines, progress, SVG plots
+//   EqProp     the layered Hopfield model, relaxation, learning rules, feedforward initializer, training
+//   Circuit    deep resistive networks: hardware presets, netlists, SPICE writer, the Swift circuit solver
+//   Ngspice    libngspice binding, engine worker processes, the ngspice relaxer
+//   CoSimulation  EqProp training of the circuit with either solver, settling measurements
+//   Export     safetensors, ONNX, npz, JSON, C
+//   eqprop     the command line, thin
+import PackageDescription
+
+let package = Package(
+    name: "eqprop",
+    products: [
+        .executable(name: "eqprop", targets: ["eqprop"]),
+        .library(name: "EqProp", targets: ["EqProp"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CNgspice", pkgConfig: "ngspice", providers: [.apt(["libngspice0-dev"])]),
+
+        .target(name: "Numerics", dependencies: ["CBLAS"]),
+        .target(name: "Datasets", dependencies: ["Numerics", "CZlib"]),
+        .target(name: "Reporting", dependencies: []),
+        .target(name: "EqProp", dependencies: ["Numerics", "Datasets", "Reporting"]),
+        .executableTarget(
+            name: "eqprop",
+            dependencies: [
+                "EqProp", "Datasets", "Reporting", "Numerics",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        .testTarget(name: "NumericsTests", dependencies: ["Numerics"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "CZlib"]),
+        .testTarget(name: "ReportingTests", dependencies: ["Reporting"]),
+        .testTarget(name: "EqPropTests", dependencies: ["EqProp", "Numerics", "Datasets"]),
+        .testTarget(name: "eqpropTests", dependencies: ["eqprop"]),
+    ]
+)

@@ -1,0 +1,87 @@
+import CZlib
+import Foundation
+
+/// gzip decompression through zlib, for the `.gz` IDX files that MNIST ships as.
+public enum Gzip {
+    /// True when `data` starts with the gzip magic bytes 1f 8b.
+    public static func isGzip(_ data: Data) -> Bool {
+        data.count >= 2 && data[data.startIndex] == 0x1f && data[data.startIndex + 1] == 0x8b
+    }
+
+    /// Inflates a whole gzip stream (concatenated members allowed). `path` only names the
+    /// source in error messages.
+    public static func decompress(_ data: Data, path: String) throws -> Data {
+        var stream = z_stream()
+        // 16 + MAX_WBITS: expect a gzip header and trailer (with CRC check), not raw zlib.
+        guard inflateInit2_(&stream, 16 + MAX_WBITS, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+            throw DatasetError.corruptGzip(path: path, reason: "zlib could not start")
+        }
+        defer { inflateEnd(&stream) }
+        var output = Data()
+        let chunk = 1 << 20
+        var buffer = [UInt8](repeating: 0, count: chunk)
+        try data.withUnsafeBytes { (input: UnsafeRawBufferPointer) in
+            guard let base = input.bindMemory(to: UInt8.self).baseAddress else {
+                throw DatasetError.corruptGzip(path: path, reason: "empty file")
+            }
+            stream.next_in = UnsafeMutablePointer(mutating: base)
+            stream.avail_in = uInt(input.count)
+            while true {
+                let status: Int32 = buffer.withUnsafeMutableBufferPointer { out in
+                    stream.next_out = out.baseAddress
+                    stream.avail_out = uInt(chunk)
+                    return inflate(&stream, Z_NO_FLUSH)
+                }
+                let produced = chunk - Int(stream.avail_out)
+                output.append(contentsOf: buffer[0..<produced])
+                if status == Z_STREAM_END {
+                    if stream.avail_in == 0 { break }
+                    // Another gzip member follows: continue with a fresh header.
+                    guard inflateReset(&stream) == Z_OK else {
+                        throw DatasetError.corruptGzip(path: path, reason: "bad member boundary")
+                    }
+                    continue
+                }
+                if status != Z_OK {
+                    let message = stream.msg.map { String(cString: $0) } ?? "zlib error \(status)"
+                    throw DatasetError.corruptGzip(path: path, reason: message)
+                }
+                if stream.avail_in == 0 && produced == 0 {
+                    throw DatasetError.corruptGzip(path: path, reason: "stream ends before its trailer")
+                }
+            }
+        }
+        return output
+    }
+
+    /// Compresses `data` into one gzip member (used by tests and by exporters).
+    public static func compress(_ data: Data, level: Int32 = Z_DEFAULT_COMPRESSION) -> Data {
+        var stream = z_stream()
+        precondition(deflateInit2_(&stream, level, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY,
+                                   ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK)
+        defer { deflateEnd(&stream) }
+        let bound = Int(deflateBound(&stream, uLong(data.count))) + 64
+        var out = [UInt8](repeating: 0, count: bound)
+        var produced = 0
+        data.withUnsafeBytes { (input: UnsafeRawBufferPointer) in
+            let base = input.bindMemory(to: UInt8.self).baseAddress
+            stream.next_in = UnsafeMutablePointer(mutating: base)
+            stream.avail_in = uInt(input.count)
+            out.withUnsafeMutableBufferPointer { o in
+                stream.next_out = o.baseAddress
+                stream.avail_out = uInt(bound)
+                let status = deflate(&stream, Z_FINISH)
+                precondition(status == Z_STREAM_END, "deflate did not finish")
+                produced = bound - Int(stream.avail_out)
+            }
+        }
+        return Data(out[0..<produced])
+    }
+}
+
+/// CRC-32 (IEEE 802.3, zlib's), for zip containers such as `.npz`.
+public func crc32Checksum(_ data: Data) -> UInt32 {
+    data.withUnsafeBytes { p in
+        UInt32(crc32(0, p.bindMemory(to: UInt8.self).baseAddress, uInt(p.count)))
+    }
+}

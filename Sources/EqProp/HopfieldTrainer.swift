@@ -1,0 +1,216 @@
+import Datasets
+import Foundation
+import Numerics
+
+/// Init-EqProp on the layered Hopfield network (O'Connor et al. 2019, Alg. 1), batched.
+///
+/// Per minibatch: the feedforward pass predicts s^f (Eq. 6); the free phase relaxes T⁻ Euler
+/// steps from s^f (from zero without initialization) under the λ tether (Eq. 10); the nudged
+/// phase(s) relax T⁺ steps from s⁻; θ takes the EqProp step (Eq. 3–5) and φ a step on the
+/// local losses toward s⁻ (Eq. 8). Evaluation runs Alg. 2 (feedforward) and Alg. 3
+/// (feedforward, then T⁻ steps).
+public final class HopfieldTrainer {
+    public let config: HopfieldTrainingConfig
+    public private(set) var network: LayeredHopfieldNetwork
+    public private(set) var feedforward: FeedforwardNetwork
+
+    private let relaxer = HopfieldRelaxer()
+    private let ffWorkspace = FeedforwardWorkspace()
+    private var x = FloatMatrix(rows: 0, columns: 0)
+    private var y = FloatMatrix(rows: 0, columns: 0)
+    private var freeState: [FloatMatrix] = []
+    private var nudgedState: [FloatMatrix] = []
+    private var oppositeState: [FloatMatrix] = []
+    private var prediction: [FloatMatrix] = []
+    private var scratch = FloatMatrix(rows: 0, columns: 0)
+
+    /// A fresh run: θ and φ drawn from `config.seed`.
+    public convenience init(config: HopfieldTrainingConfig) throws {
+        try config.validate()
+        var rng = SeededGenerator(seed: config.seed)
+        var thetaRNG = rng.stream(1), phiRNG = rng.stream(2)
+        _ = rng.next()
+        let network = LayeredHopfieldNetwork(layerSizes: config.layerSizes, rng: &thetaRNG)
+        let feedforward = FeedforwardNetwork(
+            layerSizes: config.layerSizes,
+            activations: Array(repeating: .hardSigmoid, count: config.layerSizes.count - 1), rng: &phiRNG)
+        try self.init(config: config, network: network, feedforward: feedforward)
+    }
+
+    /// A run continued from saved parameters.
+    public init(config: HopfieldTrainingConfig, network: LayeredHopfieldNetwork, feedforward: FeedforwardNetwork) throws {
+        try config.validate()
+        guard network.layerSizes == config.layerSizes, feedforward.layerSizes == config.layerSizes else {
+            throw TrainingError.invalidConfiguration("the saved networks' layer sizes do not match the configuration")
+        }
+        self.config = config
+        self.network = network
+        self.feedforward = feedforward
+    }
+
+    private var depth: Int { network.depth }
+
+    /// Sizes the batch buffers for `b` samples.
+    private func shapeBuffers(batch b: Int) {
+        let sizes = network.freeLayerSizes
+        if x.columns != config.layerSizes[0] {
+            x = FloatMatrix(rows: b, columns: config.layerSizes[0])
+            y = FloatMatrix(rows: b, columns: sizes.last!)
+            freeState = sizes.map { FloatMatrix(rows: b, columns: $0) }
+            nudgedState = freeState
+            oppositeState = freeState
+            prediction = freeState
+        }
+        for l in 0..<depth {
+            freeState[l].resize(rows: b)
+            nudgedState[l].resize(rows: b)
+            oppositeState[l].resize(rows: b)
+            prediction[l].resize(rows: b)
+        }
+    }
+
+    /// The free phase's starting point and tether anchor: s^f clipped into [0, 1] (the
+    /// relaxer's domain), or zero without initialization.
+    private func startFreePhase(leaky: Bool) {
+        feedforward.forward(x, leaky: leaky, workspace: ffWorkspace)
+        for l in 0..<depth {
+            if config.useInitialization {
+                ffWorkspace.activations[l].withUnsafeBufferPointer { h in
+                    prediction[l].withUnsafeMutableBufferPointer { p in
+                        for i in 0..<p.count { p[i] = HardSigmoid.rho(h[i]) }
+                    }
+                }
+                freeState[l].elements.withUnsafeMutableBufferPointer { s in
+                    prediction[l].elements.withUnsafeBufferPointer { p in
+                        s.baseAddress!.update(from: p.baseAddress!, count: p.count)
+                    }
+                }
+            } else {
+                freeState[l].fill(0)
+            }
+        }
+    }
+
+    private var freeForces: PhaseForces<FloatMatrix> {
+        let lambda = config.useInitialization ? Double(config.lambda) : 0
+        return PhaseForces(lambda: lambda, tetherTargets: lambda > 0 ? prediction : nil)
+    }
+
+    private func nudgedForces(_ beta: Double) -> PhaseForces<FloatMatrix> {
+        var f = freeForces
+        f.beta = beta
+        f.targets = y
+        return f
+    }
+
+    private static func copy(_ source: [FloatMatrix], into destination: inout [FloatMatrix]) {
+        for l in 0..<source.count {
+            destination[l].withUnsafeMutableBufferPointer { d in
+                source[l].withUnsafeBufferPointer { s in d.baseAddress!.update(from: s.baseAddress!, count: s.count) }
+            }
+        }
+    }
+
+    private static func errors(_ outputs: FloatMatrix, _ labels: ArraySlice<Int>) -> Int {
+        zip(outputs.argmaxPerRow(), labels).reduce(0) { $0 + ($1.0 == $1.1 ? 0 : 1) }
+    }
+
+    /// One pass over `data` in the seeded order of `epoch`. `progress` receives the number of
+    /// samples done after each batch.
+    public func trainEpoch(_ epoch: Int, on data: LabeledImages, progress: ((Int) -> Void)? = nil) throws -> EpochTraining {
+        guard data.pixels == config.layerSizes[0], data.classes == config.layerSizes.last! else {
+            throw TrainingError.dataMismatch(
+                "--layers \(config.layerSizes.map(String.init).joined(separator: ",")) does not fit the data: "
+                + "\(data.pixels) pixels and \(data.classes) classes per sample")
+        }
+        let start = Date()
+        let root = SeededGenerator(seed: config.seed)
+        var orderRNG = root.stream(1000 + UInt64(epoch))
+        var signRNG = root.stream(2000 + UInt64(epoch))
+        let order = orderRNG.permutation(data.count)
+        var ffErrors = 0, relaxedErrors = 0, batches = 0
+        var residualSum = 0.0
+        let beta = Double(config.beta)
+        var done = 0
+        while done < data.count {
+            let indices = order[done..<min(done + config.batchSize, data.count)]
+            shapeBuffers(batch: indices.count)
+            data.gather(indices, into: &x, targets: &y)
+            let labels = indices.map { data.labels[$0] }[...]
+
+            startFreePhase(leaky: true)
+            relaxer.prepare(network, inputs: x)
+            let stats = relaxer.relax(network, states: &freeState, steps: config.stepsFree,
+                                      epsilon: config.stepSize, forces: freeForces)
+            residualSum += stats.residual
+            guard freeState[depth - 1].isFinite else {
+                throw TrainingError.diverged(epoch: epoch, batch: batches, what: "the free state")
+            }
+            ffErrors += Self.errors(ffWorkspace.activations[depth - 1], labels)
+            relaxedErrors += Self.errors(freeState[depth - 1], labels)
+
+            switch config.betaSign {
+            case .positive, .random:
+                let signed = config.betaSign == .random && signRNG.next() & 1 == 1 ? -beta : beta
+                Self.copy(freeState, into: &nudgedState)
+                relaxer.relax(network, states: &nudgedState, steps: config.stepsNudged,
+                              epsilon: config.stepSize, forces: nudgedForces(signed))
+                network.applyEquilibriumPropagationUpdate(
+                    input: x, first: freeState, second: nudgedState, betaDifference: Float(signed),
+                    learningRates: config.learningRates, scratch: &scratch)
+            case .centered:
+                Self.copy(freeState, into: &nudgedState)
+                Self.copy(freeState, into: &oppositeState)
+                relaxer.relax(network, states: &nudgedState, steps: config.stepsNudged,
+                              epsilon: config.stepSize, forces: nudgedForces(beta))
+                relaxer.relax(network, states: &oppositeState, steps: config.stepsNudged,
+                              epsilon: config.stepSize, forces: nudgedForces(-beta))
+                network.applyEquilibriumPropagationUpdate(
+                    input: x, first: oppositeState, second: nudgedState, betaDifference: Float(2 * beta),
+                    learningRates: config.learningRates, scratch: &scratch)
+            }
+            let loss = feedforward.applyLocalLossUpdate(
+                input: x, targets: freeState, learningRates: config.feedforwardLearningRates, workspace: ffWorkspace)
+            guard loss.isFinite else {
+                throw TrainingError.diverged(epoch: epoch, batch: batches, what: "the feedforward network's local loss")
+            }
+            batches += 1
+            done += indices.count
+            progress?(done)
+        }
+        guard network.isFinite, feedforward.isFinite else {
+            throw TrainingError.diverged(epoch: epoch, batch: batches, what: "a parameter")
+        }
+        let n = Double(data.count)
+        return EpochTraining(samples: data.count, errorFeedforward: Double(ffErrors) / n,
+                             errorRelaxed: Double(relaxedErrors) / n, seconds: Date().timeIntervalSince(start),
+                             meanFreeResidual: residualSum / Double(max(batches, 1)),
+                             meanFreeIterations: Double(config.stepsFree))
+    }
+
+    /// Test error of Alg. 2 (feedforward) and Alg. 3 (feedforward, then T⁻ steps; from zero
+    /// without initialization), in batches of `batchSize`.
+    public func evaluate(_ data: LabeledImages) -> Evaluation { evaluate(data, batchSize: 500) }
+
+    public func evaluate(_ data: LabeledImages, batchSize: Int) -> Evaluation {
+        let start = Date()
+        var ffErrors = 0, relaxedErrors = 0
+        var done = 0
+        while done < data.count {
+            let indices = (done..<min(done + batchSize, data.count))
+            shapeBuffers(batch: indices.count)
+            data.gather(ArraySlice(indices), into: &x, targets: &y)
+            let labels = indices.map { data.labels[$0] }[...]
+            startFreePhase(leaky: false)
+            relaxer.prepare(network, inputs: x)
+            relaxer.relax(network, states: &freeState, steps: config.stepsFree, epsilon: config.stepSize, forces: freeForces)
+            ffErrors += Self.errors(ffWorkspace.activations[depth - 1], labels)
+            relaxedErrors += Self.errors(freeState[depth - 1], labels)
+            done += indices.count
+        }
+        let n = Double(max(data.count, 1))
+        return Evaluation(samples: data.count, errorFeedforward: Double(ffErrors) / n,
+                          errorRelaxed: Double(relaxedErrors) / n, seconds: Date().timeIntervalSince(start),
+                          meanIterations: Double(config.stepsFree))
+    }
+}

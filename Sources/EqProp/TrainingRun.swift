@@ -1,0 +1,147 @@
+import Datasets
+import Foundation
+import Reporting
+
+/// The final result of `eqprop train`, printed as one JSON line with `--json`.
+public struct TrainingRunResult: Codable, Sendable {
+    public var model: String
+    public var epochs: Int
+    public var testErrorFeedforward: Double
+    public var testErrorRelaxed: Double
+    public var trainErrorFeedforward: Double
+    public var trainErrorRelaxed: Double
+    /// Mean training throughput over the epochs run by this invocation.
+    public var trainSamplesPerSecond: Double
+    public var seconds: Double
+    public var runDirectory: String
+    public var maxCrosscheckDiffVolts: Double?
+
+    enum CodingKeys: String, CodingKey {
+        case model, epochs, seconds
+        case testErrorFeedforward = "test_error_feedforward"
+        case testErrorRelaxed = "test_error_relaxed"
+        case trainErrorFeedforward = "train_error_feedforward"
+        case trainErrorRelaxed = "train_error_relaxed"
+        case trainSamplesPerSecond = "train_samples_per_second"
+        case runDirectory = "run_dir"
+        case maxCrosscheckDiffVolts = "max_crosscheck_diff_volts"
+    }
+}
+
+/// A run folder: `config.json`, `metrics.jsonl` (one line per epoch), `checkpoint.safetensors`
+/// (written atomically after every epoch, with the epoch count in its metadata) and
+/// `learning-curve.svg`. A kill at any moment leaves the last completed epoch resumable.
+public struct RunFolder: Sendable {
+    public let url: URL
+    public init(_ url: URL) { self.url = url }
+    public var config: URL { url.appendingPathComponent("config.json") }
+    public var metrics: URL { url.appendingPathComponent("metrics.jsonl") }
+    public var checkpoint: URL { url.appendingPathComponent("checkpoint.safetensors") }
+    public var learningCurve: URL { url.appendingPathComponent("learning-curve.svg") }
+    public var hasCheckpoint: Bool { FileManager.default.fileExists(atPath: checkpoint.path) }
+
+    /// Reads the checkpoint and the number of epochs it holds.
+    public func readCheckpoint() throws -> (file: SafeTensors, epochs: Int, model: String, config: String) {
+        let file = try SafeTensors(contentsOf: checkpoint)
+        guard file.metadata["format"] == "eqprop-checkpoint",
+              let epochs = file.metadata["epochs"].flatMap(Int.init),
+              let model = file.metadata["model"], let config = file.metadata["config"] else {
+            throw TrainingError.checkpoint(path: checkpoint.path, reason: "not an eqprop checkpoint (format, epochs, model or config missing)")
+        }
+        return (file, epochs, model, config)
+    }
+}
+
+/// Trains epoch after epoch, writing metrics, checkpoint and curve after each.
+public final class TrainingRun<Trainer: EpochTrainer> {
+    public let folder: RunFolder
+    public let trainer: Trainer
+    private let firstEpoch: Int
+    private let lastEpoch: Int
+    private var metricsFile: JSONLinesFile
+    private var history: [EpochMetrics]
+    public var showProgress = true
+    /// Called after each epoch (for co-simulation logging and tests).
+    public var onEpoch: ((EpochMetrics) -> Void)?
+    /// Notes printed on the learning curve (data subset, preset…).
+    public var curveNotes: [String] = []
+
+    /// `epochsDone` epochs are already in the checkpoint (0 for a fresh run); trains up to
+    /// `totalEpochs`.
+    public init(folder: RunFolder, trainer: Trainer, epochsDone: Int, totalEpochs: Int) throws {
+        self.folder = folder
+        self.trainer = trainer
+        self.firstEpoch = epochsDone + 1
+        self.lastEpoch = totalEpochs
+        try AtomicFile.prepareDirectory(folder.url)
+        metricsFile = JSONLinesFile(url: folder.metrics, keepingFirst: epochsDone)
+        history = metricsFile.lines.compactMap { try? JSONDecoder().decode(EpochMetrics.self, from: Data($0.utf8)) }
+        if epochsDone == 0 {
+            metricsFile = JSONLinesFile(url: folder.metrics, keepingFirst: 0)
+            try AtomicFile.write(trainer.configurationJSON(), to: folder.config)
+        }
+    }
+
+    public func run(train: LabeledImages, test: LabeledImages) throws -> TrainingRunResult {
+        let start = Date()
+        var trainSeconds = 0.0, trainSamples = 0
+        var maxDiff: Double?
+        if firstEpoch > lastEpoch, history.isEmpty {
+            throw TrainingError.invalidConfiguration("--epochs \(lastEpoch): nothing to train")
+        }
+        for epoch in firstEpoch...max(firstEpoch, lastEpoch) where epoch <= lastEpoch {
+            let line = showProgress ? ProgressLine(label: "epoch \(epoch)/\(lastEpoch)", total: train.count) : nil
+            let t = try trainer.trainEpoch(epoch, on: train) { line?.update(done: $0) }
+            let e = try trainer.evaluate(test)
+            let m = EpochMetrics(epoch: epoch, training: t, evaluation: e)
+            line?.finish(extra: String(format: "train %.2f%%/%.2f%%  test ff %.2f%%  relaxed %.2f%%  (%.1f s)",
+                                       100 * t.errorFeedforward, 100 * t.errorRelaxed,
+                                       100 * e.errorFeedforward, 100 * e.errorRelaxed, m.seconds))
+            var file = trainer.checkpointTensors()
+            file.metadata["format"] = "eqprop-checkpoint"
+            file.metadata["version"] = "1"
+            file.metadata["model"] = trainer.modelKind
+            file.metadata["epochs"] = String(epoch)
+            file.metadata["config"] = try trainer.configurationJSON()
+            file.metadata["test_error_feedforward"] = String(e.errorFeedforward)
+            file.metadata["test_error_relaxed"] = String(e.errorRelaxed)
+            file.metadata["test_samples"] = String(e.samples)
+            try file.write(to: folder.checkpoint)
+            try metricsFile.append(m)
+            history.append(m)
+            try AtomicFile.write(learningCurve().svg(), to: folder.learningCurve)
+            trainSeconds += t.seconds
+            trainSamples += t.samples
+            if let d = t.maxCrosscheckDifference { maxDiff = max(maxDiff ?? 0, d) }
+            onEpoch?(m)
+        }
+        guard let last = history.last else {
+            throw TrainingError.invalidConfiguration("no epoch was trained")
+        }
+        return TrainingRunResult(
+            model: trainer.modelKind, epochs: last.epoch,
+            testErrorFeedforward: last.testErrorFeedforward, testErrorRelaxed: last.testErrorRelaxed,
+            trainErrorFeedforward: last.trainErrorFeedforward, trainErrorRelaxed: last.trainErrorRelaxed,
+            trainSamplesPerSecond: trainSeconds > 0 ? Double(trainSamples) / trainSeconds : last.samplesPerSecond,
+            seconds: Date().timeIntervalSince(start), runDirectory: folder.url.path, maxCrosscheckDiffVolts: maxDiff)
+    }
+
+    /// Classification error (%) per epoch, log scale, test solid and training dashed, as in
+    /// O'Connor et al. 2019, Fig. 2.
+    public func learningCurve() -> LinePlot {
+        var plot = LinePlot(title: "Learning curves", xLabel: "epoch", yLabel: "classification error (%)", logY: true)
+        plot.notes = curveNotes
+        let labels = trainer.curveLabels
+        let colors = LinePlot.palette
+        func pts(_ f: (EpochMetrics) -> Double) -> [(x: Double, y: Double)] {
+            history.map { (Double($0.epoch), max(100 * f($0), 0.01)) }
+        }
+        plot.series = [
+            .init(name: labels.relaxed + ", test", points: pts(\.testErrorRelaxed), color: colors[0], markers: history.count < 30),
+            .init(name: labels.relaxed + ", train", points: pts(\.trainErrorRelaxed), color: colors[0], dashed: true),
+            .init(name: labels.feedforward + ", test", points: pts(\.testErrorFeedforward), color: colors[1], markers: history.count < 30),
+            .init(name: labels.feedforward + ", train", points: pts(\.trainErrorFeedforward), color: colors[1], dashed: true),
+        ]
+        return plot
+    }
+}

@@ -1,0 +1,65 @@
+import Foundation
+
+/// Why an output could not be written.
+public struct OutputError: Error, CustomStringConvertible {
+    public let path: String
+    public let reason: String
+    public init(path: String, reason: String) { self.path = path; self.reason = reason }
+    public var description: String { "cannot write \(path): \(reason)" }
+}
+
+/// Writes files so that a reader (or a killed process) never sees half of one: the bytes go
+/// to a temporary file in the same folder, are flushed to disk, and the temporary file is
+/// renamed over the destination (rename(2) is atomic within a file system).
+public enum AtomicFile {
+    public static func write(_ data: Data, to url: URL) throws {
+        let dir = url.deletingLastPathComponent()
+        let tmp = dir.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
+        let fd = open(tmp.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard fd >= 0 else {
+            throw OutputError(path: url.path, reason: String(cString: strerror(errno)))
+        }
+        var ok = true
+        var failure = ""
+        data.withUnsafeBytes { p in
+            var offset = 0
+            while offset < p.count {
+                let n = Foundation.write(fd, p.baseAddress! + offset, p.count - offset)
+                if n <= 0 {
+                    if n < 0 && errno == EINTR { continue }
+                    ok = false
+                    failure = String(cString: strerror(errno))
+                    break
+                }
+                offset += n
+            }
+        }
+        if ok && fsync(fd) != 0 { ok = false; failure = String(cString: strerror(errno)) }
+        close(fd)
+        guard ok else {
+            unlink(tmp.path)
+            throw OutputError(path: url.path, reason: failure)
+        }
+        guard rename(tmp.path, url.path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(tmp.path)
+            throw OutputError(path: url.path, reason: reason)
+        }
+    }
+
+    public static func write(_ string: String, to url: URL) throws {
+        try write(Data(string.utf8), to: url)
+    }
+
+    /// Creates `url` (and its parents) as a folder and checks that files can be created in it.
+    public static func prepareDirectory(_ url: URL) throws {
+        do {
+            try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        } catch {
+            throw OutputError(path: url.path, reason: "cannot create the folder (\((error as NSError).localizedDescription))")
+        }
+        guard access(url.path, W_OK) == 0 else {
+            throw OutputError(path: url.path, reason: "the folder is not writable")
+        }
+    }
+}

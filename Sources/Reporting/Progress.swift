@@ -1,0 +1,68 @@
+import Foundation
+
+/// A progress line on standard error: done/total, rate and ETA.
+///
+/// On a terminal the line is redrawn in place at most ten times a second; when standard error
+/// is a file or a pipe (CI logs) nothing is drawn until `finish`, which prints one line.
+public final class ProgressLine {
+    private let label: String
+    private let total: Int
+    private let unit: String
+    private let start = Date()
+    private var lastDraw = Date.distantPast
+    private let isTerminal: Bool
+    public private(set) var done = 0
+
+    public init(label: String, total: Int, unit: String = "samples") {
+        self.label = label
+        self.total = total
+        self.unit = unit
+        self.isTerminal = isatty(STDERR_FILENO) == 1
+    }
+
+    /// Elapsed seconds since the line was created.
+    public var elapsed: Double { Date().timeIntervalSince(start) }
+
+    public func update(done: Int, extra: String = "") {
+        self.done = done
+        guard isTerminal else { return }
+        let now = Date()
+        guard now.timeIntervalSince(lastDraw) >= 0.1 || done == total else { return }
+        lastDraw = now
+        FileHandle.standardError.write(Data(("\r\u{1B}[K" + text(extra)).utf8))
+    }
+
+    public func finish(extra: String = "") {
+        let line = text(extra)
+        FileHandle.standardError.write(Data(((isTerminal ? "\r\u{1B}[K" : "") + line + "\n").utf8))
+    }
+
+    private func text(_ extra: String) -> String {
+        let t = elapsed
+        let rate = t > 0 ? Double(done) / t : 0
+        var s = "\(label) \(done)/\(total) \(unit)  \(Self.format(rate: rate))/s"
+        if done < total && rate > 0 {
+            s += "  ETA \(Self.format(seconds: Double(total - done) / rate))"
+        } else {
+            s += "  \(Self.format(seconds: t))"
+        }
+        if !extra.isEmpty { s += "  " + extra }
+        return s
+    }
+
+    static func format(rate: Double) -> String {
+        rate >= 100 ? String(format: "%.0f", rate) : String(format: "%.1f", rate)
+    }
+
+    /// h:mm:ss or m:ss.
+    public static func format(seconds: Double) -> String {
+        let s = Int(seconds.rounded())
+        if s >= 3600 { return String(format: "%d:%02d:%02d", s / 3600, (s / 60) % 60, s % 60) }
+        return String(format: "%d:%02d", s / 60, s % 60)
+    }
+}
+
+/// Writes a line to standard error (progress and messages; standard output carries results).
+public func printError(_ message: String) {
+    FileHandle.standardError.write(Data((message + "\n").utf8))
+}

@@ -1,0 +1,153 @@
+import ArgumentParser
+import Datasets
+import EqProp
+import Foundation
+import Reporting
+
+extension EqPropCommand {
+    struct Train: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Train a network with (Initialized) Equilibrium Propagation.",
+            discussion: """
+            Presets: paper-small (784-500-10) and paper-large (784-500-500-500-10), the layered
+            Hopfield networks of O'Connor et al. 2019. Every hyperparameter can be overridden.
+            The run folder (--out) receives config.json, metrics.jsonl, checkpoint.safetensors
+            (after every epoch, atomically) and learning-curve.svg; --resume continues it.
+            """)
+
+        @Option(help: "Preset: paper-small or paper-large.")
+        var preset: String = "paper-small"
+
+        @OptionGroup var data: DataOptions
+
+        @Option(help: "Run folder (default: runs/<preset>-seed<S>).")
+        var out: String?
+
+        @Flag(help: "Continue the run in --out from its last checkpoint.")
+        var resume = false
+
+        @Option(help: "Epochs to train in total (including resumed ones).")
+        var epochs: Int?
+
+        @Option(help: "Random seed: weights, data order, β signs.")
+        var seed: UInt64?
+
+        @Option(help: "Layer sizes, e.g. 784,500,10.")
+        var layers: String?
+
+        @Option(help: "Minibatch size.")
+        var batchSize: Int?
+
+        @Option(help: "Nudging strength β.")
+        var beta: Float?
+
+        @Option(help: "β sign: positive, random or centered.")
+        var betaSign: BetaSign?
+
+        @Option(help: "Euler step ε.")
+        var stepSize: Float?
+
+        @Option(help: "T⁻: steps of the free phase.")
+        var stepsFree: Int?
+
+        @Option(help: "T⁺: steps of each nudged phase.")
+        var stepsNudged: Int?
+
+        @Option(help: "Learning rates of θ, one per layer, e.g. 0.1,0.05.")
+        var learningRates: String?
+
+        @Option(help: "Learning rates of the feedforward network φ (default: those of θ).")
+        var ffLearningRates: String?
+
+        @Option(help: "λ: tether strength toward the feedforward prediction (Eq. 10).")
+        var lambda: Float?
+
+        @Flag(help: "Plain EqProp: free phase from zero, λ = 0.")
+        var noInit = false
+
+        @Flag(help: "Print the result as one JSON line on standard output.")
+        var json = false
+
+        @Flag(help: "No progress line on standard error.")
+        var quiet = false
+
+        func resolvedConfig() throws -> HopfieldTrainingConfig {
+            guard var c = HopfieldTrainingConfig.presets[preset] else {
+                throw ValidationError("--preset: unknown preset '\(preset)'; choose one of \(HopfieldTrainingConfig.presets.keys.sorted().joined(separator: ", "))")
+            }
+            if let layers {
+                c.layerSizes = try parseList(layers, flag: "--layers")
+                let depth = c.layerSizes.count - 1
+                if c.learningRates.count != depth && learningRates == nil {
+                    // Keep the preset's rates where they exist, repeat the last one for new layers.
+                    c.learningRates = (0..<depth).map { c.learningRates[min($0, c.learningRates.count - 1)] }
+                    c.feedforwardLearningRates = c.learningRates
+                }
+            }
+            if let v = batchSize { c.batchSize = v }
+            if let v = beta { c.beta = v }
+            if let v = betaSign { c.betaSign = v }
+            if let v = stepSize { c.stepSize = v }
+            if let v = stepsFree { c.stepsFree = v }
+            if let v = stepsNudged { c.stepsNudged = v }
+            if let v = learningRates {
+                c.learningRates = try parseList(v, flag: "--learning-rates")
+                c.feedforwardLearningRates = c.learningRates
+            }
+            if let v = ffLearningRates { c.feedforwardLearningRates = try parseList(v, flag: "--ff-learning-rates") }
+            if let v = lambda { c.lambda = v }
+            if noInit { c.useInitialization = false; c.lambda = 0 }
+            if let v = epochs { c.epochs = v }
+            if let v = seed { c.seed = v }
+            try c.validate()
+            return c
+        }
+
+        func run() throws {
+            let folder = RunFolder(URL(fileURLWithPath: out ?? "runs/\(preset)-seed\(seed ?? 1)"))
+            let trainer: HopfieldTrainer
+            var epochsDone = 0
+            var config: HopfieldTrainingConfig
+            if resume {
+                guard folder.hasCheckpoint else {
+                    throw ValidationError("--resume: no checkpoint.safetensors in \(folder.url.path)")
+                }
+                let saved = try folder.readCheckpoint()
+                guard saved.model == "hopfield" else {
+                    throw ValidationError("--resume: \(folder.checkpoint.path) holds a '\(saved.model)' model, not a Hopfield network")
+                }
+                config = try JSONDecoder().decode(HopfieldTrainingConfig.self, from: Data(saved.config.utf8))
+                if let v = epochs { config.epochs = v }
+                let network = try LayeredHopfieldNetwork(from: saved.file, prefix: "theta", layerSizes: config.layerSizes,
+                                                         path: folder.checkpoint.path)
+                let ff = try FeedforwardNetwork(from: saved.file, prefix: "phi", path: folder.checkpoint.path)
+                trainer = try HopfieldTrainer(config: config, network: network, feedforward: ff)
+                epochsDone = saved.epochs
+            } else {
+                if folder.hasCheckpoint {
+                    throw ValidationError("--out \(folder.url.path) already holds a checkpoint: pass --resume to continue it, or choose another folder")
+                }
+                config = try resolvedConfig()
+                trainer = try HopfieldTrainer(config: config)
+            }
+            let dataset = try data.load()
+            let run = try TrainingRun(folder: folder, trainer: trainer, epochsDone: epochsDone, totalEpochs: config.epochs)
+            run.showProgress = !quiet
+            run.curveNotes = [
+                "\(config.preset) \(config.layerSizes.map(String.init).joined(separator: "-")), \(dataset.name.rawValue): "
+                + "\(dataset.train.count) train / \(dataset.test.count) test samples, β \(config.beta) \(config.betaSign.rawValue), "
+                + "T⁻ \(config.stepsFree), T⁺ \(config.stepsNudged), λ \(config.useInitialization ? config.lambda : 0), seed \(config.seed)"
+            ]
+            let result = try run.run(train: dataset.train, test: dataset.test)
+            if json {
+                print(try JSONOutput.line(result))
+            } else {
+                print(String(format: "after %d epochs: test error %.2f%% (feedforward, Alg. 2), %.2f%% (relaxed, Alg. 3); %.0f samples/s; run folder %@",
+                             result.epochs, 100 * result.testErrorFeedforward, 100 * result.testErrorRelaxed,
+                             result.trainSamplesPerSecond, result.runDirectory))
+            }
+        }
+    }
+}
+
+extension BetaSign: ExpressibleByArgument {}

@@ -1,0 +1,76 @@
+import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+import Reporting
+import Testing
+
+@Suite struct ReportingTests {
+    let dir: URL = {
+        let d = FileManager.default.temporaryDirectory.appendingPathComponent("eqprop-rep-\(UUID().uuidString)")
+        try! FileManager.default.createDirectory(at: d, withIntermediateDirectories: true)
+        return d
+    }()
+
+    @Test func atomicWriteReplacesAndLeavesNoTemporaryFile() throws {
+        let url = dir.appendingPathComponent("a.txt")
+        try AtomicFile.write("one", to: url)
+        try AtomicFile.write("two", to: url)
+        #expect(try String(contentsOf: url, encoding: .utf8) == "two")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["a.txt"])
+        #expect(throws: OutputError.self) { try AtomicFile.write("x", to: URL(fileURLWithPath: "/proc/nope/x")) }
+    }
+
+    @Test func safeTensorsRoundTrip() throws {
+        var f = SafeTensors(tensors: [("w", .init([1, 2, 3, 4, 5, 6] as [Float], shape: [2, 3])),
+                                      ("b", .init([0.5, -0.25] as [Double], shape: [2]))])
+        f.metadata = ["k": "v"]
+        let g = try SafeTensors(data: f.encoded(), path: "mem")
+        #expect(g["w"]?.floats == [1, 2, 3, 4, 5, 6] && g["w"]?.shape == [2, 3])
+        #expect(g["b"]?.doubles == [0.5, -0.25])
+        #expect(g.metadata == ["k": "v"])
+        // The header is padded to 8 bytes, as the reference implementation recommends.
+        let n = f.encoded().prefix(8).withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }
+        #expect(n % 8 == 0)
+    }
+
+    @Test func safeTensorsRejectsTamperedFiles() throws {
+        let good = SafeTensors(tensors: [("w", .init([1, 2, 3, 4] as [Float], shape: [2, 2]))]).encoded()
+        var cases: [(String, Data)] = [("truncated", good.dropLast(3)), ("tiny", good.prefix(5))]
+        var hugeHeader = good
+        hugeHeader.replaceSubrange(0..<8, with: withUnsafeBytes(of: UInt64(1 << 40).littleEndian) { Data($0) })
+        cases.append(("header length", hugeHeader))
+        let header = String(decoding: good[8..<(8 + Int(good.prefix(8).withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }))], as: UTF8.self)
+        for (label, replacement) in [("shape", header.replacingOccurrences(of: "[2,2]", with: "[2,3]")),
+                                     ("offsets", header.replacingOccurrences(of: "[0,16]", with: "[0,20]"))] {
+            var d = good
+            d.replaceSubrange(8..<(8 + header.utf8.count), with: Data(replacement.utf8))
+            cases.append((label, d))
+        }
+        for (label, data) in cases {
+            #expect(throws: SafeTensors.FormatError.self, "\(label)") { try SafeTensors(data: data, path: label) }
+        }
+    }
+
+    @Test func jsonLinesKeepsResumedPrefix() throws {
+        struct Row: Codable { var epoch: Int }
+        let url = dir.appendingPathComponent("m.jsonl")
+        var f = JSONLinesFile(url: url)
+        for e in 1...3 { try f.append(Row(epoch: e)) }
+        var resumed = JSONLinesFile(url: url, keepingFirst: 2)
+        try resumed.append(Row(epoch: 3))
+        #expect(try String(contentsOf: url, encoding: .utf8) == "{\"epoch\":1}\n{\"epoch\":2}\n{\"epoch\":3}\n")
+        #expect(try JSONOutput.line(["a": 1.5]) == "{\"a\":1.5}")
+    }
+
+    @Test func linePlotIsWellFormedSVG() throws {
+        var p = LinePlot(title: "t <&>", xLabel: "epoch", yLabel: "error (%)", logY: true)
+        p.series = [.init(name: "a", points: [(1, 10), (2, 3), (3, 0.9)], color: "#000"),
+                    .init(name: "b", points: [(1, .nan), (2, 5)], color: "#f00", dashed: true)]
+        p.notes = ["note"]
+        let svg = p.svg()
+        let parser = XMLParser(data: Data(svg.utf8))
+        #expect(parser.parse(), "SVG must parse as XML")
+        #expect(svg.contains("t &lt;&amp;&gt;") && svg.contains("polyline") && svg.contains("stroke-dasharray"))
+    }
+}

@@ -1,0 +1,76 @@
+import Datasets
+import Foundation
+
+/// Runs the built `eqprop` binary, as a user would.
+struct CommandResult {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+    /// The last line of standard output parsed as a JSON object (the `--json` contract).
+    var json: [String: Any]? {
+        guard let line = stdout.split(separator: "\n").last,
+              let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) else { return nil }
+        return object as? [String: Any]
+    }
+}
+
+enum Eqprop {
+    /// The `eqprop` executable next to the test bundle (same build configuration).
+    static let executable: URL = {
+        let bundleDir = URL(fileURLWithPath: ProcessInfo.processInfo.arguments[0]).deletingLastPathComponent()
+        let candidate = bundleDir.appendingPathComponent("eqprop")
+        if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        for config in ["release", "debug"] {
+            let url = root.appendingPathComponent(".build/\(config)/eqprop")
+            if FileManager.default.isExecutableFile(atPath: url.path) { return url }
+        }
+        return candidate
+    }()
+
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    @discardableResult
+    static func run(_ arguments: [String], environment: [String: String] = [:], in directory: URL? = nil) throws -> CommandResult {
+        let p = Process()
+        p.executableURL = executable
+        p.arguments = arguments
+        p.currentDirectoryURL = directory ?? packageRoot
+        var env = ProcessInfo.processInfo.environment
+        for (k, v) in environment { env[k] = v }
+        p.environment = env
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        // Read both pipes concurrently so that a chatty process cannot block on a full pipe.
+        nonisolated(unsafe) var errData = Data()
+        let group = DispatchGroup()
+        group.enter()
+        DispatchQueue.global().async { errData = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        group.wait()
+        p.waitUntilExit()
+        return CommandResult(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                             stderr: String(decoding: errData, as: UTF8.self))
+    }
+
+    /// A fresh temporary folder.
+    static func temporaryDirectory(_ label: String) -> URL {
+        let d = FileManager.default.temporaryDirectory.appendingPathComponent("eqprop-\(label)-\(UUID().uuidString)")
+        try? FileManager.default.createDirectory(at: d, withIntermediateDirectories: true)
+        return d
+    }
+
+    /// Real MNIST when available, else Fashion-MNIST from Debian's package (installed by
+    /// `.ci/run`), with the error thresholds stated for each.
+    static func realDataset() -> (name: String, folder: String)? {
+        for name in [DatasetName.mnist, .fashionMNIST] {
+            if let url = try? DatasetLocator.locate(name, explicitDirectory: nil,
+                                                    environment: ProcessInfo.processInfo.environment) {
+                return (name.rawValue, url.path)
+            }
+        }
+        return nil
+    }
+}
