@@ -82,6 +82,32 @@ public struct Matrix<Scalar: BLASScalar>: Sendable, Equatable {
         _rows = newRows
     }
 
+    /// Makes this matrix a copy of rows `range` of `source` (same column count), reusing the
+    /// buffer when it is large enough.
+    @inlinable
+    public mutating func assignRows(_ range: Range<Int>, of source: Matrix) {
+        precondition(range.lowerBound >= 0 && range.upperBound <= source.rows && columns == source.columns)
+        resize(rows: range.count)
+        let n = columns
+        source.elements.withUnsafeBufferPointer { src in
+            elements.withUnsafeMutableBufferPointer { dst in
+                dst.baseAddress!.update(from: src.baseAddress! + range.lowerBound * n, count: range.count * n)
+            }
+        }
+    }
+
+    /// Overwrites rows `start ..< start + source.rows` with `source`.
+    @inlinable
+    public mutating func writeRows(startingAt start: Int, from source: Matrix) {
+        precondition(start >= 0 && start + source.rows <= rows && columns == source.columns)
+        let n = columns
+        source.elements.withUnsafeBufferPointer { src in
+            elements.withUnsafeMutableBufferPointer { dst in
+                (dst.baseAddress! + start * n).update(from: src.baseAddress!, count: source.count)
+            }
+        }
+    }
+
     /// The transpose (a copy).
     @inlinable
     public var transposed: Matrix {
