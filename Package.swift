@@ -33,6 +33,7 @@ let package = Package(
         .target(name: "Datasets", dependencies: ["Numerics", "CZlib"]),
         .target(name: "Reporting", dependencies: []),
         .target(name: "EqProp", dependencies: ["Numerics", "Datasets", "Reporting"]),
+        .target(name: "Circuit", dependencies: ["Numerics", "Reporting", "EqProp"]),
         .executableTarget(
             name: "eqprop",
             dependencies: [
@@ -45,6 +46,7 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "CZlib"]),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting"]),
         .testTarget(name: "EqPropTests", dependencies: ["EqProp", "Numerics", "Datasets"]),
-        .testTarget(name: "eqpropTests", dependencies: ["eqprop"]),
+        .testTarget(name: "eqpropTests", dependencies: ["eqprop", "Datasets"]),
+        .testTarget(name: "CircuitTests", dependencies: ["Circuit", "Numerics", "EqProp", .product(name: "PropertyBased", package: "swift-property-based")]),
     ]
 )

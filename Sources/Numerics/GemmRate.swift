@@ -6,7 +6,7 @@ public enum GemmRate {
     /// GFLOP/s of `cblas_sgemm` on an m×k · k×n product (default 256×784 · 784×512, the
     /// shape quoted in the project's notes), with `threads` OpenBLAS threads, best of
     /// `repeats` timed calls after one warm-up.
-    public static func measure(m: Int = 256, k: Int = 784, n: Int = 512, threads: Int, repeats: Int = 20) -> Double {
+    public static func measure(m: Int = 256, k: Int = 784, n: Int = 512, threads: Int, repeats: Int = 50) -> Double {
         let saved = BLASThreads.count
         BLASThreads.set(threads)
         defer { BLASThreads.set(saved) }

@@ -1,0 +1,200 @@
+import Foundation
+import Reporting
+
+/// A hardware preset (`hardware/NAME.json`): the physical parts a deep resistive network is
+/// built from, in SI units. Every field is documented in `hardware/README.md`; a file with an
+/// unknown or a missing field is rejected.
+public struct HardwarePreset: Sendable, Equatable {
+    public var name: String
+    public var description: String
+
+    /// Programmable conductance window of one crossbar cell, S.
+    public var conductanceMin: Double
+    public var conductanceMax: Double
+    /// Number of programmable levels, evenly spaced over [min, max]; 0 means continuous.
+    public var conductanceLevels: Int
+    /// Resistance of one wire segment between adjacent crossbar cells, Ω (0: ideal wires).
+    /// Modelled to first order as a series resistance r·(i + j + 2) on cell (i, j): the wire
+    /// length from the row driver and to the column node; currents shared along a wire are
+    /// neglected.
+    public var wireResistance: Double
+
+    /// Input sources hold ±g·x for a pixel x ∈ [0, 1], V.
+    public var inputGain: Double
+    /// Bias rails at ±V_b; every free node has a conductance to each rail, V.
+    public var biasVolts: Double
+
+    public enum Clamp: String, Sendable, Codable {
+        /// First half of each hidden layer excitatory (V ≥ low), second half inhibitory (V ≤ high).
+        case oneSided = "one-sided"
+        /// Every hidden node within [low, high].
+        case twoSided = "two-sided"
+    }
+    public var clamp: Clamp
+    public var clampLow: Double
+    public var clampHigh: Double
+
+    public enum DiodeKind: String, Sendable, Codable {
+        /// Ideal clamps in the Swift solver (a convex QP); netlists use the model card as the
+        /// closest SPICE part, and Swift-vs-ngspice comparisons use the card's equations.
+        case ideal
+        /// The model card's Shockley equations everywhere.
+        case shockley
+    }
+    public var diodeKind: DiodeKind
+    /// The diode's SPICE model card (level-1 junction diode).
+    public var diodeCard: DiodeModelCard
+    /// Each clamp rail is shifted by this much away from the node's allowed range, to offset
+    /// the diode's forward drop, V (excitatory rail at low + offset, inhibitory at high − offset).
+    public var diodeOffset: Double
+
+    public enum Readout: String, Sendable, Codable {
+        /// One output node per class.
+        case single
+        /// Two nodes per class; the score is V(o⁺) − V(o⁻).
+        case differential
+    }
+    public var outputReadout: Readout
+
+    /// Capacitance from every free node to ground, for transient settling, F.
+    public var nodeCapacitance: Double
+    /// Voltage gain A of a bidirectional amplifier between consecutive free layers (forward
+    /// VCVS ×A, backward CCCS ×1/A; Kendall et al. 2020); 1 means no amplifier.
+    public var amplifierGain: Double
+
+    /// ngspice `.options` for decks that must agree with the Swift solver to 1e-6 V.
+    public var spiceOptions: [String: Double]
+
+    /// The JSON field names, in file order.
+    static let fields = [
+        "name", "description", "conductance_min_siemens", "conductance_max_siemens", "conductance_levels",
+        "wire_resistance_ohms", "input_gain_volts", "bias_volts", "clamp", "clamp_low_volts", "clamp_high_volts",
+        "diode", "diode_offset_volts", "output_readout", "node_capacitance_farads", "amplifier_gain", "spice_options",
+    ]
+    static let diodeFields = ["kind", "saturation_current_amperes", "emission_coefficient", "series_resistance_ohms"]
+    static let spiceOptionNames: Set<String> = ["reltol", "vntol", "abstol", "gmin", "itl1", "itl2"]
+}
+
+/// Why a preset file was rejected.
+public struct PresetError: Error, CustomStringConvertible, Equatable {
+    public let path: String
+    public let reason: String
+    public var description: String { "\(path): \(reason)" }
+}
+
+extension HardwarePreset {
+    /// Reads and validates a preset file.
+    public init(contentsOf url: URL) throws {
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch {
+            throw PresetError(path: url.path, reason: "cannot read the file (\((error as NSError).localizedDescription))")
+        }
+        try self.init(json: data, path: url.path)
+    }
+
+    public init(json data: Data, path: String) throws {
+        func fail(_ reason: String) -> PresetError { PresetError(path: path, reason: reason) }
+        guard let top = JSONValue.parse(data)?.object else { throw fail("not a JSON object") }
+        try Self.checkKeys(top, allowed: Self.fields, context: "", fail: fail)
+        func number(_ o: [String: JSONValue], _ key: String, _ ctx: String = "") throws -> Double {
+            guard let v = o[key]?.number else { throw fail("field '\(ctx)\(key)' must be a number") }
+            guard v.isFinite else { throw fail("field '\(ctx)\(key)' must be finite") }
+            return v
+        }
+        func string(_ o: [String: JSONValue], _ key: String) throws -> String {
+            guard let s = o[key]?.string else { throw fail("field '\(key)' must be a string") }
+            return s
+        }
+        name = try string(top, "name")
+        description = try string(top, "description")
+        conductanceMin = try number(top, "conductance_min_siemens")
+        conductanceMax = try number(top, "conductance_max_siemens")
+        let levels = try number(top, "conductance_levels")
+        guard levels == levels.rounded(), levels >= 0, levels != 1 else {
+            throw fail("field 'conductance_levels' must be 0 (continuous) or a whole number ≥ 2")
+        }
+        conductanceLevels = Int(levels)
+        wireResistance = try number(top, "wire_resistance_ohms")
+        inputGain = try number(top, "input_gain_volts")
+        biasVolts = try number(top, "bias_volts")
+        guard let c = Clamp(rawValue: try string(top, "clamp")) else {
+            throw fail("field 'clamp' must be \"one-sided\" or \"two-sided\"")
+        }
+        clamp = c
+        clampLow = try number(top, "clamp_low_volts")
+        clampHigh = try number(top, "clamp_high_volts")
+        guard let diode = top["diode"]?.object else { throw fail("field 'diode' must be an object") }
+        try Self.checkKeys(diode, allowed: Self.diodeFields, context: "diode.", fail: fail)
+        guard let kind = DiodeKind(rawValue: try string(diode, "kind")) else {
+            throw fail("field 'diode.kind' must be \"ideal\" or \"shockley\"")
+        }
+        diodeKind = kind
+        diodeCard = DiodeModelCard(
+            name: "dclamp", saturationCurrent: try number(diode, "saturation_current_amperes", "diode."),
+            emissionCoefficient: try number(diode, "emission_coefficient", "diode."),
+            seriesResistance: try number(diode, "series_resistance_ohms", "diode."))
+        diodeOffset = try number(top, "diode_offset_volts")
+        guard let r = Readout(rawValue: try string(top, "output_readout")) else {
+            throw fail("field 'output_readout' must be \"single\" or \"differential\"")
+        }
+        outputReadout = r
+        nodeCapacitance = try number(top, "node_capacitance_farads")
+        amplifierGain = try number(top, "amplifier_gain")
+        guard let options = top["spice_options"]?.object else { throw fail("field 'spice_options' must be an object") }
+        var opts: [String: Double] = [:]
+        for (k, _) in options {
+            guard Self.spiceOptionNames.contains(k) else {
+                throw fail("unknown field 'spice_options.\(k)' (known: \(Self.spiceOptionNames.sorted().joined(separator: ", ")))")
+            }
+            opts[k] = try number(options, k, "spice_options.")
+        }
+        spiceOptions = opts
+        try validate(fail: fail)
+    }
+
+    static func checkKeys(_ o: [String: JSONValue], allowed: [String], context: String, fail: (String) -> PresetError) throws {
+        for key in o.keys.sorted() where !allowed.contains(key) {
+            throw fail("unknown field '\(context)\(key)'")
+        }
+        for key in allowed where o[key] == nil {
+            throw fail("missing field '\(context)\(key)'")
+        }
+    }
+
+    func validate(fail: (String) -> PresetError) throws {
+        guard conductanceMin > 0, conductanceMax > conductanceMin else {
+            throw fail("need 0 < conductance_min_siemens < conductance_max_siemens (got \(conductanceMin), \(conductanceMax))")
+        }
+        guard wireResistance >= 0 else { throw fail("wire_resistance_ohms must be ≥ 0") }
+        guard inputGain > 0 else { throw fail("input_gain_volts must be positive") }
+        guard biasVolts >= 0 else { throw fail("bias_volts must be ≥ 0") }
+        if clamp == .twoSided {
+            guard clampLow < clampHigh else { throw fail("two-sided clamps need clamp_low_volts < clamp_high_volts") }
+        }
+        guard diodeCard.saturationCurrent > 0, diodeCard.emissionCoefficient > 0, diodeCard.seriesResistance >= 0 else {
+            throw fail("diode: saturation current and emission coefficient must be positive, series resistance ≥ 0")
+        }
+        guard nodeCapacitance >= 0 else { throw fail("node_capacitance_farads must be ≥ 0") }
+        guard amplifierGain > 0 else { throw fail("amplifier_gain must be positive (1: no amplifier)") }
+    }
+
+    /// The closest programmable conductance: clipped to the window and, with levels, rounded to
+    /// the nearest level.
+    @inlinable
+    public func programmable(_ g: Double) -> Double {
+        let clipped = min(max(g, conductanceMin), conductanceMax)
+        guard conductanceLevels >= 2 else { return clipped }
+        let step = (conductanceMax - conductanceMin) / Double(conductanceLevels - 1)
+        return conductanceMin + ((clipped - conductanceMin) / step).rounded() * step
+    }
+
+    /// Loads `hardware/NAME.json` or a path.
+    public static func load(_ nameOrPath: String, searchDirectory: URL? = nil) throws -> HardwarePreset {
+        var url = URL(fileURLWithPath: nameOrPath)
+        if !nameOrPath.contains("/") && !nameOrPath.hasSuffix(".json") {
+            let base = searchDirectory ?? URL(fileURLWithPath: "hardware")
+            url = base.appendingPathComponent(nameOrPath + ".json")
+        }
+        return try HardwarePreset(contentsOf: url)
+    }
+}

@@ -1,0 +1,122 @@
+/// Writes a `Netlist` as an ngspice deck: title, body, model cards, options, `.nodeset`,
+/// `.ic`, `.save`, the `.control` block, `.end`. The same netlist always gives the same
+/// bytes. Long `.nodeset`/`.ic`/`.save` lists are split over continuation lines (`+`).
+public enum SpiceWriter {
+    public enum WriterError: Error, CustomStringConvertible, Equatable {
+        case invalidName(String)
+        case duplicateName(String)
+        case nonFinite(element: String, value: Double)
+
+        public var description: String {
+            switch self {
+            case let .invalidName(n): return "invalid SPICE name '\(n)' (letters, digits and _ only, element names start with their kind letter)"
+            case let .duplicateName(n): return "element name '\(n)' is used twice"
+            case let .nonFinite(e, v): return "element \(e) has a non-finite value \(v)"
+            }
+        }
+    }
+
+    /// Checks names (characters, uniqueness, kind letter) and values, then writes.
+    public static func write(_ netlist: Netlist) throws -> String {
+        var seen = Set<String>()
+        for e in netlist.elements {
+            let upper = e.name.uppercased()
+            guard isValidName(e.name), let first = e.name.first,
+                  ["R", "C", "D", "V", "I", "E", "F"].contains(String(first).uppercased()) else {
+                throw WriterError.invalidName(e.name)
+            }
+            guard seen.insert(upper).inserted else { throw WriterError.duplicateName(e.name) }
+            for n in e.nodes where !isValidName(n) { throw WriterError.invalidName(n) }
+            if let v = value(of: e), !v.isFinite { throw WriterError.nonFinite(element: e.name, value: v) }
+        }
+        for m in netlist.diodeModels where !isValidName(m.name) { throw WriterError.invalidName(m.name) }
+        return render(netlist)
+    }
+
+    /// Letters, digits and underscores; SPICE is case-insensitive, so uniqueness is checked
+    /// on upper-cased names.
+    public static func isValidName(_ s: String) -> Bool {
+        !s.isEmpty && s.unicodeScalars.allSatisfy { c in
+            (c >= "a" && c <= "z") || (c >= "A" && c <= "Z") || (c >= "0" && c <= "9") || c == "_"
+        }
+    }
+
+    static func value(of e: Element) -> Double? {
+        switch e {
+        case let .resistor(_, _, _, v), let .capacitor(_, _, _, v): return v
+        case let .voltageSource(_, _, _, .dc(v)), let .currentSource(_, _, _, .dc(v)): return v
+        case let .vcvs(_, _, _, _, _, g), let .cccs(_, _, _, _, g): return g
+        default: return nil
+        }
+    }
+
+    /// A comment: SPICE comments are single lines, so line breaks become spaces.
+    static func commentLine(_ text: String) -> String {
+        "* " + text.replacingOccurrences(of: "\r", with: " ").replacingOccurrences(of: "\n", with: " ")
+    }
+
+    static func line(_ e: Element) -> String {
+        let f = SpiceNumber.format
+        func source(_ v: SourceValue) -> String {
+            switch v {
+            case .dc(let x): return "DC " + f(x)
+            case .external: return "external"  // no DC value: libngspice 39.3 crashes on "DC x external"
+            }
+        }
+        switch e {
+        case let .resistor(n, a, b, ohms): return "\(n) \(a) \(b) \(f(ohms))"
+        case let .capacitor(n, a, b, c): return "\(n) \(a) \(b) \(f(c))"
+        case let .diode(n, a, k, m): return "\(n) \(a) \(k) \(m)"
+        case let .voltageSource(n, p, m, v): return "\(n) \(p) \(m) \(source(v))"
+        case let .currentSource(n, from, into, v): return "\(n) \(from) \(into) \(source(v))"
+        case let .vcvs(n, op, om, cp, cm, g): return "\(n) \(op) \(om) \(cp) \(cm) \(f(g))"
+        case let .cccs(n, from, into, ctl, g): return "\(n) \(from) \(into) \(ctl) \(f(g))"
+        }
+    }
+
+    static func render(_ netlist: Netlist) -> String {
+        let f = SpiceNumber.format
+        var out: [String] = []
+        out.append(netlist.title.replacingOccurrences(of: "\n", with: " "))
+        for item in netlist.items {
+            switch item {
+            case .comment(let text): out.append(commentLine(text))
+            case .blank: out.append("")
+            case .element(let e): out.append(line(e))
+            }
+        }
+        if !netlist.diodeModels.isEmpty { out.append("") }
+        for m in netlist.diodeModels {
+            var params = "IS=\(f(m.saturationCurrent)) N=\(f(m.emissionCoefficient))"
+            if m.seriesResistance != 0 { params += " RS=\(f(m.seriesResistance))" }
+            if m.junctionCapacitance != 0 { params += " CJO=\(f(m.junctionCapacitance))" }
+            out.append(".model \(m.name) D(\(params))")
+        }
+        if !netlist.options.isEmpty {
+            out.append(".options " + netlist.options.map { "\($0.0)=\(f($0.1))" }.joined(separator: " "))
+        }
+        out += wrapped(".nodeset", netlist.nodeset.map { "v(\($0.node))=\(f($0.volts))" })
+        out += wrapped(".ic", netlist.initialConditions.map { "v(\($0.node))=\(f($0.volts))" })
+        out += wrapped(".save", netlist.saves)
+        if !netlist.control.isEmpty {
+            out.append(".control")
+            out += netlist.control
+            out.append(".endc")
+        }
+        out.append(".end")
+        return out.joined(separator: "\n") + "\n"
+    }
+
+    /// `keyword a b c …` over lines of at most ~8 entries, continued with `+`.
+    static func wrapped(_ keyword: String, _ entries: [String]) -> [String] {
+        guard !entries.isEmpty else { return [] }
+        var lines: [String] = []
+        var i = 0
+        while i < entries.count {
+            let chunk = entries[i..<min(i + 8, entries.count)].joined(separator: " ")
+            lines.append((i == 0 ? keyword : "+") + " " + chunk)
+            i += 8
+        }
+        return lines
+    }
+}

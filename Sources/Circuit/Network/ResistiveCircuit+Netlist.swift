@@ -1,0 +1,210 @@
+import Numerics
+
+/// How a deck is built and what it runs.
+public struct NetlistOptions: Sendable {
+    public enum Form: Sendable {
+        /// One resistor per crossbar cell and one source per input: the physical circuit.
+        case fullCrossbar
+        /// The input crossbar reduced to its Norton equivalent at each first-layer node: a
+        /// current source Σ_k G_kj·u_k and a conductance Σ_k G_kj to ground. With ideal input
+        /// sources this is the same circuit for every free node (Thevenin–Norton): only the
+        /// input nodes disappear.
+        case nortonInputs
+    }
+    public enum Analysis: Sendable {
+        case none
+        /// `op`, then print every free node's voltage.
+        case operatingPoint
+        /// `tran step stop uic` from `.ic` (or from 0 V without a start state).
+        case transient(step: Double, stop: Double)
+    }
+    public var form: Form = .fullCrossbar
+    public var analysis: Analysis = .operatingPoint
+    /// A starting state for the free nodes (one value per node, layer by layer): `.nodeset`
+    /// for an operating point, `.ic` for a transient.
+    public var startState: [Double]?
+    /// Input sources (or Norton currents) as EXTERNAL, fed by libngspice callbacks.
+    public var externalInputs = false
+    /// Comment lines describing the sample and phase.
+    public var description: [String] = []
+
+    public init(form: Form = .fullCrossbar, analysis: Analysis = .operatingPoint, startState: [Double]? = nil,
+                externalInputs: Bool = false, description: [String] = []) {
+        self.form = form
+        self.analysis = analysis
+        self.startState = startState
+        self.externalInputs = externalInputs
+        self.description = description
+    }
+}
+
+extension ResistiveCircuit {
+    /// The deck for sample row 0 of `conditions`: a pure function of its arguments.
+    public func netlist(_ conditions: CircuitConditions, options: NetlistOptions = NetlistOptions()) throws -> Netlist {
+        precondition(conditions.batchSize == 1, "a deck describes one sample")
+        let f = SpiceNumber.format
+        let net = network
+        let arch = net.architecture.map(String.init).joined(separator: "-")
+        var deck = Netlist(title: "* eqprop deep resistive network \(arch), hardware preset '\(preset.name)'")
+        for line in options.description { deck.comment(line) }
+        let u = conditions.inputVoltages.row(0)
+        guard u.count == 2 * net.inputs else {
+            throw CircuitError("the inputs hold \(u.count) voltages, the network needs \(2 * net.inputs) (2 per pixel)")
+        }
+        for (k, v) in u.enumerated() where !(v.isFinite && abs(v) <= preset.inputGain * (1 + 1e-12)) {
+            throw CircuitError("input \(names.node(layer: 0, index: k)) is \(v) V, outside preset '\(preset.name)' range ±\(preset.inputGain) V")
+        }
+
+        // Sources.
+        deck.items.append(.blank)
+        if options.form == .fullCrossbar {
+            deck.comment("inputs: ideal sources at +g*x (xNp) and -g*x (xNn), g = \(f(preset.inputGain)) V")
+            for k in 0..<(2 * net.inputs) {
+                let node = names.node(layer: 0, index: k)
+                deck.add(.voltageSource(name: "V\(node)", plus: node, minus: "0",
+                                        value: options.externalInputs ? .external : .dc(u[k])))
+            }
+        }
+        deck.comment("bias rails at +/-\(f(preset.biasVolts)) V")
+        deck.add(.voltageSource(name: "Vbp", plus: "bp", minus: "0", value: .dc(preset.biasVolts)))
+        deck.add(.voltageSource(name: "Vbn", plus: "bn", minus: "0", value: .dc(-preset.biasVolts)))
+        if depth > 1 {
+            switch preset.clamp {
+            case .oneSided:
+                deck.comment("clamp rails: excitatory nodes >= \(f(preset.clampLow)) V (rail ce), inhibitory <= \(f(preset.clampHigh)) V (rail ci)")
+                deck.add(.voltageSource(name: "Vce", plus: "ce", minus: "0", value: .dc(preset.clampLow + preset.diodeOffset)))
+                deck.add(.voltageSource(name: "Vci", plus: "ci", minus: "0", value: .dc(preset.clampHigh - preset.diodeOffset)))
+            case .twoSided:
+                deck.comment("clamp rails: hidden nodes within [\(f(preset.clampLow)), \(f(preset.clampHigh))] V (rails cl, ch)")
+                deck.add(.voltageSource(name: "Vcl", plus: "cl", minus: "0", value: .dc(preset.clampLow + preset.diodeOffset)))
+                deck.add(.voltageSource(name: "Vch", plus: "ch", minus: "0", value: .dc(preset.clampHigh - preset.diodeOffset)))
+            }
+        }
+
+        // Crossbars, layer by layer.
+        for l in 1...depth {
+            let g = crossbar(l - 1)
+            let rows = net.nodes(inLayer: l - 1), columns = net.nodes(inLayer: l)
+            deck.items.append(.blank)
+            if l == 1 && options.form == .nortonInputs {
+                deck.comment("crossbar 1 (\(rows) inputs -> \(columns) nodes) as its Norton equivalent: I = sum_k G_kj u_k into node j, R = 1/sum_k G_kj to ground")
+                for j in 0..<columns {
+                    var current = 0.0, total = 0.0
+                    for k in 0..<rows { current += g[k, j] * u[k]; total += g[k, j] }
+                    let node = names.node(layer: 1, index: j)
+                    deck.add(.currentSource(name: "Iin_\(node)", from: "0", into: node,
+                                            value: options.externalInputs ? .external : .dc(current)))
+                    deck.add(.resistor(name: "Rin_\(node)", a: node, b: "0", ohms: 1 / total))
+                }
+            } else {
+                let amplified = l >= 2 && hasAmplifiers
+                if amplified {
+                    deck.comment("bidirectional amplifiers after layer \(l - 1): drive aN = \(f(amplifierGain))*V(node) (E), return 1/\(f(amplifierGain)) of the drive current (F, sensed by VsN)")
+                    for i in 0..<rows {
+                        let node = names.node(layer: l - 1, index: i)
+                        deck.add(.vcvs(name: "Ea_\(node)", outPlus: "as_\(node)", outMinus: "0",
+                                       controlPlus: node, controlMinus: "0", gain: amplifierGain))
+                        deck.add(.voltageSource(name: "Vs_\(node)", plus: "as_\(node)", minus: "a_\(node)", value: .dc(0)))
+                        deck.add(.cccs(name: "Fa_\(node)", from: node, into: "0", controlSource: "Vs_\(node)", gain: 1 / amplifierGain))
+                    }
+                }
+                let wire = preset.wireResistance > 0 ? ", device in series with r_wire*(i+j+2)" : ""
+                deck.comment("crossbar \(l): layer \(l - 1) (\(rows) nodes) -> layer \(l) (\(columns) nodes), R = 1/G\(wire)")
+                for i in 0..<rows {
+                    let a = names.node(layer: l - 1, index: i)
+                    let from = amplified ? "a_\(a)" : a
+                    for j in 0..<columns {
+                        let b = names.node(layer: l, index: j)
+                        deck.add(.resistor(name: "R\(l)_\(a)_\(b)", a: from, b: b, ohms: 1 / g[i, j]))
+                    }
+                }
+            }
+            deck.comment("bias conductances of layer \(l) to the + and - rails")
+            for j in 0..<columns {
+                let node = names.node(layer: l, index: j)
+                deck.add(.resistor(name: "Rbp_\(node)", a: "bp", b: node, ohms: 1 / net.biasToPositiveRail[l - 1][j]))
+                deck.add(.resistor(name: "Rbn_\(node)", a: "bn", b: node, ohms: 1 / net.biasToNegativeRail[l - 1][j]))
+            }
+            if l < depth {
+                deck.comment("diode clamps of layer \(l)")
+                for j in 0..<columns {
+                    let node = names.node(layer: l, index: j)
+                    switch clamp(layer: l, index: j) {
+                    case .none: break
+                    case .excitatory: deck.add(.diode(name: "D_\(node)", anode: "ce", cathode: node, model: preset.diodeCard.name))
+                    case .inhibitory: deck.add(.diode(name: "D_\(node)", anode: node, cathode: "ci", model: preset.diodeCard.name))
+                    case .twoSided:
+                        deck.add(.diode(name: "Dl_\(node)", anode: "cl", cathode: node, model: preset.diodeCard.name))
+                        deck.add(.diode(name: "Dh_\(node)", anode: node, cathode: "ch", model: preset.diodeCard.name))
+                    }
+                }
+            }
+        }
+
+        // Nudge at the outputs.
+        let outputs = net.nodes(inLayer: depth)
+        switch conditions.nudge {
+        case .none: break
+        case .currents(let c):
+            deck.items.append(.blank)
+            deck.comment("nudge: currents injected into the output nodes, A")
+            for k in 0..<outputs {
+                let node = names.node(layer: depth, index: k)
+                deck.add(.currentSource(name: "In_\(node)", from: "0", into: node, value: .dc(c[0, k])))
+            }
+        case let .conductance(beta, targets):
+            deck.items.append(.blank)
+            deck.comment("nudge: conductance beta = \(f(beta)) S from each output node to a source at its target")
+            for k in 0..<outputs {
+                let node = names.node(layer: depth, index: k)
+                deck.add(.voltageSource(name: "Vy_\(node)", plus: "y_\(node)", minus: "0", value: .dc(targets[0, k])))
+                deck.add(.resistor(name: "Rn_\(node)", a: node, b: "y_\(node)", ohms: 1 / beta))
+            }
+        }
+
+        // Tether toward s^f.
+        if let tether = conditions.tether {
+            deck.items.append(.blank)
+            deck.comment("lambda tether: conductance \(f(tether.conductance)) S from every free node to a source (DAC) at the feedforward prediction")
+            for l in 1...depth {
+                for j in 0..<net.nodes(inLayer: l) {
+                    let node = names.node(layer: l, index: j)
+                    deck.add(.voltageSource(name: "Vt_\(node)", plus: "t_\(node)", minus: "0", value: .dc(tether.targets[l - 1][0, j])))
+                    deck.add(.resistor(name: "Rt_\(node)", a: node, b: "t_\(node)", ohms: 1 / tether.conductance))
+                }
+            }
+        }
+
+        if preset.nodeCapacitance > 0 {
+            deck.items.append(.blank)
+            deck.comment("node capacitances to ground (transient settling)")
+            for node in names.freeNodes {
+                deck.add(.capacitor(name: "C_\(node)", a: node, b: "0", farads: preset.nodeCapacitance))
+            }
+        }
+
+        if depth > 1 { deck.diodeModels = [preset.diodeCard] }
+        deck.options = preset.spiceOptions.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        let free = names.freeNodes
+        if let start = options.startState {
+            guard start.count == free.count else {
+                throw CircuitError("the start state holds \(start.count) voltages for \(free.count) free nodes")
+            }
+            let pairs = zip(free, start).map { (node: $0, volts: $1) }
+            if case .transient = options.analysis { deck.initialConditions = pairs } else { deck.nodeset = pairs }
+        }
+        switch options.analysis {
+        case .none: break
+        case .operatingPoint:
+            deck.control = ["set numdgt=15", "op"]
+            var i = 0
+            while i < free.count {
+                deck.control.append("print " + free[i..<min(i + 8, free.count)].map { "v(\($0))" }.joined(separator: " "))
+                i += 8
+            }
+        case let .transient(step, stop):
+            deck.control = ["set numdgt=15", "tran \(f(step)) \(f(stop)) uic"]
+        }
+        return deck
+    }
+}

@@ -1,0 +1,292 @@
+import EqProp
+import Foundation
+import Numerics
+
+/// The pure-Swift solver of a DRN's fixed point, batched over samples (DESIGN §2.2).
+///
+/// Kirchhoff's current law at free node i of layer l, with u_k the voltages driving
+/// crossbar l from below (input sources, or A·V of the layer below with amplifiers):
+///
+///     Σ_k G_ki (u_k − V_i) + (1/A) Σ_j G_ij (V_j − A·V_i) + B⁺_i (V_b − V_i) + B⁻_i (−V_b − V_i)
+///       + λ (s^f_i − V_i) + nudge_i + diode currents into i  =  0
+///
+/// is linear in V_i apart from the diodes: b_i − a_i·V_i + I_D(V_i) = 0 with
+/// a_i = Σ_k G_ki + Σ_j G_ij + B⁺_i + B⁻_i + λ (+ β for a conductance nudge), which depends on
+/// conductances only, and b_i collecting everything else. Consecutive layers form a bipartite
+/// graph, so all odd layers can be solved exactly at once given the even ones and vice versa:
+/// block coordinate descent on the co-content, which is convex, so the fixed point is unique.
+///
+/// - Ideal diodes: V_i = clamp(b_i/a_i, low_i, high_i), the exact minimizer of the QP.
+/// - Shockley diodes: a safeguarded Newton solve of the node's monotone scalar equation with
+///   ngspice's diode equations (`JunctionDiode`).
+///
+/// Convergence: the largest KCL imbalance of a node divided by a_i (the voltage step that
+/// would absorb it), checked on the final state, must be at most `tolerance` volts. A state
+/// that does not reach it within `maxSweeps` sweeps is reported with `converged == false`,
+/// never as a fixed point.
+public final class CircuitSolver {
+    public enum DiodeModel: String, Sendable { case ideal, shockley }
+
+    public let diodeModel: DiodeModel
+    /// Convergence tolerance on max_i |KCL_i| / a_i, V.
+    public var tolerance: Double
+    public var maxSweeps: Int
+
+    private var layers: [LayerCache] = []
+    private var coupling: [DoubleMatrix] = []
+    private var residualScratch = DoubleMatrix(rows: 0, columns: 0)
+
+    /// Per free layer: node constants (per circuit) and batch constants (per call).
+    struct LayerCache {
+        var count = 0
+        /// a_i without per-call terms (tether, conductance nudge), S.
+        var conductanceSum: [Double] = []
+        /// B⁺_i·V_b − B⁻_i·V_b, A.
+        var biasCurrent: [Double] = []
+        /// 0 none, 1 excitatory, 2 inhibitory, 3 two-sided.
+        var clampKind: [UInt8] = []
+        var railLow: [Double] = []
+        var railHigh: [Double] = []
+        var boundLow: [Double] = []
+        var boundHigh: [Double] = []
+        /// a_i for this call, S.
+        var denominator: [Double] = []
+        /// The state-independent part of b, B × n_l, A.
+        var constant = DoubleMatrix(rows: 0, columns: 0)
+    }
+
+    public init(diodeModel: DiodeModel, tolerance: Double = 1e-10, maxSweeps: Int = 10_000) {
+        self.diodeModel = diodeModel
+        self.tolerance = tolerance
+        self.maxSweeps = maxSweeps
+    }
+
+    /// The diode model the Swift twin of a netlist must use: the card's Shockley equations.
+    /// Training may use `.ideal` when the preset's diodes are ideal.
+    public static func trainingModel(for preset: HardwarePreset) -> DiodeModel {
+        preset.diodeKind == .ideal ? .ideal : .shockley
+    }
+
+    /// Fixed points for a batch, starting from `state` (one B × n_l matrix per free layer, V;
+    /// zeros or a prediction), written back into `state`.
+    @discardableResult
+    public func relax(_ circuit: ResistiveCircuit, conditions: CircuitConditions,
+                      state: inout [DoubleMatrix]) -> RelaxationStatistics {
+        prepare(circuit, conditions)
+        let depth = circuit.depth
+        let diode = JunctionDiode(circuit.preset.diodeCard)
+        var sweeps = 0
+        while sweeps < maxSweeps {
+            sweeps += 1
+            var worst = 0.0
+            for parity in [1, 0] {
+                for l in stride(from: parity == 1 ? 1 : 2, through: depth, by: 2) {
+                    let r = solveLayer(circuit, l, state: &state, diode: diode)
+                    if parity == 1 { worst = max(worst, r) }
+                }
+            }
+            // The odd layers' imbalance before their update is the residual of the state the
+            // sweep started from (its even layers had just been solved exactly).
+            if sweeps > 1 && worst <= tolerance * 0.1 { break }
+        }
+        let residual = finalResidual(circuit, state: state, diode: diode)
+        return RelaxationStatistics(iterations: sweeps, residual: residual, converged: residual <= tolerance)
+    }
+
+    // MARK: - Set-up
+
+    private func prepare(_ circuit: ResistiveCircuit, _ conditions: CircuitConditions) {
+        let net = circuit.network
+        let depth = circuit.depth
+        let batch = conditions.batchSize
+        if layers.count != depth { layers = Array(repeating: LayerCache(), count: depth) }
+        if coupling.count != depth { coupling = Array(repeating: DoubleMatrix(rows: 0, columns: 0), count: depth) }
+        var columnSums: [[Double]] = []
+        for l in 0..<depth {
+            let g = circuit.crossbar(l)
+            var sums = [Double](repeating: 0, count: g.columns)
+            g.withUnsafeBufferPointer { p in
+                sums.withUnsafeMutableBufferPointer { s in
+                    for i in 0..<g.rows { for j in 0..<g.columns { s[j] += p[i &* g.columns &+ j] } }
+                }
+            }
+            columnSums.append(sums)
+        }
+        let tetherG = conditions.tether?.conductance ?? 0
+        var nudgeG = 0.0
+        if case .conductance(let beta, _) = conditions.nudge { nudgeG = beta }
+        for l in 1...depth {
+            var c = LayerCache()
+            let n = net.nodes(inLayer: l)
+            c.count = n
+            var rowSums = [Double](repeating: 0, count: n)
+            if l < depth {
+                let g = circuit.crossbar(l)
+                g.withUnsafeBufferPointer { p in
+                    for i in 0..<n { var s = 0.0; for j in 0..<g.columns { s += p[i &* g.columns &+ j] }; rowSums[i] = s }
+                }
+            }
+            let bp = net.biasToPositiveRail[l - 1], bn = net.biasToNegativeRail[l - 1]
+            let vb = circuit.preset.biasVolts
+            c.conductanceSum = (0..<n).map { columnSums[l - 1][$0] + rowSums[$0] + bp[$0] + bn[$0] }
+            c.biasCurrent = (0..<n).map { bp[$0] * vb - bn[$0] * vb }
+            c.clampKind = []; c.railLow = []; c.railHigh = []; c.boundLow = []; c.boundHigh = []
+            for j in 0..<n {
+                let clamp = circuit.clamp(layer: l, index: j)
+                let (lo, hi) = clamp.bounds
+                c.boundLow.append(lo); c.boundHigh.append(hi)
+                switch clamp {
+                case .none: c.clampKind.append(0); c.railLow.append(0); c.railHigh.append(0)
+                case let .excitatory(_, rail): c.clampKind.append(1); c.railLow.append(rail); c.railHigh.append(0)
+                case let .inhibitory(_, rail): c.clampKind.append(2); c.railLow.append(0); c.railHigh.append(rail)
+                case let .twoSided(_, lowRail, _, highRail): c.clampKind.append(3); c.railLow.append(lowRail); c.railHigh.append(highRail)
+                }
+            }
+            c.denominator = c.conductanceSum.map { $0 + tetherG + (l == depth ? nudgeG : 0) }
+            // Constant part of b: bias rails, tether, nudge, and the input crossbar's Norton current.
+            c.constant = DoubleMatrix(rows: batch, columns: n)
+            if l == 1 {
+                DoubleMatrix.multiply(conditions.inputVoltages, circuit.crossbar(0), into: &c.constant)
+            }
+            c.constant.addToEachRow(c.biasCurrent)
+            if let tether = conditions.tether {
+                let t = tether.targets[l - 1]
+                for i in 0..<c.constant.elements.count { c.constant.elements[i] += tetherG * t.elements[i] }
+            }
+            if l == depth {
+                switch conditions.nudge {
+                case .none: break
+                case .currents(let currents):
+                    for i in 0..<c.constant.elements.count { c.constant.elements[i] += currents.elements[i] }
+                case let .conductance(beta, targets):
+                    for i in 0..<c.constant.elements.count { c.constant.elements[i] += beta * targets.elements[i] }
+                }
+            }
+            layers[l - 1] = c
+            if coupling[l - 1].rows != batch || coupling[l - 1].columns != n {
+                coupling[l - 1] = DoubleMatrix(rows: batch, columns: n)
+            }
+        }
+    }
+
+    /// coupling_l = (A·V_{l−1})·G_l + (1/A)·V_{l+1}·G_{l+1}ᵀ: the state-dependent part of b.
+    private func computeCoupling(_ circuit: ResistiveCircuit, _ l: Int, _ state: [DoubleMatrix]) {
+        let depth = circuit.depth
+        let gain = circuit.amplifierGain
+        var wrote = false
+        if l >= 2 {
+            DoubleMatrix.multiply(state[l - 2], circuit.crossbar(l - 1), into: &coupling[l - 1], alpha: gain, beta: 0)
+            wrote = true
+        }
+        if l < depth {
+            DoubleMatrix.multiply(state[l], circuit.crossbar(l), transposeB: true, into: &coupling[l - 1],
+                                  alpha: 1 / gain, beta: wrote ? 1 : 0)
+            wrote = true
+        }
+        if !wrote { coupling[l - 1].fill(0) }
+    }
+
+    /// Solves every node of layer l exactly given its neighbours; returns the largest
+    /// imbalance / a_i before the update, V.
+    private func solveLayer(_ circuit: ResistiveCircuit, _ l: Int, state: inout [DoubleMatrix], diode: JunctionDiode) -> Double {
+        computeCoupling(circuit, l, state)
+        let c = layers[l - 1]
+        let n = c.count
+        let ideal = diodeModel == .ideal
+        var worst = 0.0
+        c.constant.withUnsafeBufferPointer { k in
+        coupling[l - 1].withUnsafeBufferPointer { d in
+        state[l - 1].withUnsafeMutableBufferPointer { v in
+            for i in 0..<v.count {
+                let j = i % n
+                let a = c.denominator[j]
+                let b = k[i] + d[i]
+                let old = v[i]
+                if ideal {
+                    let new = min(max(b / a, c.boundLow[j]), c.boundHigh[j])
+                    worst = max(worst, abs(new - old))
+                    v[i] = new
+                } else {
+                    let (new, imbalance) = Self.solveNode(b: b, a: a, start: old, kind: c.clampKind[j],
+                                                          railLow: c.railLow[j], railHigh: c.railHigh[j], diode: diode)
+                    worst = max(worst, abs(imbalance) / a)
+                    v[i] = new
+                }
+            }
+        }}}
+        return worst
+    }
+
+    /// f(V) = b − a·V + (diode currents into the node) and f'(V) < 0.
+    @inline(__always)
+    static func nodeBalance(_ v: Double, b: Double, a: Double, kind: UInt8, railLow: Double, railHigh: Double,
+                            diode: JunctionDiode) -> (Double, Double) {
+        var f = b - a * v, df = -a
+        if kind == 1 || kind == 3 {  // anode at the low rail, cathode at the node
+            let (i, g) = diode.terminal(railLow - v)
+            f += i; df -= g
+        }
+        if kind == 2 || kind == 3 {  // anode at the node, cathode at the high rail
+            let (i, g) = diode.terminal(v - railHigh)
+            f -= i; df -= g
+        }
+        return (f, df)
+    }
+
+    /// The root of the node's balance, a decreasing function of V: Newton with a bracket
+    /// that bisection falls back on. Returns the new voltage and the imbalance at `start`.
+    @inline(__always)
+    static func solveNode(b: Double, a: Double, start: Double, kind: UInt8, railLow: Double, railHigh: Double,
+                          diode: JunctionDiode) -> (Double, Double) {
+        if kind == 0 { return (b / a, b - a * start) }
+        var v = start
+        var (f, df) = nodeBalance(v, b: b, a: a, kind: kind, railLow: railLow, railHigh: railHigh, diode: diode)
+        let initial = f
+        var lo = -Double.infinity, hi = Double.infinity
+        for _ in 0..<200 {
+            if f == 0 { break }
+            if f > 0 { lo = v } else { hi = v }
+            var next = v - f / df
+            if !(next > lo && next < hi) {
+                if lo.isFinite && hi.isFinite {
+                    next = 0.5 * (lo + hi)
+                } else {
+                    // One side open: step at most 1 V beyond the known side.
+                    next = f > 0 ? min(next.isFinite ? next : v + 1, v + 1) : max(next.isFinite ? next : v - 1, v - 1)
+                }
+            }
+            if abs(next - v) <= 1e-15 * max(abs(v), 1) {
+                v = next
+                break
+            }
+            v = next
+            (f, df) = nodeBalance(v, b: b, a: a, kind: kind, railLow: railLow, railHigh: railHigh, diode: diode)
+        }
+        return (v, initial)
+    }
+
+    /// max_i |KCL_i| / a_i over all free nodes of the final state, V (ideal nodes: the
+    /// projected imbalance a_i·|clamp(b_i/a_i) − V_i| / a_i).
+    private func finalResidual(_ circuit: ResistiveCircuit, state: [DoubleMatrix], diode: JunctionDiode) -> Double {
+        var worst = 0.0
+        for l in 1...circuit.depth {
+            computeCoupling(circuit, l, state)
+            let c = layers[l - 1]
+            let n = c.count
+            let v = state[l - 1].elements, k = c.constant.elements, d = coupling[l - 1].elements
+            for i in 0..<v.count {
+                let j = i % n
+                let a = c.denominator[j], b = k[i] + d[i]
+                let r: Double
+                if diodeModel == .ideal {
+                    r = abs(min(max(b / a, c.boundLow[j]), c.boundHigh[j]) - v[i])
+                } else {
+                    r = abs(Self.nodeBalance(v[i], b: b, a: a, kind: c.clampKind[j], railLow: c.railLow[j],
+                                             railHigh: c.railHigh[j], diode: diode).0) / a
+                }
+                if !(r <= worst) { worst = r.isNaN ? .infinity : r }
+            }
+        }
+        return worst
+    }
+}
