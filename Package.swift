@@ -27,17 +27,20 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
-        .systemLibrary(name: "CNgspice", pkgConfig: "ngspice", providers: [.apt(["libngspice0-dev"])]),
+        // Declarations only: libngspice is opened at run time (Sources/CNgspice/shim.h). Not tied
+        // to pkg-config, whose -lngspice would make every eqprop command need the library.
+        .systemLibrary(name: "CNgspice"),
 
         .target(name: "Numerics", dependencies: ["CBLAS"]),
         .target(name: "Datasets", dependencies: ["Numerics", "CZlib"]),
         .target(name: "Reporting", dependencies: []),
         .target(name: "EqProp", dependencies: ["Numerics", "Datasets", "Reporting"]),
         .target(name: "Circuit", dependencies: ["Numerics", "Reporting", "EqProp"]),
+        .target(name: "Ngspice", dependencies: ["CNgspice", "Circuit", "Numerics", "EqProp"]),
         .executableTarget(
             name: "eqprop",
             dependencies: [
-                "EqProp", "Datasets", "Reporting", "Numerics",
+                "EqProp", "Circuit", "Ngspice", "Datasets", "Reporting", "Numerics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -48,5 +51,6 @@ let package = Package(
         .testTarget(name: "EqPropTests", dependencies: ["EqProp", "Numerics", "Datasets"]),
         .testTarget(name: "eqpropTests", dependencies: ["eqprop", "Datasets"]),
         .testTarget(name: "CircuitTests", dependencies: ["Circuit", "Numerics", "EqProp", .product(name: "PropertyBased", package: "swift-property-based")]),
+        .testTarget(name: "NgspiceTests", dependencies: ["Ngspice", "Circuit", "Numerics", "EqProp", .product(name: "PropertyBased", package: "swift-property-based")]),
     ]
 )

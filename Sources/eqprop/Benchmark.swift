@@ -9,7 +9,7 @@ extension EqPropCommand {
     struct Benchmark: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Measure speed; results belong in BENCHMARKS.md.",
-            subcommands: [TrainThroughput.self])
+            subcommands: [TrainThroughput.self, Solvers.self])
     }
 }
 

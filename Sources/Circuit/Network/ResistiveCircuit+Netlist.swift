@@ -23,8 +23,13 @@ public struct NetlistOptions: Sendable {
     /// A starting state for the free nodes (one value per node, layer by layer): `.nodeset`
     /// for an operating point, `.ic` for a transient.
     public var startState: [Double]?
-    /// Input sources (or Norton currents) as EXTERNAL, fed by libngspice callbacks.
+    /// Every source that varies from sample to sample (inputs or Norton currents, nudge
+    /// currents or targets, tether DACs) as EXTERNAL, fed by libngspice callbacks; see
+    /// `ResistiveCircuit.externalSourceValues`.
     public var externalInputs = false
+    /// A dummy source `Vsweep` (with a 1 Ω load) whose `dc` sweep steps through the samples of
+    /// a batch, one operating point per sample.
+    public var sweepSource = false
     /// Comment lines describing the sample and phase.
     public var description: [String] = []
 
@@ -41,7 +46,8 @@ public struct NetlistOptions: Sendable {
 extension ResistiveCircuit {
     /// The deck for sample row 0 of `conditions`: a pure function of its arguments.
     public func netlist(_ conditions: CircuitConditions, options: NetlistOptions = NetlistOptions()) throws -> Netlist {
-        precondition(conditions.batchSize == 1, "a deck describes one sample")
+        precondition(conditions.batchSize == 1 || options.externalInputs,
+                     "a deck describes one sample (or a batch through EXTERNAL sources)")
         let f = SpiceNumber.format
         let net = network
         let arch = net.architecture.map(String.init).joined(separator: "-")
@@ -51,9 +57,7 @@ extension ResistiveCircuit {
         guard u.count == 2 * net.inputs else {
             throw CircuitError("the inputs hold \(u.count) voltages, the network needs \(2 * net.inputs) (2 per pixel)")
         }
-        for (k, v) in u.enumerated() where !(v.isFinite && abs(v) <= preset.inputGain * (1 + 1e-12)) {
-            throw CircuitError("input \(names.node(layer: 0, index: k)) is \(v) V, outside preset '\(preset.name)' range ±\(preset.inputGain) V")
-        }
+        try validateInputs(conditions.inputVoltages)
 
         // Sources.
         deck.items.append(.blank)
@@ -150,14 +154,16 @@ extension ResistiveCircuit {
             deck.comment("nudge: currents injected into the output nodes, A")
             for k in 0..<outputs {
                 let node = names.node(layer: depth, index: k)
-                deck.add(.currentSource(name: "In_\(node)", from: "0", into: node, value: .dc(c[0, k])))
+                deck.add(.currentSource(name: "In_\(node)", from: "0", into: node,
+                                        value: options.externalInputs ? .external : .dc(c[0, k])))
             }
         case let .conductance(beta, targets):
             deck.items.append(.blank)
             deck.comment("nudge: conductance beta = \(f(beta)) S from each output node to a source at its target")
             for k in 0..<outputs {
                 let node = names.node(layer: depth, index: k)
-                deck.add(.voltageSource(name: "Vy_\(node)", plus: "y_\(node)", minus: "0", value: .dc(targets[0, k])))
+                deck.add(.voltageSource(name: "Vy_\(node)", plus: "y_\(node)", minus: "0",
+                                        value: options.externalInputs ? .external : .dc(targets[0, k])))
                 deck.add(.resistor(name: "Rn_\(node)", a: node, b: "y_\(node)", ohms: 1 / beta))
             }
         }
@@ -169,7 +175,8 @@ extension ResistiveCircuit {
             for l in 1...depth {
                 for j in 0..<net.nodes(inLayer: l) {
                     let node = names.node(layer: l, index: j)
-                    deck.add(.voltageSource(name: "Vt_\(node)", plus: "t_\(node)", minus: "0", value: .dc(tether.targets[l - 1][0, j])))
+                    deck.add(.voltageSource(name: "Vt_\(node)", plus: "t_\(node)", minus: "0",
+                                            value: options.externalInputs ? .external : .dc(tether.targets[l - 1][0, j])))
                     deck.add(.resistor(name: "Rt_\(node)", a: node, b: "t_\(node)", ohms: 1 / tether.conductance))
                 }
             }
@@ -183,6 +190,12 @@ extension ResistiveCircuit {
             }
         }
 
+        if options.sweepSource {
+            deck.items.append(.blank)
+            deck.comment("dummy source swept by 'dc vsweep 0 N-1 1': one operating point per sample")
+            deck.add(.voltageSource(name: "Vsweep", plus: "sweep", minus: "0", value: .dc(0)))
+            deck.add(.resistor(name: "Rsweep", a: "sweep", b: "0", ohms: 1))
+        }
         if depth > 1 { deck.diodeModels = [preset.diodeCard] }
         deck.options = preset.spiceOptions.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
         let free = names.freeNodes
@@ -206,5 +219,67 @@ extension ResistiveCircuit {
             deck.control = ["set numdgt=15", "tran \(f(step)) \(f(stop)) uic"]
         }
         return deck
+    }
+}
+
+extension ResistiveCircuit {
+    /// Every input voltage must be finite and within the preset's ±g range; the error names
+    /// the source and the sample.
+    public func validateInputs(_ u: DoubleMatrix) throws {
+        guard u.columns == 2 * network.inputs else {
+            throw CircuitError("the inputs hold \(u.columns) voltages per sample, the network needs \(2 * network.inputs) (2 per pixel)")
+        }
+        for b in 0..<u.rows {
+            for k in 0..<u.columns where !(u[b, k].isFinite && abs(u[b, k]) <= preset.inputGain * (1 + 1e-12)) {
+                throw CircuitError("input \(names.node(layer: 0, index: k)) of sample \(b) is \(u[b, k]) V, outside preset '\(preset.name)' range ±\(preset.inputGain) V")
+            }
+        }
+    }
+
+    /// The EXTERNAL sources of a deck built with `externalInputs` for these conditions, and
+    /// their value for each sample (rows = samples, columns = sources), in the deck's units.
+    public func externalSourceValues(_ conditions: CircuitConditions, form: NetlistOptions.Form) -> (names: [String], values: [[Double]]) {
+        let net = network
+        var names: [String] = []
+        var columns: [[Double]] = []  // one per source, over samples
+        let batch = conditions.batchSize
+        let u = conditions.inputVoltages
+        switch form {
+        case .fullCrossbar:
+            for k in 0..<(2 * net.inputs) {
+                names.append("V" + self.names.node(layer: 0, index: k))
+                columns.append((0..<batch).map { u[$0, k] })
+            }
+        case .nortonInputs:
+            let currents = DoubleMatrix.product(u, crossbar(0))
+            for j in 0..<net.nodes(inLayer: 1) {
+                names.append("Iin_" + self.names.node(layer: 1, index: j))
+                columns.append((0..<batch).map { currents[$0, j] })
+            }
+        }
+        let outputs = net.nodes(inLayer: depth)
+        switch conditions.nudge {
+        case .none: break
+        case .currents(let c):
+            for k in 0..<outputs {
+                names.append("In_" + self.names.node(layer: depth, index: k))
+                columns.append((0..<batch).map { c[$0, k] })
+            }
+        case .conductance(_, let targets):
+            for k in 0..<outputs {
+                names.append("Vy_" + self.names.node(layer: depth, index: k))
+                columns.append((0..<batch).map { targets[$0, k] })
+            }
+        }
+        if let tether = conditions.tether {
+            for l in 1...depth {
+                for j in 0..<net.nodes(inLayer: l) {
+                    names.append("Vt_" + self.names.node(layer: l, index: j))
+                    columns.append((0..<batch).map { tether.targets[l - 1][$0, j] })
+                }
+            }
+        }
+        let values = (0..<batch).map { b in columns.map { $0[b] } }
+        return (names, values)
     }
 }

@@ -14,6 +14,10 @@ public struct ResistiveCircuit: Sendable {
     /// serve): 1 / (1/G + r_wire·(i + j + 2)), S.
     private var wireCorrected: [DoubleMatrix]
     public let names: NodeNames
+    /// Identifies this circuit and its conductances for caches: a fresh identity per circuit,
+    /// a new revision after every `updateNetwork`.
+    public let identity = UInt64.random(in: 1...UInt64.max)
+    public private(set) var revision = 0
 
     /// What clamps a free node.
     public enum NodeClamp: Sendable, Equatable {
@@ -53,6 +57,7 @@ public struct ResistiveCircuit: Sendable {
     /// Changes the network in place (e.g. a learning step), keeping derived values current.
     public mutating func updateNetwork(_ body: (inout ResistiveNetwork) -> Void) {
         body(&network)
+        revision += 1
         refreshWires()
     }
 

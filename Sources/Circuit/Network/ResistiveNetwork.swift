@@ -35,6 +35,11 @@ public struct ResistiveNetwork: Sendable, Equatable {
         self.presetName = presetName
     }
 
+    /// The default scale of fresh conductances, S: 100 µS plays the role of the reference
+    /// DRN code's unit conductance (Scellier 2024), so a 1,568-input crossbar starts with cells
+    /// up to G_min + 2.5 µS.
+    public static let defaultConductanceScale = 1e-4
+
     /// Free layers L.
     public var depth: Int { layerSizes.count }
     /// Nodes of layer l for l = 0…L (layer 0: the 2·n₀ input sources).

@@ -31,15 +31,17 @@ public final class CircuitSolver {
     /// Convergence tolerance on max_i |KCL_i| / a_i, V.
     public var tolerance: Double
     public var maxSweeps: Int
+    /// Batches of at least this many samples are split over the two cores.
+    public var parallelThreshold = 8
 
-    private var layers: [LayerCache] = []
-    private var coupling: [DoubleMatrix] = []
-    private var residualScratch = DoubleMatrix(rows: 0, columns: 0)
+    private var nodes: [NodeCache] = []
+    private var cacheKey: (identity: UInt64, revision: Int)?
+    private let lanes = [Lane(), Lane()]
 
-    /// Per free layer: node constants (per circuit) and batch constants (per call).
-    struct LayerCache {
+    /// Per free layer, what depends on the circuit only: recomputed when its revision changes.
+    struct NodeCache {
         var count = 0
-        /// a_i without per-call terms (tether, conductance nudge), S.
+        /// Σ of the node's crossbar and bias conductances, S.
         var conductanceSum: [Double] = []
         /// B⁺_i·V_b − B⁻_i·V_b, A.
         var biasCurrent: [Double] = []
@@ -49,10 +51,6 @@ public final class CircuitSolver {
         var railHigh: [Double] = []
         var boundLow: [Double] = []
         var boundHigh: [Double] = []
-        /// a_i for this call, S.
-        var denominator: [Double] = []
-        /// The state-independent part of b, B × n_l, A.
-        var constant = DoubleMatrix(rows: 0, columns: 0)
     }
 
     public init(diodeModel: DiodeModel, tolerance: Double = 1e-10, maxSweeps: Int = 10_000) {
@@ -68,39 +66,39 @@ public final class CircuitSolver {
     }
 
     /// Fixed points for a batch, starting from `state` (one B × n_l matrix per free layer, V;
-    /// zeros or a prediction), written back into `state`.
+    /// zeros or a prediction), written back into `state`. Samples are independent: a large
+    /// batch is relaxed as two halves on the two cores.
     @discardableResult
     public func relax(_ circuit: ResistiveCircuit, conditions: CircuitConditions,
                       state: inout [DoubleMatrix]) -> RelaxationStatistics {
-        prepare(circuit, conditions)
-        let depth = circuit.depth
-        let diode = JunctionDiode(circuit.preset.diodeCard)
-        var sweeps = 0
-        while sweeps < maxSweeps {
-            sweeps += 1
-            var worst = 0.0
-            for parity in [1, 0] {
-                for l in stride(from: parity == 1 ? 1 : 2, through: depth, by: 2) {
-                    let r = solveLayer(circuit, l, state: &state, diode: diode)
-                    if parity == 1 { worst = max(worst, r) }
-                }
-            }
-            // The odd layers' imbalance before their update is the residual of the state the
-            // sweep started from (its even layers had just been solved exactly).
-            if sweeps > 1 && worst <= tolerance * 0.1 { break }
+        refreshNodeCache(circuit)
+        let batch = conditions.batchSize
+        guard batch >= parallelThreshold else {
+            return lanes[0].relax(self, circuit, conditions, &state)
         }
-        let residual = finalResidual(circuit, state: state, diode: diode)
-        return RelaxationStatistics(iterations: sweeps, residual: residual, converged: residual <= tolerance)
+        let mid = (batch + 1) / 2
+        let halves = [0..<mid, mid..<batch]
+        for (lane, rows) in zip(lanes, halves) {
+            lane.conditions = conditions.rows(rows)
+            if lane.state.count != state.count { lane.state = state.map { DoubleMatrix(rows: 0, columns: $0.columns) } }
+            for l in 0..<state.count { lane.state[l].assignRows(rows, of: state[l]) }
+        }
+        let (a, b) = Parallel.both({ self.lanes[0].relaxOwnState(self, circuit) },
+                                   { self.lanes[1].relaxOwnState(self, circuit) })
+        for (lane, rows) in zip(lanes, halves) {
+            for l in 0..<state.count { state[l].writeRows(startingAt: rows.lowerBound, from: lane.state[l]) }
+        }
+        let residual = max(a.residual, b.residual)
+        return RelaxationStatistics(iterations: max(a.iterations, b.iterations), residual: residual,
+                                    converged: a.converged && b.converged)
     }
 
     // MARK: - Set-up
 
-    private func prepare(_ circuit: ResistiveCircuit, _ conditions: CircuitConditions) {
+    private func refreshNodeCache(_ circuit: ResistiveCircuit) {
+        if let key = cacheKey, key.identity == circuit.identity, key.revision == circuit.revision { return }
         let net = circuit.network
         let depth = circuit.depth
-        let batch = conditions.batchSize
-        if layers.count != depth { layers = Array(repeating: LayerCache(), count: depth) }
-        if coupling.count != depth { coupling = Array(repeating: DoubleMatrix(rows: 0, columns: 0), count: depth) }
         var columnSums: [[Double]] = []
         for l in 0..<depth {
             let g = circuit.crossbar(l)
@@ -112,11 +110,9 @@ public final class CircuitSolver {
             }
             columnSums.append(sums)
         }
-        let tetherG = conditions.tether?.conductance ?? 0
-        var nudgeG = 0.0
-        if case .conductance(let beta, _) = conditions.nudge { nudgeG = beta }
+        nodes = []
         for l in 1...depth {
-            var c = LayerCache()
+            var c = NodeCache()
             let n = net.nodes(inLayer: l)
             c.count = n
             var rowSums = [Double](repeating: 0, count: n)
@@ -130,7 +126,6 @@ public final class CircuitSolver {
             let vb = circuit.preset.biasVolts
             c.conductanceSum = (0..<n).map { columnSums[l - 1][$0] + rowSums[$0] + bp[$0] + bn[$0] }
             c.biasCurrent = (0..<n).map { bp[$0] * vb - bn[$0] * vb }
-            c.clampKind = []; c.railLow = []; c.railHigh = []; c.boundLow = []; c.boundHigh = []
             for j in 0..<n {
                 let clamp = circuit.clamp(layer: l, index: j)
                 let (lo, hi) = clamp.bounds
@@ -142,64 +137,133 @@ public final class CircuitSolver {
                 case let .twoSided(_, lowRail, _, highRail): c.clampKind.append(3); c.railLow.append(lowRail); c.railHigh.append(highRail)
                 }
             }
-            c.denominator = c.conductanceSum.map { $0 + tetherG + (l == depth ? nudgeG : 0) }
-            // Constant part of b: bias rails, tether, nudge, and the input crossbar's Norton current.
-            c.constant = DoubleMatrix(rows: batch, columns: n)
-            if l == 1 {
-                DoubleMatrix.multiply(conditions.inputVoltages, circuit.crossbar(0), into: &c.constant)
-            }
-            c.constant.addToEachRow(c.biasCurrent)
-            if let tether = conditions.tether {
-                let t = tether.targets[l - 1]
-                for i in 0..<c.constant.elements.count { c.constant.elements[i] += tetherG * t.elements[i] }
-            }
-            if l == depth {
-                switch conditions.nudge {
-                case .none: break
-                case .currents(let currents):
-                    for i in 0..<c.constant.elements.count { c.constant.elements[i] += currents.elements[i] }
-                case let .conductance(beta, targets):
-                    for i in 0..<c.constant.elements.count { c.constant.elements[i] += beta * targets.elements[i] }
+            nodes.append(c)
+        }
+        cacheKey = (circuit.identity, circuit.revision)
+    }
+
+    /// The buffers of one batch (or half batch): per-call constants and couplings.
+    final class Lane {
+        /// a_i for this call (node sums plus tether and conductance nudge), per layer, S.
+        var denominator: [[Double]] = []
+        /// The state-independent part of b, B × n_l per layer, A.
+        var constant: [DoubleMatrix] = []
+        var coupling: [DoubleMatrix] = []
+        var conditions: CircuitConditions?
+        var state: [DoubleMatrix] = []
+
+        func relaxOwnState(_ solver: CircuitSolver, _ circuit: ResistiveCircuit) -> RelaxationStatistics {
+            var s = state
+            state = []
+            defer { state = s }
+            return relax(solver, circuit, conditions!, &s)
+        }
+
+        func relax(_ solver: CircuitSolver, _ circuit: ResistiveCircuit, _ conditions: CircuitConditions,
+                   _ state: inout [DoubleMatrix]) -> RelaxationStatistics {
+            prepare(solver, circuit, conditions)
+            let depth = circuit.depth
+            let diode = JunctionDiode(circuit.preset.diodeCard)
+            var sweeps = 0
+            while sweeps < solver.maxSweeps {
+                sweeps += 1
+                var worst = 0.0
+                for parity in [1, 0] {
+                    for l in stride(from: parity == 1 ? 1 : 2, through: depth, by: 2) {
+                        let r = solver.solveLayer(circuit, l, lane: self, state: &state, diode: diode)
+                        if parity == 1 { worst = max(worst, r) }
+                    }
                 }
+                // The odd layers' imbalance before their update is the residual of the state
+                // the sweep started from (its even layers had just been solved exactly).
+                if sweeps > 1 && worst <= solver.tolerance * 0.1 { break }
             }
-            layers[l - 1] = c
-            if coupling[l - 1].rows != batch || coupling[l - 1].columns != n {
-                coupling[l - 1] = DoubleMatrix(rows: batch, columns: n)
+            let residual = solver.finalResidual(circuit, lane: self, state: state, diode: diode)
+            return RelaxationStatistics(iterations: sweeps, residual: residual, converged: residual <= solver.tolerance)
+        }
+
+        func prepare(_ solver: CircuitSolver, _ circuit: ResistiveCircuit, _ conditions: CircuitConditions) {
+            let depth = circuit.depth
+            let batch = conditions.batchSize
+            let tetherG = conditions.tether?.conductance ?? 0
+            var nudgeG = 0.0
+            if case .conductance(let beta, _) = conditions.nudge { nudgeG = beta }
+            if constant.count != depth {
+                constant = Array(repeating: DoubleMatrix(rows: 0, columns: 0), count: depth)
+                coupling = constant
+            }
+            denominator = []
+            for l in 1...depth {
+                let c = solver.nodes[l - 1]
+                let n = c.count
+                denominator.append(c.conductanceSum.map { $0 + tetherG + (l == depth ? nudgeG : 0) })
+                if constant[l - 1].rows != batch || constant[l - 1].columns != n {
+                    constant[l - 1] = DoubleMatrix(rows: batch, columns: n)
+                    coupling[l - 1] = DoubleMatrix(rows: batch, columns: n)
+                }
+                // Constant part of b: input crossbar's Norton current, bias rails, tether, nudge.
+                if l == 1 {
+                    DoubleMatrix.multiply(conditions.inputVoltages, circuit.crossbar(0), into: &constant[0])
+                } else {
+                    constant[l - 1].fill(0)
+                }
+                constant[l - 1].addToEachRow(c.biasCurrent)
+                if let tether = conditions.tether {
+                    let t = tether.targets[l - 1]
+                    constant[l - 1].withUnsafeMutableBufferPointer { k in
+                        for i in 0..<k.count { k[i] += tetherG * t.elements[i] }
+                    }
+                }
+                if l == depth {
+                    switch conditions.nudge {
+                    case .none: break
+                    case .currents(let currents):
+                        constant[l - 1].withUnsafeMutableBufferPointer { k in
+                            for i in 0..<k.count { k[i] += currents.elements[i] }
+                        }
+                    case let .conductance(beta, targets):
+                        constant[l - 1].withUnsafeMutableBufferPointer { k in
+                            for i in 0..<k.count { k[i] += beta * targets.elements[i] }
+                        }
+                    }
+                }
             }
         }
     }
 
     /// coupling_l = (A·V_{l−1})·G_l + (1/A)·V_{l+1}·G_{l+1}ᵀ: the state-dependent part of b.
-    private func computeCoupling(_ circuit: ResistiveCircuit, _ l: Int, _ state: [DoubleMatrix]) {
+    private func computeCoupling(_ circuit: ResistiveCircuit, _ l: Int, lane: Lane, _ state: [DoubleMatrix]) {
         let depth = circuit.depth
         let gain = circuit.amplifierGain
         var wrote = false
         if l >= 2 {
-            DoubleMatrix.multiply(state[l - 2], circuit.crossbar(l - 1), into: &coupling[l - 1], alpha: gain, beta: 0)
+            DoubleMatrix.multiply(state[l - 2], circuit.crossbar(l - 1), into: &lane.coupling[l - 1], alpha: gain, beta: 0)
             wrote = true
         }
         if l < depth {
-            DoubleMatrix.multiply(state[l], circuit.crossbar(l), transposeB: true, into: &coupling[l - 1],
+            DoubleMatrix.multiply(state[l], circuit.crossbar(l), transposeB: true, into: &lane.coupling[l - 1],
                                   alpha: 1 / gain, beta: wrote ? 1 : 0)
             wrote = true
         }
-        if !wrote { coupling[l - 1].fill(0) }
+        if !wrote { lane.coupling[l - 1].fill(0) }
     }
 
     /// Solves every node of layer l exactly given its neighbours; returns the largest
     /// imbalance / a_i before the update, V.
-    private func solveLayer(_ circuit: ResistiveCircuit, _ l: Int, state: inout [DoubleMatrix], diode: JunctionDiode) -> Double {
-        computeCoupling(circuit, l, state)
-        let c = layers[l - 1]
+    fileprivate func solveLayer(_ circuit: ResistiveCircuit, _ l: Int, lane: Lane, state: inout [DoubleMatrix],
+                                diode: JunctionDiode) -> Double {
+        computeCoupling(circuit, l, lane: lane, state)
+        let c = nodes[l - 1]
+        let denominator = lane.denominator[l - 1]
         let n = c.count
         let ideal = diodeModel == .ideal
         var worst = 0.0
-        c.constant.withUnsafeBufferPointer { k in
-        coupling[l - 1].withUnsafeBufferPointer { d in
+        lane.constant[l - 1].withUnsafeBufferPointer { k in
+        lane.coupling[l - 1].withUnsafeBufferPointer { d in
         state[l - 1].withUnsafeMutableBufferPointer { v in
+            var j = 0
             for i in 0..<v.count {
-                let j = i % n
-                let a = c.denominator[j]
+                let a = denominator[j]
                 let b = k[i] + d[i]
                 let old = v[i]
                 if ideal {
@@ -212,6 +276,8 @@ public final class CircuitSolver {
                     worst = max(worst, abs(imbalance) / a)
                     v[i] = new
                 }
+                j += 1
+                if j == n { j = 0 }
             }
         }}}
         return worst
@@ -246,7 +312,14 @@ public final class CircuitSolver {
         for _ in 0..<200 {
             if f == 0 { break }
             if f > 0 { lo = v } else { hi = v }
-            var next = v - f / df
+            let step = -f / df
+            // Quadratic convergence: after a step this small the error is ~1e-18 V, so the
+            // step is taken without evaluating the diodes again.
+            if abs(step) <= 1e-9 && v + step >= lo && v + step <= hi {
+                v += step
+                break
+            }
+            var next = v + step
             if !(next > lo && next < hi) {
                 if lo.isFinite && hi.isFinite {
                     next = 0.5 * (lo + hi)
@@ -267,16 +340,16 @@ public final class CircuitSolver {
 
     /// max_i |KCL_i| / a_i over all free nodes of the final state, V (ideal nodes: the
     /// projected imbalance a_i·|clamp(b_i/a_i) − V_i| / a_i).
-    private func finalResidual(_ circuit: ResistiveCircuit, state: [DoubleMatrix], diode: JunctionDiode) -> Double {
+    fileprivate func finalResidual(_ circuit: ResistiveCircuit, lane: Lane, state: [DoubleMatrix], diode: JunctionDiode) -> Double {
         var worst = 0.0
         for l in 1...circuit.depth {
-            computeCoupling(circuit, l, state)
-            let c = layers[l - 1]
+            computeCoupling(circuit, l, lane: lane, state)
+            let c = nodes[l - 1]
             let n = c.count
-            let v = state[l - 1].elements, k = c.constant.elements, d = coupling[l - 1].elements
+            let v = state[l - 1].elements, k = lane.constant[l - 1].elements, d = lane.coupling[l - 1].elements
             for i in 0..<v.count {
                 let j = i % n
-                let a = c.denominator[j], b = k[i] + d[i]
+                let a = lane.denominator[l - 1][j], b = k[i] + d[i]
                 let r: Double
                 if diodeModel == .ideal {
                     r = abs(min(max(b / a, c.boundLow[j]), c.boundHigh[j]) - v[i])

@@ -1,0 +1,97 @@
+import Circuit
+import Foundation
+import Numerics
+
+/// Relaxes DRN batches in ngspice through a pool of worker processes: the circuit is
+/// written as a deck whose per-sample sources are EXTERNAL, loaded once per circuit in each
+/// worker, and each worker sweeps its share of the batch (`dc vsweep`, one operating point per
+/// sample). The answer is the circuit's own operating point; the starting point only changes
+/// how many Newton iterations ngspice needs.
+public final class NgspiceRelaxer {
+    public let pool: NgspiceWorkerPool
+    /// The deck form: the full crossbar (the physical circuit) or its Norton-reduced inputs
+    /// (the same circuit at every free node, a much smaller matrix).
+    public var form: NetlistOptions.Form
+    /// Decks of the current circuit by their conditions' shape (nudge and tether change the
+    /// set of sources, not the per-sample values).
+    private var cachedDeck: (key: String, lines: [String], id: String)?
+    private var deckCounter = 0
+    /// Samples per job: a worker sweeps at most this many points per request.
+    public var chunk = 64
+
+    public init(pool: NgspiceWorkerPool, form: NetlistOptions.Form = .nortonInputs) {
+        self.pool = pool
+        self.form = form
+    }
+
+    /// Call after the circuit's conductances change so the next relaxation reloads it.
+    public func circuitChanged() { cachedDeck = nil }
+
+    /// The free nodes' voltages (one B × n_l matrix per free layer) at the operating point of
+    /// each sample of `conditions`. `phase` names the phase in error messages.
+    public func relax(_ circuit: ResistiveCircuit, conditions: CircuitConditions, phase: String = "free") throws -> [DoubleMatrix] {
+        let batch = conditions.batchSize
+        let key: String
+        switch conditions.nudge {
+        case .none: key = "free"
+        case .currents: key = "currents"
+        case .conductance(let beta, _): key = "conductance \(beta)"
+        }
+        let fullKey = key + (conditions.tether.map { " tether \($0.conductance)" } ?? "")
+        if cachedDeck?.key != fullKey {
+            var options = NetlistOptions(form: form, analysis: .none, externalInputs: true)
+            options.sweepSource = true
+            let netlist = try circuit.netlist(conditions, options: options)
+            deckCounter += 1
+            cachedDeck = (fullKey, try SpiceWriter.write(netlist).split(separator: "\n").map(String.init),
+                          "\(ObjectIdentifier(self).hashValue)-\(deckCounter)")
+        } else {
+            try circuit.validateInputs(conditions.inputVoltages)
+        }
+        let deck = cachedDeck!
+        let sources = circuit.externalSourceValues(conditions, form: form)
+        let nodes = circuit.names.freeNodes
+        var jobs: [PoolJob] = []
+        var starts: [Int] = []
+        let per = max(1, min(chunk, (batch + pool.size - 1) / pool.size))
+        var start = 0
+        while start < batch {
+            let end = min(start + per, batch)
+            jobs.append(PoolJob(deckID: deck.id, deck: deck.lines, sources: sources.names,
+                                values: Array(sources.values[start..<end]), nodes: nodes))
+            starts.append(start)
+            start = end
+        }
+        let results: [[[Double]]]
+        do {
+            results = try pool.run(jobs)
+        } catch {
+            throw try diagnose(error, circuit: circuit, conditions: conditions, deck: deck, phase: phase)
+        }
+        var state = circuit.network.layerSizes.map { DoubleMatrix(rows: batch, columns: $0) }
+        for (job, first) in zip(results, starts) {
+            for (p, row) in job.enumerated() {
+                var k = 0
+                for l in 0..<state.count {
+                    for j in 0..<state[l].columns { state[l][first + p, j] = row[k]; k += 1 }
+                }
+            }
+        }
+        return state
+    }
+
+    /// A failed sweep: find the first sample whose own operating point (`op`, which falls
+    /// back to gmin and source stepping) fails, and name it.
+    private func diagnose(_ error: Error, circuit: ResistiveCircuit, conditions: CircuitConditions,
+                          deck: (key: String, lines: [String], id: String), phase: String) throws -> Error {
+        let sources = circuit.externalSourceValues(conditions, form: form)
+        for b in 0..<conditions.batchSize {
+            let job = PoolJob(deckID: deck.id, deck: deck.lines, analysis: "op", sources: sources.names,
+                              values: [sources.values[b]], nodes: circuit.names.freeNodes)
+            do { _ = try pool.run([job]) } catch {
+                return NgspiceError.notConverged(phase: phase, sample: b, detail: "\(error)")
+            }
+        }
+        return error
+    }
+}

@@ -1,0 +1,222 @@
+import Foundation
+
+/// One piece of work for a worker: a circuit and the operating points to compute.
+public struct PoolJob: Sendable {
+    public var deckID: String
+    public var deck: [String]
+    public var analysis: String
+    public var sources: [String]
+    public var values: [[Double]]
+    public var nodes: [String]
+
+    public init(deckID: String, deck: [String], analysis: String = "sweep", sources: [String], values: [[Double]], nodes: [String]) {
+        self.deckID = deckID
+        self.deck = deck
+        self.analysis = analysis
+        self.sources = sources
+        self.values = values
+        self.nodes = nodes
+    }
+}
+
+/// A pool of ngspice engine processes (`eqprop ngspice-worker`), one per core by default:
+/// libngspice is one global simulator per process, so parallel simulation needs processes.
+/// Jobs are spread over the workers; a worker that dies or does not answer within `timeout`
+/// is killed, restarted, and its job run again, so no work is lost. ngspice's own errors
+/// (a parse error, a failed analysis) are not retried: they come back as `NgspiceError`.
+public final class NgspiceWorkerPool: @unchecked Sendable {
+    public let executable: URL
+    public let size: Int
+    /// Seconds a worker may take for one job before it is considered hung.
+    public var timeout: Double
+    /// Attempts per job across restarts.
+    public var attempts = 3
+    private var workers: [WorkerProcess?]
+    private let lock = NSLock()
+    private var nextID = 0
+    public private(set) var restarts = 0
+    /// Time spent inside ngspice by all workers, s.
+    public private(set) var engineSeconds = 0.0
+
+    public init(executable: URL, size: Int = ProcessInfo.processInfo.activeProcessorCount, timeout: Double = 600) {
+        self.executable = executable
+        self.size = max(1, size)
+        self.timeout = timeout
+        workers = Array(repeating: nil, count: max(1, size))
+        // A write to a dead worker's pipe must fail with EPIPE, not kill this process.
+        signal(SIGPIPE, SIG_IGN)
+    }
+
+    deinit { shutdown() }
+
+    /// The process IDs of the running workers (for tests and diagnostics).
+    public var processIDs: [Int32] {
+        lock.lock(); defer { lock.unlock() }
+        return workers.compactMap { $0?.process.processIdentifier }
+    }
+
+    public func shutdown() {
+        lock.lock(); defer { lock.unlock() }
+        for case let w? in workers { w.stop() }
+        workers = Array(repeating: nil, count: size)
+    }
+
+    /// Runs every job, in parallel over the workers; returns each job's points × nodes voltages.
+    public func run(_ jobs: [PoolJob]) throws -> [[[Double]]] {
+        let results = ResultSlots(count: jobs.count)
+        let next = ResultSlots(count: 1)
+        DispatchQueue.concurrentPerform(iterations: min(size, jobs.count)) { slot in
+            while true {
+                let index = next.takeTicket()
+                if index >= jobs.count { break }
+                results.set(index, Result { try self.execute(jobs[index], on: slot) })
+            }
+        }
+        return try results.values()
+    }
+
+    private func id() -> Int {
+        lock.lock(); defer { lock.unlock() }
+        nextID += 1
+        return nextID
+    }
+
+    private func worker(_ slot: Int) throws -> WorkerProcess {
+        lock.lock(); defer { lock.unlock() }
+        if let w = workers[slot], w.isRunning { return w }
+        if workers[slot] != nil { restarts += 1 }
+        let w = try WorkerProcess(executable: executable)
+        workers[slot] = w
+        return w
+    }
+
+    private func replace(_ slot: Int) {
+        lock.lock(); defer { lock.unlock() }
+        workers[slot]?.stop()
+        workers[slot] = nil
+    }
+
+    private func execute(_ job: PoolJob, on slot: Int) throws -> [[Double]] {
+        var lastFailure = "no attempt made"
+        for _ in 0..<attempts {
+            let w = try worker(slot)
+            do {
+                var request = WorkerRequest(id: id(), deckID: job.deckID, deck: w.deckID == job.deckID ? nil : job.deck,
+                                            analysis: job.analysis, sources: job.sources, values: job.values, nodes: job.nodes)
+                try w.send(request)
+                var response = try w.receive(timeout: timeout)
+                if response.needDeck == true {
+                    request.deck = job.deck
+                    try w.send(request)
+                    response = try w.receive(timeout: timeout)
+                }
+                if response.ok, let v = response.voltages {
+                    w.deckID = job.deckID
+                    lock.lock(); engineSeconds += response.seconds ?? 0; lock.unlock()
+                    return v
+                }
+                w.deckID = nil
+                if response.fatal == true {
+                    lastFailure = response.error ?? "ngspice exited"
+                    replace(slot)
+                    continue
+                }
+                throw NgspiceError.worker(response.error ?? "unknown failure")
+            } catch let e as WorkerProcess.Failure {
+                lastFailure = e.description
+                replace(slot)
+            }
+        }
+        throw NgspiceError.worker("a job failed \(attempts) times, the last with: \(lastFailure)")
+    }
+}
+
+/// Results filled in by concurrent lanes.
+private final class ResultSlots: @unchecked Sendable {
+    private let lock = NSLock()
+    private var slots: [Result<[[Double]], Error>?]
+    private var ticket = 0
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+    func set(_ i: Int, _ r: Result<[[Double]], Error>) { lock.lock(); slots[i] = r; lock.unlock() }
+    func takeTicket() -> Int { lock.lock(); defer { lock.unlock() }; ticket += 1; return ticket - 1 }
+    func values() throws -> [[[Double]]] { try slots.map { try $0!.get() } }
+}
+
+/// One worker process and its pipes.
+final class WorkerProcess: @unchecked Sendable {
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    let process = Process()
+    private let input = Pipe()
+    private let output = Pipe()
+    private var buffer: [UInt8] = []
+    var deckID: String?
+
+    init(executable: URL) throws {
+        process.executableURL = executable
+        process.arguments = ["ngspice-worker"]
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = FileHandle.standardError
+        do { try process.run() } catch {
+            throw NgspiceError.worker("cannot start \(executable.path) ngspice-worker: \(error)")
+        }
+    }
+
+    var isRunning: Bool { process.isRunning }
+
+    func send(_ request: WorkerRequest) throws {
+        var data: Data
+        do { data = try JSONEncoder().encode(request) } catch { throw Failure(description: "cannot encode a request: \(error)") }
+        data.append(0x0A)
+        let fd = input.fileHandleForWriting.fileDescriptor
+        let ok = data.withUnsafeBytes { p -> Bool in
+            var offset = 0
+            while offset < p.count {
+                let n = Foundation.write(fd, p.baseAddress! + offset, p.count - offset)
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 { return false }
+                offset += n
+            }
+            return true
+        }
+        guard ok else { throw Failure(description: "the worker's input is closed (it died)") }
+    }
+
+    /// Reads one response line, waiting at most `timeout` seconds.
+    func receive(timeout: Double) throws -> WorkerResponse {
+        let fd = output.fileHandleForReading.fileDescriptor
+        let deadline = Date().addingTimeInterval(timeout)
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            if let newline = buffer.firstIndex(of: 0x0A) {
+                let line = Data(buffer[..<newline])
+                buffer.removeSubrange(...newline)
+                guard let r = try? JSONDecoder().decode(WorkerResponse.self, from: line) else {
+                    throw Failure(description: "unreadable reply: \(String(decoding: line.prefix(200), as: UTF8.self))")
+                }
+                return r
+            }
+            let remaining = deadline.timeIntervalSinceNow
+            guard remaining > 0 else { throw Failure(description: "no reply within \(timeout) s (hung)") }
+            var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            let ready = poll(&pfd, 1, Int32(min(remaining, 1) * 1000))
+            if ready < 0 && errno == EINTR { continue }
+            if ready <= 0 { continue }
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { throw Failure(description: "the worker exited (status \(process.isRunning ? -1 : process.terminationStatus))") }
+            buffer.append(contentsOf: chunk[0..<n])
+        }
+    }
+
+    func stop() {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+        try? input.fileHandleForWriting.close()
+    }
+}

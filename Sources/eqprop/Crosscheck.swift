@@ -1,0 +1,159 @@
+import ArgumentParser
+import Circuit
+import Datasets
+import Foundation
+import Ngspice
+import Numerics
+import Reporting
+
+extension EqPropCommand {
+    struct Crosscheck: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Relax the same samples in the Swift solver and in ngspice and compare them node by node.",
+            discussion: """
+            Builds a seeded DRN (or loads one with --network), relaxes test samples (resampled to the
+            network's input size; seeded random pixels when no data set is found) in the free phase and
+            in a nudged phase (current injection β(y − V⁰)), in Swift with the preset's diode equations
+            and in ngspice worker processes (one per core), and reports the largest node-voltage
+            difference per phase and the time per sample of each solver. ngspice runs with the
+            preset's spice_options (reltol 1e-9, vntol 1e-12, abstol 1e-15 in the shipped presets).
+            """)
+
+        @Option(help: "Architecture of a fresh seeded network: pixels,hidden…,classes.")
+        var layers: String?
+        @Option(name: .customLong("network"), help: "A saved network (.drn.safetensors) instead of --layers.")
+        var networkPath: String?
+        @Option(help: "Hardware preset: a name in hardware/ or a path.")
+        var hardware: String = "hardware/real-diode.json"
+        @Option(help: "Number of samples.")
+        var samples: Int = 20
+        @Option(help: "Seed of a fresh network (and of random inputs).")
+        var seed: UInt64 = 1
+        @Option(help: "Initial conductance scale of a fresh network, S.")
+        var conductanceScale: Double = ResistiveNetwork.defaultConductanceScale
+        @OptionGroup var data: DataOptions
+        @Option(help: "Nudging strength β of the nudged phase, S.")
+        var beta: Double = 1e-4
+        @Option(help: "Target voltage of the correct class's output, V (default: input gain / 100).")
+        var targetVolts: Double?
+        @Option(help: "ngspice deck form: full (one resistor per cell) or norton (input crossbar reduced).")
+        var form: String = "full"
+        @Option(help: "ngspice worker processes (default: one per core).")
+        var workers: Int = ProcessInfo.processInfo.activeProcessorCount
+        @Option(help: "Swift solver tolerance, V.")
+        var tolerance: Double = 1e-11
+        @Flag(help: "Print one JSON line.")
+        var json = false
+
+        struct Output: Encodable {
+            var architecture: [Int]
+            var preset: String
+            var samples: Int
+            var inputs: String
+            var form: String
+            var workers: Int
+            var maxAbsDiffVolts: Double
+            var phases: [CrossCheck.PhaseResult]
+            var swiftSecondsPerSample: Double
+            var ngspiceSecondsPerSample: Double
+            var speedup: Double
+            var swiftToleranceVolts: Double
+            var spiceOptions: [String: Double]
+            var workerRestarts: Int
+            enum CodingKeys: String, CodingKey {
+                case architecture, preset, samples, inputs, form, workers, phases, speedup
+                case maxAbsDiffVolts = "max_abs_diff_volts"
+                case swiftSecondsPerSample = "swift_seconds_per_sample"
+                case ngspiceSecondsPerSample = "ngspice_seconds_per_sample"
+                case swiftToleranceVolts = "swift_tolerance_volts", spiceOptions = "spice_options"
+                case workerRestarts = "worker_restarts"
+            }
+        }
+
+        func run() throws {
+            guard samples > 0 else { throw ValidationError("--samples must be positive (got \(samples))") }
+            guard workers > 0 else { throw ValidationError("--workers must be positive (got \(workers))") }
+            guard beta.isFinite && beta > 0 else { throw ValidationError("--beta must be a positive number of siemens (got \(beta))") }
+            let preset = try HardwarePreset.load(hardware)
+            let network = try loadOrCreateNetwork(layers: layers, path: networkPath, preset: preset, seed: seed,
+                                                  conductanceScale: conductanceScale)
+            let (pixels, labels, inputs) = try sampleInputs(network: network)
+            let circuit = ResistiveCircuit(network: network, preset: preset)
+            var check = CrossCheck(circuit: circuit, pixels: pixels, labels: labels, beta: beta,
+                                   targetVolts: targetVolts ?? preset.inputGain / 100)
+            check.tolerance = tolerance
+            let deckForm: NetlistOptions.Form
+            switch form {
+            case "full": deckForm = .fullCrossbar
+            case "norton": deckForm = .nortonInputs
+            default: throw ValidationError("--form must be full or norton (got \(form))")
+            }
+            let pool = NgspiceWorkerPool(executable: currentExecutable, size: workers)
+            defer { pool.shutdown() }
+            let relaxer = NgspiceRelaxer(pool: pool, form: deckForm)
+            let phases = try check.run(relaxer: relaxer)
+            let n = Double(samples * phases.count)
+            let swift = phases.reduce(0) { $0 + $1.swiftSeconds } / n
+            let ngspice = phases.reduce(0) { $0 + $1.ngspiceSeconds } / n
+            let out = Output(architecture: network.architecture, preset: preset.name, samples: samples, inputs: inputs,
+                             form: form, workers: workers, maxAbsDiffVolts: phases.map(\.maxAbsDiffVolts).max() ?? 0,
+                             phases: phases, swiftSecondsPerSample: swift, ngspiceSecondsPerSample: ngspice,
+                             speedup: ngspice / swift, swiftToleranceVolts: tolerance, spiceOptions: preset.spiceOptions,
+                             workerRestarts: pool.restarts)
+            if json {
+                print(try JSONOutput.line(out))
+            } else {
+                for p in phases {
+                    print(String(format: "%@ phase: max |V_swift − V_ngspice| = %.3g V (sample %d, node %@); Swift %.3g s, ngspice %.3g s",
+                                 p.phase, p.maxAbsDiffVolts, p.worstSample, p.worstNode, p.swiftSeconds, p.ngspiceSeconds))
+                }
+                print(String(format: "per sample: Swift %.3g s, ngspice %.3g s (%.0f× faster); %d samples of %@",
+                             swift, ngspice, ngspice / swift, samples, inputs))
+            }
+        }
+
+        /// Test samples resampled to the network's inputs, or seeded random pixels.
+        func sampleInputs(network: ResistiveNetwork) throws -> (DoubleMatrix, [Int], String) {
+            if let ds = try? data.load() {
+                guard let images = ds.test.prefix(samples).resampled(toPixels: network.inputs) else {
+                    throw ValidationError("--layers: \(network.inputs) inputs cannot be made from \(ds.test.height)×\(ds.test.width) images; use one of \(LabeledImages.reachablePixelCounts(from: ds.test.height).map(String.init).joined(separator: ", "))")
+                }
+                guard images.count == samples else {
+                    throw ValidationError("--samples \(samples): the test set has only \(images.count)")
+                }
+                let pixels = DoubleMatrix(rows: images.count, columns: images.pixels, elements: images.images.elements.map(Double.init))
+                return (pixels, images.labels.map { $0 % network.classes }, "\(ds.name.rawValue) test samples 0..<\(samples)")
+            }
+            if data.data != nil { _ = try data.load() }  // an explicit --data that fails is an error
+            var rng = SeededGenerator(seed: seed).stream(77)
+            let pixels = DoubleMatrix.uniform(rows: samples, columns: network.inputs, in: 0...1, using: &rng)
+            let labels = (0..<samples).map { _ in Int(rng.next() % UInt64(network.classes)) }
+            return (pixels, labels, "seeded random pixels (no data set found)")
+        }
+    }
+}
+
+/// A saved network, or a fresh seeded one from --layers (shared by several commands).
+func loadOrCreateNetwork(layers: String?, path: String?, preset: HardwarePreset, seed: UInt64,
+                         conductanceScale: Double) throws -> ResistiveNetwork {
+    let network: ResistiveNetwork
+    if let path {
+        network = try ResistiveNetwork(contentsOf: URL(fileURLWithPath: path))
+        if let layers {
+            let arch = try parseList(layers, flag: "--layers", as: Int.self)
+            guard arch == network.architecture else {
+                throw ValidationError("--layers \(layers) does not match \(path), whose architecture is \(network.architecture.map(String.init).joined(separator: ","))")
+            }
+        }
+    } else {
+        guard let layers else { throw ValidationError("give --layers A,B,C for a fresh network or --network FILE") }
+        let arch = try parseList(layers, flag: "--layers", as: Int.self)
+        guard arch.count >= 2, arch.allSatisfy({ $0 > 0 }) else {
+            throw ValidationError("--layers needs at least pixels and classes, all positive (got \(layers))")
+        }
+        var rng = SeededGenerator(seed: seed)
+        network = ResistiveNetwork(architecture: arch, preset: preset, conductanceScale: conductanceScale, rng: &rng)
+    }
+    do { try network.validate(against: preset) } catch { throw ValidationError("\(error)") }
+    return network
+}

@@ -1,0 +1,158 @@
+import ArgumentParser
+import Circuit
+import Datasets
+import Foundation
+import Numerics
+import Reporting
+
+extension EqPropCommand {
+    struct Netlist: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write a SPICE deck of a deep resistive network for one input sample.",
+            discussion: """
+            The deck is complete (title, parts, .model card, .options, .control block running
+            `op` and printing every free node's voltage, .end) and runs unchanged with
+            `ngspice -b FILE.cir`. The network is a fresh seeded one (--layers) or a saved one
+            (--network FILE.drn.safetensors). The input is a test sample (--sample), explicit
+            pixel values in [0, 1] (--pixels) or explicit source voltages (--input-volts).
+            With --json the summary includes `swift_voltages`: the Swift solver's voltage for
+            every free node of this deck, to check the deck in stock ngspice.
+            """)
+
+        @Option(help: "Architecture of a fresh seeded network: pixels,hidden…,classes (the deck has 2 input sources per pixel).")
+        var layers: String?
+        @Option(name: .customLong("network"), help: "A saved network (.drn.safetensors) instead of --layers.")
+        var networkPath: String?
+        @Option(help: "Hardware preset: a name in hardware/ or a path to a JSON file.")
+        var hardware: String = "hardware/ideal.json"
+        @Option(help: "Seed of a fresh network's conductances.")
+        var seed: UInt64 = 1
+        @Option(help: "Initial conductance scale of a fresh network, S (cells uniform in [G_min, G_min + scale/√rows]).")
+        var conductanceScale: Double = ResistiveNetwork.defaultConductanceScale
+
+        @Option(help: "Test sample index (with --dataset/--data).")
+        var sample: Int?
+        @OptionGroup var data: DataOptions
+        @Option(help: "Explicit pixel values in [0, 1], comma-separated.")
+        var pixels: String?
+        @Option(help: "Explicit input source voltages (2 per pixel: x+ values then x- values), V.")
+        var inputVolts: String?
+
+        @Option(help: "free or nudged.")
+        var phase: String = "free"
+        @Option(help: "Nudging strength β, S.")
+        var beta: Double = 1e-4
+        @Option(help: "Class to nudge toward (default: the sample's label).")
+        var label: Int?
+        @Option(help: "Target voltage of the correct class's output, V (default: input gain / 100).")
+        var targetVolts: Double?
+        @Flag(help: "Nudge by a conductance β to a source at the target instead of a fixed current β(y − V⁰).")
+        var conductanceNudge = false
+
+        @Option(help: "full (one resistor per crossbar cell) or norton (input crossbar as its Norton equivalent).")
+        var form: String = "full"
+
+        @Option(help: "Output deck path.")
+        var out: String
+        @Flag(help: "Overwrite an existing deck.")
+        var force = false
+        @Flag(help: "Print a one-line JSON summary.")
+        var json = false
+
+        struct Summary: Encodable {
+            var path: String
+            var architecture: [Int]
+            var preset: String
+            var phase: String
+            var form: String
+            var elements: [String: Int]
+            var nodes: Int
+            var freeNodes: Int
+            var swiftVoltages: [String: Double]
+            var swiftSweeps: Int
+            enum CodingKeys: String, CodingKey {
+                case path, architecture, preset, phase, form, elements, nodes
+                case freeNodes = "free_nodes", swiftVoltages = "swift_voltages", swiftSweeps = "swift_sweeps"
+            }
+        }
+
+        func run() throws {
+            let preset = try HardwarePreset.load(hardware)
+            let outURL = URL(fileURLWithPath: out)
+            if FileManager.default.fileExists(atPath: outURL.path) && !force {
+                throw ValidationError("--out \(out) exists; pass --force to overwrite it")
+            }
+            let network = try loadOrCreateNetwork(layers: layers, path: networkPath, preset: preset, seed: seed,
+                                                  conductanceScale: conductanceScale)
+
+            // The input and its label.
+            var sampleLabel: Int?
+            let voltages: [Double]
+            switch (sample, pixels, inputVolts) {
+            case let (k?, nil, nil):
+                let ds = try data.load()
+                guard k >= 0 && k < ds.test.count else {
+                    throw ValidationError("--sample \(k) is outside the \(ds.test.count) test samples")
+                }
+                guard let images = ds.test.prefix(k + 1).resampled(toPixels: network.inputs) else {
+                    throw ValidationError("--layers: \(network.inputs) inputs cannot be made from \(ds.test.height)×\(ds.test.width) images; use one of \(LabeledImages.reachablePixelCounts(from: ds.test.height).map(String.init).joined(separator: ", "))")
+                }
+                let x = images.images.row(k).map(Double.init)
+                sampleLabel = images.labels[k]
+                voltages = x.map { preset.inputGain * $0 } + x.map { -preset.inputGain * $0 }
+            case let (nil, text?, nil):
+                let x = try parseList(text, flag: "--pixels", as: Double.self)
+                guard x.count == network.inputs else {
+                    throw ValidationError("--pixels holds \(x.count) values, the network has \(network.inputs) inputs")
+                }
+                if let bad = x.firstIndex(where: { !($0 >= 0 && $0 <= 1) }) {
+                    throw ValidationError("--pixels: value \(x[bad]) at position \(bad) is outside [0, 1]")
+                }
+                voltages = x.map { preset.inputGain * $0 } + x.map { -preset.inputGain * $0 }
+            case let (nil, nil, text?):
+                voltages = try parseList(text, flag: "--input-volts", as: Double.self)
+                guard voltages.count == 2 * network.inputs else {
+                    throw ValidationError("--input-volts holds \(voltages.count) values, the network has \(2 * network.inputs) input sources")
+                }
+            default:
+                throw ValidationError("give exactly one of --sample, --pixels or --input-volts")
+            }
+
+            var request = DeckRequest(circuit: ResistiveCircuit(network: network, preset: preset), inputVoltages: voltages)
+            switch phase {
+            case "free": request.phase = .free
+            case "nudged":
+                guard beta.isFinite && beta != 0 else { throw ValidationError("--beta must be finite and non-zero (got \(beta))") }
+                guard let y = label ?? sampleLabel else { throw ValidationError("--phase nudged needs --label (or a --sample)") }
+                request.phase = .nudged(beta: beta, label: y, targetVolts: targetVolts ?? preset.inputGain / 100,
+                                        asConductance: conductanceNudge)
+            default: throw ValidationError("--phase must be free or nudged (got \(phase))")
+            }
+            switch form {
+            case "full": request.options.form = .fullCrossbar
+            case "norton": request.options.form = .nortonInputs
+            default: throw ValidationError("--form must be full or norton (got \(form))")
+            }
+            let source = sample.map { "test sample \($0) of \(data.dataset.rawValue)" + (sampleLabel.map { " (label \($0))" } ?? "") }
+                ?? (pixels != nil ? "explicit pixels" : "explicit input voltages")
+            request.options.description = [
+                "input: \(source); phase: \(phase)" + (phase == "nudged" ? " (beta \(SpiceNumber.format(beta)) S)" : ""),
+                network.presetName == preset.name || network.presetName.isEmpty ? "" : "network trained for preset '\(network.presetName)'",
+                "run: ngspice -b \(outURL.lastPathComponent)",
+            ].filter { !$0.isEmpty }
+            let result: DeckRequest.Result
+            do { result = try request.build() } catch let e as CircuitError { throw ValidationError(e.description) }
+            try AtomicFile.write(result.deck, to: outURL)
+            if json {
+                print(try JSONOutput.line(Summary(
+                    path: outURL.path, architecture: network.architecture, preset: preset.name, phase: phase, form: form,
+                    elements: result.netlist.elementCounts, nodes: result.netlist.nodes.count,
+                    freeNodes: result.swiftVoltages.count, swiftVoltages: result.swiftVoltages,
+                    swiftSweeps: result.solverStatistics.sweeps)))
+            } else {
+                let counts = result.netlist.elementCounts.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+                print("wrote \(outURL.path): \(counts); \(result.netlist.nodes.count) nodes; run it with: ngspice -b \(outURL.path)")
+            }
+        }
+    }
+}
