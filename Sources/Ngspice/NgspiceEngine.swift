@@ -122,10 +122,24 @@ public final class NgspiceEngine: @unchecked Sendable {
         let l = line.lowercased()
         return l.contains("error") || l.contains("aborted") || l.contains("singular matrix") || l.contains("not parsed")
             || l.contains("timestep too small") || l.contains("no convergence") || l.contains("fatal")
+            || l.contains("solution failed")
     }
 
+    /// Each error line with the two lines after it (ngspice prints the offending deck line
+    /// and the reason there).
     private func errorLines() -> [String] {
-        output.filter { Self.isErrorLine($0.text) }.map(\.text)
+        var lines: [String] = []
+        var i = 0
+        while i < output.count {
+            if Self.isErrorLine(output[i].text) {
+                let end = min(i + 3, output.count)
+                lines += output[i..<end].map { $0.text.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+                i = end
+            } else {
+                i += 1
+            }
+        }
+        return lines
     }
 
     private func checkAlive() throws {

@@ -65,8 +65,9 @@ public final class NgspiceRelaxer {
         let results: [[[Double]]]
         do {
             results = try pool.run(jobs)
-        } catch {
-            throw try diagnose(error, circuit: circuit, conditions: conditions, deck: deck, phase: phase)
+        } catch NgspiceError.worker(let message) where message.contains("failed") || message.contains("singular")
+                    || message.contains("convergence") || message.contains("sweep stopped") {
+            throw try diagnose(NgspiceError.worker(message), circuit: circuit, conditions: conditions, deck: deck, phase: phase)
         }
         var state = circuit.network.layerSizes.map { DoubleMatrix(rows: batch, columns: $0) }
         for (job, first) in zip(results, starts) {

@@ -61,14 +61,12 @@ public final class NgspiceWorkerPool: @unchecked Sendable {
         workers = Array(repeating: nil, count: size)
     }
 
-    /// Runs every job, in parallel over the workers; returns each job's points × nodes voltages.
+    /// Runs every job, in parallel over the workers (job i on worker i mod size); returns each
+    /// job's points × nodes voltages.
     public func run(_ jobs: [PoolJob]) throws -> [[[Double]]] {
         let results = ResultSlots(count: jobs.count)
-        let next = ResultSlots(count: 1)
         DispatchQueue.concurrentPerform(iterations: min(size, jobs.count)) { slot in
-            while true {
-                let index = next.takeTicket()
-                if index >= jobs.count { break }
+            for index in stride(from: slot, to: jobs.count, by: size) {
                 results.set(index, Result { try self.execute(jobs[index], on: slot) })
             }
         }
@@ -84,16 +82,18 @@ public final class NgspiceWorkerPool: @unchecked Sendable {
     private func worker(_ slot: Int) throws -> WorkerProcess {
         lock.lock(); defer { lock.unlock() }
         if let w = workers[slot], w.isRunning { return w }
-        if workers[slot] != nil { restarts += 1 }
+        if workers[slot] != nil { restarts += 1 }  // died between jobs
         let w = try WorkerProcess(executable: executable)
         workers[slot] = w
         return w
     }
 
+    /// Kills a worker that died, hung or lost its engine; the next job starts a new one.
     private func replace(_ slot: Int) {
         lock.lock(); defer { lock.unlock() }
         workers[slot]?.stop()
         workers[slot] = nil
+        restarts += 1
     }
 
     private func execute(_ job: PoolJob, on slot: Int) throws -> [[Double]] {
@@ -135,10 +135,8 @@ public final class NgspiceWorkerPool: @unchecked Sendable {
 private final class ResultSlots: @unchecked Sendable {
     private let lock = NSLock()
     private var slots: [Result<[[Double]], Error>?]
-    private var ticket = 0
     init(count: Int) { slots = Array(repeating: nil, count: count) }
     func set(_ i: Int, _ r: Result<[[Double]], Error>) { lock.lock(); slots[i] = r; lock.unlock() }
-    func takeTicket() -> Int { lock.lock(); defer { lock.unlock() }; ticket += 1; return ticket - 1 }
     func values() throws -> [[[Double]]] { try slots.map { try $0!.get() } }
 }
 

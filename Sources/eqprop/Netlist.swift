@@ -54,6 +54,8 @@ extension EqPropCommand {
 
         @Option(help: "Output deck path.")
         var out: String
+        @Option(help: "Also draw the circuit as an SVG schematic at this path.")
+        var svg: String?
         @Flag(help: "Overwrite an existing deck.")
         var force = false
         @Flag(help: "Print a one-line JSON summary.")
@@ -143,6 +145,7 @@ extension EqPropCommand {
             let result: DeckRequest.Result
             do { result = try request.build() } catch let e as CircuitError { throw ValidationError(e.description) }
             try AtomicFile.write(result.deck, to: outURL)
+            if let svg { try AtomicFile.write(request.circuit.schematicSVG(), to: URL(fileURLWithPath: svg)) }
             if json {
                 print(try JSONOutput.line(Summary(
                     path: outURL.path, architecture: network.architecture, preset: preset.name, phase: phase, form: form,

@@ -1,0 +1,102 @@
+import Circuit
+import EqProp
+import Foundation
+import Numerics
+import Testing
+
+@Suite struct CircuitSolverTests {
+    /// Solved by hand: one pixel x = 0.5 (sources +0.5 V and −0.5 V, g = 1 V), an excitatory
+    /// node h (2e-4 S to +0.5 V, 1e-4 S to −0.5 V, 1e-4 S to the output o), an inhibitory node i
+    /// tied to everything by G_min = 1e-9 S, every free node with G_min to each ±1 V bias rail.
+    ///
+    /// i's unclamped value is V_o/5 > 0, so its diode clamps it at 0 V. Then, with b = G_min:
+    ///     h: (4e-4 + 2b)·V_h − 1e-4·V_o = 0.5e-4
+    ///     o: −1e-4·V_h + (1e-4 + 3b)·V_o = 0
+    /// and by Cramer's rule V_h = 0.5e-4·(1e-4 + 3b)/D, V_o = 0.5e-4·1e-4/D with
+    /// D = (4e-4 + 2b)(1e-4 + 3b) − 1e-8: V_h ≈ V_o ≈ 1/6 V.
+    @Test func tinyCircuitMatchesHandSolution() throws {
+        let p = try TestSupport.preset("ideal")
+        let b = p.conductanceMin
+        let net = ResistiveNetwork(
+            inputs: 1, layerSizes: [2, 1], classes: 1,
+            conductances: [DoubleMatrix([[2e-4, b], [1e-4, b]]), DoubleMatrix([[1e-4], [b]])],
+            biasToPositiveRail: [[b, b], [b]], biasToNegativeRail: [[b, b], [b]], presetName: "ideal")
+        let c = ResistiveCircuit(network: net, preset: p)
+        var state = [DoubleMatrix(rows: 1, columns: 2), DoubleMatrix(rows: 1, columns: 1)]
+        let stats = CircuitSolver(diodeModel: .ideal, tolerance: 1e-14).relax(c, conditions: TestSupport.conditions(c, pixels: [[0.5]]), state: &state)
+        #expect(stats.converged)
+        let d = (4e-4 + 2 * b) * (1e-4 + 3 * b) - 1e-8
+        let vh = 0.5e-4 * (1e-4 + 3 * b) / d, vo = 0.5e-4 * 1e-4 / d
+        #expect(abs(state[0][0, 0] - vh) < 1e-13)
+        #expect(state[0][0, 1] == 0)
+        #expect(abs(state[1][0, 0] - vo) < 1e-13)
+        #expect(abs(vh - 1.0 / 6) < 1e-5 && abs(vo - 1.0 / 6) < 1e-5)
+    }
+
+    @Test func finalStateSatisfiesKirchhoffWithShockleyDiodes() throws {
+        let c = try TestSupport.circuit("real-diode", [6, 8, 3])
+        var rng = SeededGenerator(seed: 4)
+        let pixels = (0..<5).map { _ in (0..<6).map { _ in rng.nextUnit() } }
+        let conditions = TestSupport.conditions(c, pixels: pixels)
+        var state = c.network.layerSizes.map { DoubleMatrix(rows: 5, columns: $0) }
+        let stats = CircuitSolver(diodeModel: .shockley, tolerance: 1e-12).relax(c, conditions: conditions, state: &state)
+        #expect(stats.converged && stats.residual <= 1e-12)
+        // Independent KCL check at every hidden node with the diode law written out here.
+        let d = JunctionDiode(c.preset.diodeCard)
+        let g0 = c.crossbar(0), g1 = c.crossbar(1)
+        for b in 0..<5 {
+            for j in 0..<8 {
+                let v = state[0][b, j]
+                var current = 0.0
+                for k in 0..<12 { current += g0[k, j] * (conditions.inputVoltages[b, k] - v) }
+                for o in 0..<3 { current += g1[j, o] * (state[1][b, o] - v) }
+                current += c.network.biasToPositiveRail[0][j] * (c.preset.biasVolts - v)
+                current += c.network.biasToNegativeRail[0][j] * (-c.preset.biasVolts - v)
+                if j < 4 { current += d.terminal(c.preset.diodeOffset - v).current } else { current -= d.terminal(v + c.preset.diodeOffset).current }
+                #expect(abs(current) < 1e-15, "KCL at h1_\(j) of sample \(b): \(current) A")
+            }
+        }
+    }
+
+    @Test func neverCallsAnUnconvergedStateAFixedPoint() throws {
+        let c = try TestSupport.circuit("real-diode", [6, 8, 3])
+        var state = c.network.layerSizes.map { DoubleMatrix(rows: 1, columns: $0) }
+        let solver = CircuitSolver(diodeModel: .shockley, tolerance: 1e-12, maxSweeps: 1)
+        let stats = solver.relax(c, conditions: TestSupport.conditions(c, pixels: [[1, 1, 1, 0, 0, 0]]), state: &state)
+        #expect(!stats.converged && stats.residual > 1e-12)
+    }
+
+    @Test func idealSolutionIsTheConstrainedMinimumOfTheCoContent() throws {
+        // Perturbing any free node (within its clamp) must not lower the power dissipation.
+        let c = try TestSupport.circuit("ideal", [5, 6, 3], seed: 8)
+        let conditions = TestSupport.conditions(c, pixels: [[0.9, 0.1, 0.5, 0.7, 0.3]])
+        var state = c.network.layerSizes.map { DoubleMatrix(rows: 1, columns: $0) }
+        #expect(CircuitSolver(diodeModel: .ideal, tolerance: 1e-14).relax(c, conditions: conditions, state: &state).converged)
+        func power(_ s: [DoubleMatrix]) -> Double {
+            var e = 0.0
+            let u = conditions.inputVoltages.row(0)
+            for l in 0..<2 {
+                let g = c.crossbar(l)
+                let below = l == 0 ? u : s[0].row(0)
+                for i in 0..<g.rows { for j in 0..<g.columns { let dv = below[i] - s[l][0, j]; e += 0.5 * g[i, j] * dv * dv } }
+                for j in 0..<s[l].columns {
+                    let v = s[l][0, j], vb = c.preset.biasVolts
+                    e += 0.5 * c.network.biasToPositiveRail[l][j] * (v - vb) * (v - vb)
+                    e += 0.5 * c.network.biasToNegativeRail[l][j] * (v + vb) * (v + vb)
+                }
+            }
+            return e
+        }
+        let e0 = power(state)
+        for l in 0..<2 {
+            for j in 0..<state[l].columns {
+                for delta in [-1e-3, 1e-3] {
+                    var s = state
+                    let (lo, hi) = c.clamp(layer: l + 1, index: j).bounds
+                    s[l][0, j] = min(max(s[l][0, j] + delta, lo), hi)
+                    #expect(power(s) >= e0 - 1e-18)
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,50 @@
+import Circuit
+import Foundation
+import Testing
+
+@Suite struct HardwarePresetTests {
+    @Test(arguments: ["ideal", "real-diode", "memristive"])
+    func shippedPresetsLoad(name: String) throws {
+        let p = try TestSupport.preset(name)
+        #expect(p.name == name)
+        #expect(p.spiceOptions["reltol"] == 1e-9 && p.spiceOptions["vntol"] == 1e-12)
+    }
+
+    func mutated(_ edit: (inout [String: Any]) -> Void) throws -> Data {
+        let data = try Data(contentsOf: TestSupport.root.appendingPathComponent("hardware/real-diode.json"))
+        var object = try JSONSerialization.jsonObject(with: data) as! [String: Any]
+        edit(&object)
+        return try JSONSerialization.data(withJSONObject: object)
+    }
+
+    @Test func unknownMissingAndMistypedFieldsAreNamed() throws {
+        let cases: [(String, (inout [String: Any]) -> Void)] = [
+            ("unknown field 'colour'", { $0["colour"] = "red" }),
+            ("missing field 'bias_volts'", { $0["bias_volts"] = nil }),
+            ("unknown field 'diode.bv'", { var d = $0["diode"] as! [String: Any]; d["bv"] = 100; $0["diode"] = d }),
+            ("field 'input_gain_volts' must be a number", { $0["input_gain_volts"] = true }),
+            ("unknown field 'spice_options.method'", { $0["spice_options"] = ["method": 1] }),
+            ("conductance_min_siemens", { $0["conductance_min_siemens"] = -1 }),
+            ("field 'clamp'", { $0["clamp"] = "sideways" }),
+            ("conductance_levels", { $0["conductance_levels"] = 2.5 }),
+        ]
+        for (expected, edit) in cases {
+            do {
+                _ = try HardwarePreset(json: try mutated(edit), path: "preset.json")
+                Issue.record("accepted a preset with \(expected)")
+            } catch let e as PresetError {
+                #expect(e.description.contains(expected) && e.description.hasPrefix("preset.json"), "\(e)")
+            }
+        }
+    }
+
+    @Test func programmableConductancesSnapToLevels() throws {
+        let p = try TestSupport.preset("memristive")
+        let step = (p.conductanceMax - p.conductanceMin) / 63
+        #expect(p.programmable(0) == p.conductanceMin && p.programmable(1) == p.conductanceMax)
+        let g = p.programmable(p.conductanceMin + 10.4 * step)
+        #expect(abs(g - (p.conductanceMin + 10 * step)) < 1e-18)
+        let ideal = try TestSupport.preset("ideal")
+        #expect(ideal.programmable(3.21e-6) == 3.21e-6)
+    }
+}
