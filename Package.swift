@@ -37,10 +37,12 @@ let package = Package(
         .target(name: "EqProp", dependencies: ["Numerics", "Datasets", "Reporting"]),
         .target(name: "Circuit", dependencies: ["Numerics", "Reporting", "EqProp"]),
         .target(name: "Ngspice", dependencies: ["CNgspice", "Circuit", "Numerics", "EqProp"]),
+        .target(name: "CoSimulation", dependencies: ["Circuit", "Ngspice", "EqProp", "Datasets", "Numerics", "Reporting"]),
+        .target(name: "Export", dependencies: ["EqProp", "Datasets", "Numerics", "Reporting", "CZlib"]),
         .executableTarget(
             name: "eqprop",
             dependencies: [
-                "EqProp", "Circuit", "Ngspice", "Datasets", "Reporting", "Numerics",
+                "EqProp", "Circuit", "Ngspice", "CoSimulation", "Export", "Datasets", "Reporting", "Numerics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -51,6 +53,7 @@ let package = Package(
         .testTarget(name: "EqPropTests", dependencies: ["EqProp", "Numerics", "Datasets"]),
         .testTarget(name: "eqpropTests", dependencies: ["eqprop", "Datasets"]),
         .testTarget(name: "CircuitTests", dependencies: ["Circuit", "Numerics", "EqProp", .product(name: "PropertyBased", package: "swift-property-based")]),
+        .testTarget(name: "ExportTests", dependencies: ["Export", "EqProp", "Numerics", "Reporting", "Datasets"]),
         .testTarget(name: "NgspiceTests", dependencies: ["Ngspice", "Circuit", "Numerics", "EqProp", .product(name: "PropertyBased", package: "swift-property-based")]),
     ]
 )

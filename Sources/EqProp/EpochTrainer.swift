@@ -15,6 +15,12 @@ public protocol EpochTrainer: AnyObject {
     func checkpointTensors() -> SafeTensors
     /// Labels for the learning-curve legend: the digital and the relaxed predictions.
     var curveLabels: (feedforward: String, relaxed: String) { get }
+    /// Extra files written to the run folder after every epoch (e.g. the trained circuit).
+    func writeArtifacts(to folder: RunFolder) throws
+}
+
+extension EpochTrainer {
+    public func writeArtifacts(to folder: RunFolder) throws {}
 }
 
 extension HopfieldTrainer: EpochTrainer {

@@ -106,6 +106,7 @@ public final class TrainingRun<Trainer: EpochTrainer> {
             file.metadata["test_error_feedforward"] = String(e.errorFeedforward)
             file.metadata["test_error_relaxed"] = String(e.errorRelaxed)
             file.metadata["test_samples"] = String(e.samples)
+            try trainer.writeArtifacts(to: folder)
             try file.write(to: folder.checkpoint)
             try metricsFile.append(m)
             history.append(m)

@@ -245,7 +245,8 @@ public final class NgspiceEngine: @unchecked Sendable {
                           nodes: [String]) throws -> (time: [Double], voltages: [[Double]]) {
         lock.lock(); defer { lock.unlock() }
         setExternal(names: Array(values.keys), points: [Array(values.values)])
-        try execute("tran \(step) \(stop) uic")
+        // TMAX = step: ngspice's adaptive step never exceeds the print step.
+        try execute("tran \(step) \(stop) 0 \(step) uic")
         let time = try readVector("time")
         let voltages = try nodes.map { try readVector($0) }
         return (time, voltages)

@@ -1,5 +1,6 @@
 import Circuit
 import Foundation
+import EqProp
 import Numerics
 
 /// Relaxes DRN batches in ngspice through a pool of worker processes: the circuit is
@@ -29,12 +30,17 @@ public final class NgspiceRelaxer {
 
     /// The free nodes' voltages (one B × n_l matrix per free layer) at the operating point of
     /// each sample of `conditions`. `phase` names the phase in error messages.
-    public func relax(_ circuit: ResistiveCircuit, conditions: CircuitConditions, phase: String = "free") throws -> [DoubleMatrix] {
-        let batch = conditions.batchSize
+    public func relax(_ circuit: ResistiveCircuit, conditions original: CircuitConditions, phase: String = "free") throws -> [DoubleMatrix] {
+        let batch = original.batchSize
+        var conditions = original
+        // The free phase uses the nudged phases' deck with zero nudge currents: one deck (and
+        // one load per worker) serves every phase of a batch.
+        if case .none = conditions.nudge {
+            conditions.nudge = .currents(DoubleMatrix(rows: batch, columns: circuit.network.nodes(inLayer: circuit.depth)))
+        }
         let key: String
         switch conditions.nudge {
-        case .none: key = "free"
-        case .currents: key = "currents"
+        case .none, .currents: key = "currents"
         case .conductance(let beta, _): key = "conductance \(beta)"
         }
         let fullKey = key + (conditions.tether.map { " tether \($0.conductance)" } ?? "")
@@ -94,5 +100,24 @@ public final class NgspiceRelaxer {
             }
         }
         return error
+    }
+}
+
+/// ngspice behind the common relaxation interface. The starting state does not enter: a
+/// convex circuit's operating point does not depend on it, and each sample of a sweep starts
+/// from the previous one.
+public final class NgspiceCircuitRelaxer: EquilibriumRelaxer {
+    public let relaxer: NgspiceRelaxer
+    public var nudgeKind: NudgeKind
+
+    public init(relaxer: NgspiceRelaxer, nudgeKind: NudgeKind = .current) {
+        self.relaxer = relaxer
+        self.nudgeKind = nudgeKind
+    }
+
+    public func relax(_ model: ResistiveCircuit, _ request: RelaxationRequest<Double>) throws -> Relaxation<Double> {
+        let conditions = try request.conditions(for: model, nudgeKind: nudgeKind)
+        let states = try relaxer.relax(model, conditions: conditions, phase: request.nudge == nil ? "free" : "nudged")
+        return Relaxation(states: states, statistics: RelaxationStatistics(iterations: 1, residual: 0, converged: true))
     }
 }

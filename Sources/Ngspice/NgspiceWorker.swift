@@ -38,6 +38,14 @@ public enum NgspiceWorker {
                 case "op":
                     let external = Dictionary(uniqueKeysWithValues: zip(request.sources, request.values.first ?? []))
                     voltages = [try engine.operatingPoint(external: external, nodes: request.nodes)]
+                case "tran":
+                    // values[0] = [step, stop]; the reply's first row is the time axis, then one
+                    // row per node.
+                    guard let times = request.values.first, times.count == 2 else {
+                        throw NgspiceError.worker("a transient needs values [[step, stop]]")
+                    }
+                    let result = try engine.transient(step: times[0], stop: times[1], nodes: request.nodes)
+                    voltages = [result.time] + result.voltages
                 default:
                     throw NgspiceError.worker("unknown analysis '\(request.analysis)'")
                 }

@@ -1,4 +1,6 @@
 import ArgumentParser
+import Circuit
+import CoSimulation
 import Datasets
 import EqProp
 import Foundation
@@ -10,13 +12,40 @@ extension EqPropCommand {
             abstract: "Train a network with (Initialized) Equilibrium Propagation.",
             discussion: """
             Presets: paper-small (784-500-10) and paper-large (784-500-500-500-10), the layered
-            Hopfield networks of O'Connor et al. 2019. Every hyperparameter can be overridden.
+            Hopfield networks of O'Connor et al. 2019; drn-xs (1568-100-10) and drn-1h
+            (1568-1024-10), deep resistive networks relaxed by the Swift solver or by ngspice
+            (--solver). Every hyperparameter can be overridden; for resistive networks β, λ and the
+            learning rates are in the reference units described in the README.
             The run folder (--out) receives config.json, metrics.jsonl, checkpoint.safetensors
             (after every epoch, atomically) and learning-curve.svg; --resume continues it.
             """)
 
-        @Option(help: "Preset: paper-small or paper-large.")
+        @Option(help: "Preset: paper-small, paper-large, drn-xs or drn-1h.")
         var preset: String = "paper-small"
+
+        @Option(help: "hopfield or resistive (default: from the preset).")
+        var model: String?
+
+        @Option(help: "Resistive: hardware preset (name in hardware/ or path).")
+        var hardware: String?
+
+        @Option(help: "Resistive: relax the circuit with swift or ngspice.")
+        var solver: ResistiveTrainingConfig.Solver?
+
+        @Option(help: "Resistive: ngspice worker processes.")
+        var workers: Int?
+
+        @Option(help: "Resistive with ngspice: compare with the Swift twin every N batches (0: never).")
+        var crosscheckEvery: Int?
+
+        @Option(help: "Resistive: nudge by current (β(y − V⁰)) or conductance.")
+        var nudge: NudgeKind?
+
+        @Option(help: "Resistive: Swift solver tolerance, V.")
+        var tolerance: Double?
+
+        @Option(help: "Resistive, Swift solver: ideal or shockley diodes (default: the preset's; shockley solves exactly the circuit ngspice simulates).")
+        var diodeModel: CircuitSolver.DiodeModel?
 
         @OptionGroup var data: DataOptions
 
@@ -39,7 +68,7 @@ extension EqPropCommand {
         var batchSize: Int?
 
         @Option(help: "Nudging strength β.")
-        var beta: Float?
+        var beta: Double?
 
         @Option(help: "β sign: positive, random or centered.")
         var betaSign: BetaSign?
@@ -60,7 +89,7 @@ extension EqPropCommand {
         var ffLearningRates: String?
 
         @Option(help: "λ: tether strength toward the feedforward prediction (Eq. 10).")
-        var lambda: Float?
+        var lambda: Double?
 
         @Flag(help: "Plain EqProp: free phase from zero, λ = 0.")
         var noInit = false
@@ -85,7 +114,7 @@ extension EqPropCommand {
                 }
             }
             if let v = batchSize { c.batchSize = v }
-            if let v = beta { c.beta = v }
+            if let v = beta { c.beta = Float(v) }
             if let v = betaSign { c.betaSign = v }
             if let v = stepSize { c.stepSize = v }
             if let v = stepsFree { c.stepsFree = v }
@@ -95,7 +124,7 @@ extension EqPropCommand {
                 c.feedforwardLearningRates = c.learningRates
             }
             if let v = ffLearningRates { c.feedforwardLearningRates = try parseList(v, flag: "--ff-learning-rates") }
-            if let v = lambda { c.lambda = v }
+            if let v = lambda { c.lambda = Float(v) }
             if noInit { c.useInitialization = false; c.lambda = 0 }
             if let v = epochs { c.epochs = v }
             if let v = seed { c.seed = v }
@@ -103,7 +132,19 @@ extension EqPropCommand {
             return c
         }
 
+        var isResistive: Bool {
+            if let model { return model == "resistive" }
+            return preset.hasPrefix("drn")
+        }
+
+        func validate() throws {
+            if let model, model != "hopfield" && model != "resistive" {
+                throw ValidationError("--model must be hopfield or resistive (got \(model))")
+            }
+        }
+
         func run() throws {
+            if isResistive { try runResistive(); return }
             let folder = RunFolder(URL(fileURLWithPath: out ?? "runs/\(preset)-seed\(seed ?? 1)"))
             let trainer: HopfieldTrainer
             var epochsDone = 0
@@ -151,3 +192,91 @@ extension EqPropCommand {
 }
 
 extension BetaSign: ExpressibleByArgument {}
+extension ResistiveTrainingConfig.Solver: ExpressibleByArgument {}
+extension NudgeKind: ExpressibleByArgument {}
+extension CircuitSolver.DiodeModel: ExpressibleByArgument {}
+
+extension EqPropCommand.Train {
+    func resolvedResistiveConfig() throws -> ResistiveTrainingConfig {
+        let name = preset == "paper-small" && model == "resistive" ? "drn-xs" : preset
+        guard var c = ResistiveTrainingConfig.presets[name] else {
+            throw ValidationError("--preset: unknown resistive preset '\(preset)'; choose one of \(ResistiveTrainingConfig.presets.keys.sorted().joined(separator: ", "))")
+        }
+        if let layers {
+            c.architecture = try parseList(layers, flag: "--layers")
+            let depth = c.architecture.count - 1
+            func extend<T>(_ a: [T]) -> [T] { (0..<depth).map { a[min($0, a.count - 1)] } }
+            c.learningRates = extend(c.learningRates)
+            c.biasLearningRates = extend(c.biasLearningRates)
+            c.feedforwardLearningRates = extend(c.feedforwardLearningRates)
+        }
+        if let v = hardware { c.hardware = v }
+        if let v = solver { c.solver = v }
+        if let v = workers { c.workers = v }
+        if let v = crosscheckEvery { c.crosscheckEvery = v }
+        if let v = nudge { c.nudge = v }
+        if let v = tolerance { c.tolerance = v }
+        if let v = diodeModel { c.diodeModel = v }
+        if let v = batchSize { c.batchSize = v }
+        if let v = beta { c.beta = v }
+        if let v = betaSign { c.betaSign = v }
+        if let v = learningRates {
+            c.learningRates = try parseList(v, flag: "--learning-rates")
+            c.biasLearningRates = c.learningRates
+        }
+        if let v = ffLearningRates { c.feedforwardLearningRates = try parseList(v, flag: "--ff-learning-rates") }
+        if let v = lambda { c.lambda = v }
+        if noInit { c.useInitialization = false; c.lambda = 0 }
+        if let v = epochs { c.epochs = v }
+        if let v = seed { c.seed = v }
+        if stepsFree != nil || stepsNudged != nil || stepSize != nil {
+            throw ValidationError("--steps-free, --steps-nudged and --step-size apply to Hopfield networks; circuits relax to convergence (see --tolerance)")
+        }
+        try c.validate()
+        return c
+    }
+
+    func runResistive() throws {
+        var config: ResistiveTrainingConfig
+        let folder = RunFolder(URL(fileURLWithPath: out ?? "runs/\(preset)-\(solver?.rawValue ?? "swift")-seed\(seed ?? 1)"))
+        var network: ResistiveNetwork?, feedforward: FeedforwardNetwork?
+        var epochsDone = 0
+        if resume {
+            guard folder.hasCheckpoint else { throw ValidationError("--resume: no checkpoint.safetensors in \(folder.url.path)") }
+            let saved = try folder.readCheckpoint()
+            guard saved.model == "resistive" else {
+                throw ValidationError("--resume: \(folder.checkpoint.path) holds a '\(saved.model)' model, not a resistive network")
+            }
+            config = try JSONDecoder().decode(ResistiveTrainingConfig.self, from: Data(saved.config.utf8))
+            if let v = epochs { config.epochs = v }
+            (network, feedforward) = try ResistiveTrainer.networks(from: saved.file, path: folder.checkpoint.path)
+            epochsDone = saved.epochs
+        } else {
+            if folder.hasCheckpoint {
+                throw ValidationError("--out \(folder.url.path) already holds a checkpoint: pass --resume to continue it, or choose another folder")
+            }
+            config = try resolvedResistiveConfig()
+        }
+        let hardwarePreset = try HardwarePreset.load(config.hardware)
+        let dataset = try data.load()
+        let trainer = try ResistiveTrainer(config: config, preset: hardwarePreset, network: network, feedforward: feedforward,
+                                           workerExecutable: currentExecutable)
+        trainer.log = { printError("warning: " + $0) }
+        let run = try TrainingRun(folder: folder, trainer: trainer, epochsDone: epochsDone, totalEpochs: config.epochs)
+        run.showProgress = !quiet
+        run.curveNotes = [
+            "\(config.preset) \(config.architecture.map(String.init).joined(separator: "-")) on '\(hardwarePreset.name)', \(config.solver.rawValue) solver, "
+            + "\(dataset.name.rawValue): \(dataset.train.count) train / \(dataset.test.count) test, batch \(config.batchSize), "
+            + "β \(config.beta) \(config.betaSign.rawValue), seed \(config.seed)"
+        ]
+        let result = try run.run(train: dataset.train, test: dataset.test)
+        if json {
+            print(try JSONOutput.line(result))
+        } else {
+            var text = String(format: "after %d epochs: test error %.2f%% (analog circuit, relaxed), %.2f%% (digital feedforward network); %.0f samples/s",
+                              result.epochs, 100 * result.testErrorRelaxed, 100 * result.testErrorFeedforward, result.trainSamplesPerSecond)
+            if let d = result.maxCrosscheckDiffVolts { text += String(format: "; largest ngspice−Swift difference %.2g V", d) }
+            print(text + "; run folder \(result.runDirectory)")
+        }
+    }
+}

@@ -25,7 +25,7 @@ import Numerics
 /// that does not reach it within `maxSweeps` sweeps is reported with `converged == false`,
 /// never as a fixed point.
 public final class CircuitSolver {
-    public enum DiodeModel: String, Sendable { case ideal, shockley }
+    public enum DiodeModel: String, Sendable, Codable, CaseIterable { case ideal, shockley }
 
     public let diodeModel: DiodeModel
     /// Convergence tolerance on max_i |KCL_i| / a_i, V.

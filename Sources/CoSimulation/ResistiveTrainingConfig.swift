@@ -1,0 +1,125 @@
+import Circuit
+import EqProp
+
+/// Every hyperparameter of EqProp training of a deep resistive network, with the circuit
+/// relaxed by the Swift solver or by ngspice. Written to the run folder as `config.json`.
+///
+/// Strengths and rates are given in the units of the reference DRN code (Scellier 2024) so
+/// that published hyperparameters carry over: a conductance unit G_u (S) and a voltage unit
+/// V_u = input gain / `targetRatio` (the target of the correct class's output). Physically:
+/// β = β̂·G_u (S), λ = λ̂·G_u (S), η = η̂·G_u²/V_u² (S²/V²) for crossbar cells, and
+/// η_b = η̂_b·G_u²/V_b² for the bias conductances to the ±V_b rails: a conductance B to a rail
+/// acts as a bias current ≈ B·V_b, whose EqProp gradient is V_b times a cell's, so this scaling
+/// gives it the dynamics of the reference's current-source biases.
+public struct ResistiveTrainingConfig: Codable, Sendable, Equatable {
+    public enum Solver: String, Codable, Sendable, CaseIterable { case swift, ngspice }
+
+    public var preset: String
+    /// [pixels, hidden…, classes].
+    public var architecture: [Int]
+    /// Hardware preset name (in hardware/) or path.
+    public var hardware: String
+    public var solver: Solver
+    public var batchSize: Int
+    /// β̂: nudging strength in units of G_u.
+    public var beta: Double
+    public var betaSign: BetaSign
+    public var nudge: NudgeKind
+    /// η̂ per crossbar, and for its layer's bias conductances.
+    public var learningRates: [Double]
+    public var biasLearningRates: [Double]
+    /// Learning rates are multiplied by this after every epoch.
+    public var learningRateDecay: Double
+    /// η of the feedforward network per layer; it predicts node voltages in units of V_u.
+    public var feedforwardLearningRates: [Float]
+    /// λ̂: tether conductance in units of G_u (0: off).
+    public var lambda: Double
+    public var useInitialization: Bool
+    /// V_u = input gain / targetRatio, the target voltage of the correct class.
+    public var targetRatio: Double
+    /// G_u, S.
+    public var conductanceUnit: Double
+    /// Fresh crossbar cells are uniform in [G_min, G_min + scale/√rows], S.
+    public var initialConductanceScale: Double
+    /// The Swift solver's diodes: nil = the preset's (ideal clamps for `ideal` presets), or
+    /// `shockley` to solve the very circuit ngspice simulates (the preset's diode card).
+    public var diodeModel: CircuitSolver.DiodeModel?
+    /// Swift solver tolerance (max KCL imbalance / node conductance), V.
+    public var tolerance: Double
+    public var maxSweeps: Int
+    /// With ngspice: every this many batches the free phase is also solved by the Swift twin
+    /// (the preset's diode equations) and the largest node difference is logged.
+    public var crosscheckEvery: Int
+    /// ngspice worker processes.
+    public var workers: Int
+    /// Batches whose phase does not converge are skipped; past this fraction training stops.
+    public var maxSkippedFraction: Double
+    public var epochs: Int
+    public var seed: UInt64
+
+    /// DRN-XS: 1568 inputs (±x), 100 hidden, 10 outputs: the size of Kendall et al. 2020.
+    /// Hyperparameters of the reference DRN-XS (Scellier 2024: input gain 100 V_u, β = 1
+    /// centered, η = 0.006 with ×0.99 per epoch, 10 epochs), with batches of 8.
+    public static let drnXS = ResistiveTrainingConfig(
+        preset: "drn-xs", architecture: [784, 100, 10], hardware: "ideal", solver: .swift, batchSize: 8,
+        beta: 1, betaSign: .centered, nudge: .current, learningRates: [0.012, 0.012], biasLearningRates: [0.012, 0.012],
+        learningRateDecay: 0.99, feedforwardLearningRates: [0.02, 0.02], lambda: 0, useInitialization: true,
+        targetRatio: 100, conductanceUnit: 1e-4, initialConductanceScale: 1e-4, diodeModel: nil, tolerance: 1e-9,
+        maxSweeps: 1000, crosscheckEvery: 50, workers: 2, maxSkippedFraction: 0.01, epochs: 10, seed: 1)
+
+    /// DRN-1H: 1568-1024-10 (Scellier 2024: input gain 480 V_u, β = 1 centered, η = 0.006,
+    /// 50 epochs), with batches of 8.
+    public static let drn1H = ResistiveTrainingConfig(
+        preset: "drn-1h", architecture: [784, 1024, 10], hardware: "ideal", solver: .swift, batchSize: 8,
+        beta: 1, betaSign: .centered, nudge: .current, learningRates: [0.012, 0.012], biasLearningRates: [0.012, 0.012],
+        learningRateDecay: 0.99, feedforwardLearningRates: [0.02, 0.02], lambda: 0, useInitialization: true,
+        targetRatio: 480, conductanceUnit: 1e-4, initialConductanceScale: 1e-4, diodeModel: nil, tolerance: 1e-9,
+        maxSweeps: 1000, crosscheckEvery: 50, workers: 2, maxSkippedFraction: 0.01, epochs: 50, seed: 1)
+
+    public static let presets: [String: ResistiveTrainingConfig] = ["drn-xs": drnXS, "drn-1h": drn1H]
+
+    /// Physical values for a preset's input gain.
+    public func targetVolts(inputGain: Double) -> Double { inputGain / targetRatio }
+    public var betaSiemens: Double { beta * conductanceUnit }
+    public var lambdaSiemens: Double { lambda * conductanceUnit }
+
+    /// η in S²/V² for epoch `epoch` (1-based), with the decay applied.
+    public func step(epoch: Int, inputGain: Double, biasVolts: Double) -> EquilibriumPropagationStep {
+        let vu = targetVolts(inputGain: inputGain)
+        let unit = conductanceUnit * conductanceUnit / (vu * vu)
+        let biasUnit = conductanceUnit * conductanceUnit / (biasVolts * biasVolts)
+        var decay = 1.0
+        for _ in 1..<max(epoch, 1) { decay *= learningRateDecay }
+        return EquilibriumPropagationStep(learningRates: learningRates.map { $0 * unit * decay },
+                                          biasLearningRates: biasLearningRates.map { $0 * biasUnit * decay })
+    }
+
+    public func validate() throws {
+        func fail(_ m: String) -> TrainingError { .invalidConfiguration(m) }
+        guard architecture.count >= 2, architecture.allSatisfy({ $0 > 0 }) else {
+            throw fail("--layers: need pixels and classes, all positive (got \(architecture.map(String.init).joined(separator: ",")))")
+        }
+        let depth = architecture.count - 1
+        guard batchSize > 0 else { throw fail("--batch-size must be positive (got \(batchSize))") }
+        guard beta.isFinite && beta > 0 else { throw fail("--beta must be a positive number (got \(beta))") }
+        guard learningRates.count == depth, biasLearningRates.count == depth else {
+            throw fail("--learning-rates: \(depth) crossbars need \(depth) rates (got \(learningRates.count))")
+        }
+        guard feedforwardLearningRates.count == depth else {
+            throw fail("--ff-learning-rates: \(depth) layers need \(depth) rates (got \(feedforwardLearningRates.count))")
+        }
+        guard (learningRates + biasLearningRates).allSatisfy({ $0.isFinite && $0 >= 0 }),
+              feedforwardLearningRates.allSatisfy({ $0.isFinite && $0 >= 0 }) else {
+            throw fail("learning rates must be finite and non-negative")
+        }
+        guard lambda.isFinite && lambda >= 0 else { throw fail("--lambda must be non-negative (got \(lambda))") }
+        guard targetRatio > 0, conductanceUnit > 0, initialConductanceScale > 0 else {
+            throw fail("target ratio, conductance unit and initial scale must be positive")
+        }
+        guard tolerance > 0, maxSweeps > 0 else { throw fail("--tolerance and the sweep limit must be positive") }
+        guard crosscheckEvery >= 0 else { throw fail("--crosscheck-every must be ≥ 0 (got \(crosscheckEvery))") }
+        guard workers > 0 else { throw fail("--workers must be positive (got \(workers))") }
+        guard epochs > 0 else { throw fail("--epochs must be positive (got \(epochs))") }
+        guard learningRateDecay > 0 && learningRateDecay <= 1 else { throw fail("learning-rate decay must be in (0, 1]") }
+    }
+}

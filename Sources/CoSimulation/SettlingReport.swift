@@ -1,0 +1,147 @@
+import Circuit
+import EqProp
+import Foundation
+import Ngspice
+import Numerics
+
+/// Initialization measured on test samples after training: the Swift solver's sweeps and the
+/// circuit's transient settling, from the feedforward prediction s^f and from 0 V.
+public struct SettlingReport: Codable, Sendable {
+    public struct Side: Codable, Sendable {
+        /// Mean sweeps of the Swift solver to its tolerance.
+        public var sweepsToTolerance: Double
+        /// Mean sweeps until every node is within the band of its fixed point.
+        public var sweepsToBand: Double
+        /// Median transient settling time, s.
+        public var medianSettlingSeconds: Double?
+        public var meanSettlingSeconds: Double?
+        /// Median energy delivered by the sources until settled, J.
+        public var medianSettlingJoules: Double?
+        /// Mean largest initial distance from the fixed point, V.
+        public var meanInitialErrorVolts: Double
+        /// Samples that did not settle within the simulated window.
+        public var unsettled: Int
+
+        enum CodingKeys: String, CodingKey {
+            case sweepsToTolerance = "sweeps_to_tolerance", sweepsToBand = "sweeps_to_band"
+            case medianSettlingSeconds = "median_settling_seconds", meanSettlingSeconds = "mean_settling_seconds"
+            case medianSettlingJoules = "median_settling_joules", meanInitialErrorVolts = "mean_initial_error_volts"
+            case unsettled
+        }
+    }
+
+    public var samples: Int
+    public var bandVolts: Double
+    public var toleranceVolts: Double
+    public var fromPrediction: Side
+    public var fromZero: Side
+    /// fromZero / fromPrediction.
+    public var sweepRatio: Double
+    public var settlingRatio: Double?
+    public var energyRatio: Double?
+    public var steadyStatePowerWatts: Double
+    public var nodeCapacitanceFarads: Double
+
+    enum CodingKeys: String, CodingKey {
+        case samples, bandVolts = "band_volts", toleranceVolts = "tolerance_volts"
+        case fromPrediction = "from_prediction", fromZero = "from_zero"
+        case sweepRatio = "sweep_ratio", settlingRatio = "settling_ratio", energyRatio = "energy_ratio"
+        case steadyStatePowerWatts = "steady_state_power_watts", nodeCapacitanceFarads = "node_capacitance_farads"
+    }
+
+    /// Measures `pixels` (B × n₀) on `circuit` with predictions `prediction` (one B × n_l
+    /// matrix per free layer, V). `pool` runs the transients (nil: solver sweeps only).
+    public static func measure(circuit: ResistiveCircuit, pixels: DoubleMatrix, prediction: [DoubleMatrix],
+                               tolerance: Double, band: Double = 1e-3, pool: NgspiceWorkerPool?,
+                               progress: ((Int) -> Void)? = nil) throws -> SettlingReport {
+        let batch = pixels.rows
+        let conditions = CircuitConditions(inputVoltages: CircuitConditions.inputVoltages(pixels: pixels, gain: circuit.preset.inputGain))
+        // The fixed point of the physical circuit (the preset's diode card), tight.
+        var fixed = circuit.network.layerSizes.map { DoubleMatrix(rows: batch, columns: $0) }
+        let reference = CircuitSolver(diodeModel: .shockley, tolerance: 1e-12)
+        guard reference.relax(circuit, conditions: conditions, state: &fixed).converged else {
+            throw CircuitError("the circuit did not converge on these samples")
+        }
+        let zero = circuit.network.layerSizes.map { DoubleMatrix(rows: batch, columns: $0) }
+        func sweeps(from start: [DoubleMatrix]) -> (tolerance: Double, band: Double) {
+            var total = 0.0, toBand = 0.0
+            for b in 0..<batch {
+                let one = conditions.rows(b..<(b + 1))
+                let s0 = start.map { m -> DoubleMatrix in var r = DoubleMatrix(rows: 0, columns: m.columns); r.assignRows(b..<(b + 1), of: m); return r }
+                var s = s0
+                let stats = CircuitSolver(diodeModel: .shockley, tolerance: tolerance).relax(circuit, conditions: one, state: &s)
+                total += Double(stats.iterations)
+                // Sweeps until within the band: the first k whose state is.
+                var k = 0
+                while k < stats.iterations {
+                    var t = s0
+                    let solver = CircuitSolver(diodeModel: .shockley, tolerance: tolerance, maxSweeps: k)
+                    if k > 0 { _ = solver.relax(circuit, conditions: one, state: &t) }
+                    let err = zip(t, fixed).map { pair -> Double in
+                        var worst = 0.0
+                        for j in 0..<pair.0.columns { worst = max(worst, abs(pair.0[0, j] - pair.1[b, j])) }
+                        return worst
+                    }.max() ?? 0
+                    if err <= band { break }
+                    k += 1
+                }
+                toBand += Double(k)
+            }
+            return (total / Double(batch), toBand / Double(batch))
+        }
+        let fromPrediction = sweeps(from: prediction), fromZero = sweeps(from: zero)
+        var settle = SettlingMeasurement(circuit: circuit)
+        settle.band = band
+        var predicted: [SettlingMeasurement.Sample] = [], zeros: [SettlingMeasurement.Sample] = []
+        if let pool {
+            for b in 0..<batch {
+                let target = fixed.flatMap { $0.row(b) }
+                predicted.append(try settle.measure(pixels: pixels.row(b), start: prediction.flatMap { $0.row(b) },
+                                                    fixedPoint: target, pool: pool))
+                zeros.append(try settle.measure(pixels: pixels.row(b), start: nil, fixedPoint: target, pool: pool))
+                progress?(b + 1)
+            }
+        }
+        func side(_ s: [SettlingMeasurement.Sample], _ sweeps: (tolerance: Double, band: Double), start: [DoubleMatrix]) -> Side {
+            let seconds = s.compactMap(\.seconds).sorted(), joules = s.compactMap(\.joules).sorted()
+            var initial = 0.0
+            for b in 0..<batch {
+                var worst = 0.0
+                for l in 0..<fixed.count { for j in 0..<fixed[l].columns { worst = max(worst, abs(start[l][b, j] - fixed[l][b, j])) } }
+                initial += worst
+            }
+            return Side(sweepsToTolerance: sweeps.tolerance, sweepsToBand: sweeps.band,
+                        medianSettlingSeconds: seconds.isEmpty ? nil : seconds[seconds.count / 2],
+                        meanSettlingSeconds: seconds.isEmpty ? nil : seconds.reduce(0, +) / Double(seconds.count),
+                        medianSettlingJoules: joules.isEmpty ? nil : joules[joules.count / 2],
+                        meanInitialErrorVolts: initial / Double(batch), unsettled: s.count - seconds.count)
+        }
+        let p = side(predicted, fromPrediction, start: prediction), z = side(zeros, fromZero, start: zero)
+        var power = 0.0
+        for b in 0..<batch {
+            let state: [Double] = fixed.flatMap { m -> [Double] in m.row(b) }
+            power += settle.power(conditions.inputVoltages.row(b), state: state)
+        }
+        var settlingRatio: Double?, energyRatio: Double?
+        if let zs = z.meanSettlingSeconds, let ps = p.meanSettlingSeconds { settlingRatio = zs / ps }
+        if let zj = z.medianSettlingJoules, let pj = p.medianSettlingJoules { energyRatio = zj / pj }
+        return SettlingReport(
+            samples: batch, bandVolts: band, toleranceVolts: tolerance, fromPrediction: p, fromZero: z,
+            sweepRatio: z.sweepsToTolerance / max(p.sweepsToTolerance, 1e-12), settlingRatio: settlingRatio,
+            energyRatio: energyRatio, steadyStatePowerWatts: power / Double(batch),
+            nodeCapacitanceFarads: circuit.preset.nodeCapacitance)
+    }
+}
+
+extension ResistiveTrainer {
+    /// The feedforward prediction s^f (V) of pixel rows `x`, as the trainer uses it.
+    public func predictedState(_ x: FloatMatrix) -> [DoubleMatrix] {
+        let ws = FeedforwardWorkspace()
+        feedforward.forward(x, leaky: false, workspace: ws)
+        return ws.activations.map { m in
+            var d = m.converted(to: Double.self)
+            d.withUnsafeMutableBufferPointer { p in for i in p.indices { p[i] *= targetVolts } }
+            return d
+        }
+    }
+}

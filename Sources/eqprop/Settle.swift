@@ -1,0 +1,83 @@
+import ArgumentParser
+import Circuit
+import CoSimulation
+import Datasets
+import EqProp
+import Foundation
+import Ngspice
+import Numerics
+import Reporting
+
+extension EqPropCommand {
+    struct Settle: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Settling of a trained circuit from the feedforward prediction vs. from 0 V.",
+            discussion: """
+            For test samples of a trained resistive run (--run): the Swift solver's sweeps to its tolerance
+            and to within --band of the fixed point, and ngspice transients with the preset's node
+            capacitances (.ic = s^f, or 0 V): the time until every node stays within --band of its fixed
+            point, and the energy the sources deliver until then.
+            """)
+
+        @Option(name: .customLong("run"), help: "A resistive training run folder.")
+        var runPath: String
+        @OptionGroup var data: DataOptions
+        @Option(help: "Test samples.")
+        var samples: Int = 20
+        @Option(help: "Settling band, V.")
+        var band: Double = 1e-3
+        @Option(help: "Solver tolerance for the sweep counts, V (default: the run's).")
+        var tolerance: Double?
+        @Option(help: "ngspice worker processes.")
+        var workers: Int = ProcessInfo.processInfo.activeProcessorCount
+        @Flag(help: "Solver sweeps only (no ngspice transients).")
+        var noTransient = false
+        @Flag(help: "Print one JSON line.")
+        var json = false
+
+        func run() throws {
+            guard samples > 0 else { throw ValidationError("--samples must be positive (got \(samples))") }
+            guard band > 0 else { throw ValidationError("--band must be positive (got \(band))") }
+            let folder = RunFolder(URL(fileURLWithPath: runPath))
+            guard folder.hasCheckpoint else { throw ValidationError("--run: no checkpoint.safetensors in \(folder.url.path)") }
+            let saved = try folder.readCheckpoint()
+            guard saved.model == "resistive" else {
+                throw ValidationError("--run: \(folder.url.path) holds a \(saved.model) model; settling needs a resistive network")
+            }
+            let config = try JSONDecoder().decode(ResistiveTrainingConfig.self, from: Data(saved.config.utf8))
+            let (network, feedforward) = try ResistiveTrainer.networks(from: saved.file, path: folder.checkpoint.path)
+            let preset = try HardwarePreset.load(config.hardware)
+            guard preset.nodeCapacitance > 0 || noTransient else {
+                throw ValidationError("preset '\(preset.name)' has no node capacitance: transients need node_capacitance_farads > 0")
+            }
+            var swiftConfig = config
+            swiftConfig.solver = .swift
+            let trainer = try ResistiveTrainer(config: swiftConfig, preset: preset, network: network, feedforward: feedforward)
+            let ds = try data.load()
+            let test = ds.test.prefix(samples)
+            guard test.pixels == network.inputs else {
+                throw ValidationError("the run's network takes \(network.inputs) inputs; \(ds.name.rawValue) has \(test.pixels) pixels")
+            }
+            let prediction = trainer.predictedState(test.images)
+            let pixels = test.images.converted(to: Double.self)
+            let pool = noTransient ? nil : NgspiceWorkerPool(executable: currentExecutable, size: workers)
+            defer { pool?.shutdown() }
+            let line = ProgressLine(label: "settling", total: test.count)
+            let report = try SettlingReport.measure(circuit: trainer.circuit, pixels: pixels, prediction: prediction,
+                                                    tolerance: tolerance ?? config.tolerance, band: band, pool: pool) { line.update(done: $0) }
+            if !noTransient { line.finish() }
+            if json {
+                print(try JSONOutput.line(report))
+            } else {
+                let p = report.fromPrediction, z = report.fromZero
+                print(String(format: "Swift solver sweeps to %.0e V: %.2f from s^f vs %.2f from 0 V (%.1f×); to within %.0f mV: %.2f vs %.2f",
+                             report.toleranceVolts, p.sweepsToTolerance, z.sweepsToTolerance, report.sweepRatio, 1000 * band,
+                             p.sweepsToBand, z.sweepsToBand))
+                if let ps = p.meanSettlingSeconds, let zs = z.meanSettlingSeconds {
+                    print(String(format: "transient settling to %.0f mV: mean %.3g s from s^f vs %.3g s from 0 V (%.1f×); median energy %.3g J vs %.3g J",
+                                 1000 * band, ps, zs, zs / ps, p.medianSettlingJoules ?? .nan, z.medianSettlingJoules ?? .nan))
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,54 @@
+import Circuit
+import EqProp
+import Foundation
+import Numerics
+import Testing
+
+/// The DRN learning rule against finite differences of J(G) = ½‖V_out(G) − y‖² at the free
+/// fixed point.
+@Suite struct CircuitEquilibriumPropagationTests {
+    func loss(_ c: ResistiveCircuit, _ cond: CircuitConditions, _ y: [Double], _ model: CircuitSolver.DiodeModel) -> Double {
+        var s = c.network.layerSizes.map { DoubleMatrix(rows: 1, columns: $0) }
+        let stats = CircuitSolver(diodeModel: model, tolerance: 1e-15).relax(c, conditions: cond, state: &s)
+        precondition(stats.converged)
+        return zip(s.last!.row(0), y).reduce(0) { $0 + 0.5 * ($1.0 - $1.1) * ($1.0 - $1.1) }
+    }
+
+    @Test(arguments: [("ideal", CircuitSolver.DiodeModel.ideal), ("real-diode", .shockley)])
+    func centeredUpdateMatchesFiniteDifferences(presetName: String, model: CircuitSolver.DiodeModel) throws {
+        let c = try TestSupport.circuit(presetName, [5, 6, 3], seed: 17)
+        let cond = TestSupport.conditions(c, pixels: [[0.9, 0.2, 0.6, 0.4, 0.8]])
+        let y = [0.0, c.preset.inputGain / 100, 0]
+        var free = c.network.layerSizes.map { DoubleMatrix(rows: 1, columns: $0) }
+        #expect(CircuitSolver(diodeModel: model, tolerance: 1e-15).relax(c, conditions: cond, state: &free).converged)
+        let beta = 1e-6
+        func nudged(_ b: Double) -> [DoubleMatrix] {
+            var conditions = cond
+            conditions.nudge = .currents(NudgeCurrents.fromFreeState(free.last!, targets: DoubleMatrix([y]), beta: b, classes: 3, differential: false))
+            var s = free
+            _ = CircuitSolver(diodeModel: model, tolerance: 1e-15).relax(c, conditions: conditions, state: &s)
+            return s
+        }
+        var updated = c
+        // A tiny η keeps every cell inside the window (no clipping): ΔG = −η·(EqProp estimate).
+        let eta = 1e-16
+        updated.applyEquilibriumPropagation(EquilibriumPropagationStep(learningRates: [eta, eta], biasLearningRates: [eta, eta]),
+                                            inputVoltages: cond.inputVoltages, first: nudged(-beta), second: nudged(beta),
+                                            betaDifference: 2 * beta)
+        var estimate: [Double] = [], finite: [Double] = []
+        for l in 0..<2 {
+            for (i, j) in [(0, 0), (1, 2), (3, 1), (5, 0), (2, 2)] where i < c.network.conductances[l].rows && j < c.network.conductances[l].columns {
+                estimate.append(-(updated.network.conductances[l][i, j] - c.network.conductances[l][i, j]) / eta)
+                let g = c.network.conductances[l][i, j], h = g * 1e-4
+                var plus = c, minus = c
+                plus.updateNetwork { $0.conductances[l][i, j] = g + h }
+                minus.updateNetwork { $0.conductances[l][i, j] = g - h }
+                finite.append((loss(plus, cond, y, model) - loss(minus, cond, y, model)) / (2 * h))
+            }
+        }
+        print(presetName, estimate, finite)
+        let err = zip(estimate, finite).map { ($0 - $1) * ($0 - $1) }.reduce(0, +).squareRoot()
+        let norm = finite.map { $0 * $0 }.reduce(0, +).squareRoot()
+        #expect(err / norm < 1e-3, "relative error \(err / norm)")
+    }
+}
