@@ -39,10 +39,11 @@ let package = Package(
         .target(name: "Ngspice", dependencies: ["CNgspice", "Circuit", "Numerics", "EqProp"]),
         .target(name: "CoSimulation", dependencies: ["Circuit", "Ngspice", "EqProp", "Datasets", "Numerics", "Reporting"]),
         .target(name: "Export", dependencies: ["EqProp", "Datasets", "Numerics", "Reporting", "CZlib"]),
+        .target(name: "Gradients", dependencies: ["EqProp", "Circuit", "Numerics", "Datasets", "Reporting"]),
         .executableTarget(
             name: "eqprop",
             dependencies: [
-                "EqProp", "Circuit", "Ngspice", "CoSimulation", "Export", "Datasets", "Reporting", "Numerics",
+                "EqProp", "Circuit", "Ngspice", "CoSimulation", "Export", "Gradients", "Datasets", "Reporting", "Numerics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -53,6 +54,7 @@ let package = Package(
         .testTarget(name: "EqPropTests", dependencies: ["EqProp", "Numerics", "Datasets"]),
         .testTarget(name: "eqpropTests", dependencies: ["eqprop", "Datasets"]),
         .testTarget(name: "CircuitTests", dependencies: ["Circuit", "Numerics", "EqProp", .product(name: "PropertyBased", package: "swift-property-based")]),
+        .testTarget(name: "GradientsTests", dependencies: ["Gradients", "EqProp", "Circuit", "Numerics"]),
         .testTarget(name: "ExportTests", dependencies: ["Export", "EqProp", "Numerics", "Reporting", "Datasets"]),
         .testTarget(name: "NgspiceTests", dependencies: ["Ngspice", "Circuit", "Numerics", "EqProp", .product(name: "PropertyBased", package: "swift-property-based")]),
     ]

@@ -44,6 +44,9 @@ extension EqPropCommand {
         @Option(help: "Resistive: Swift solver tolerance, V.")
         var tolerance: Double?
 
+        @Option(help: "Resistive: multiply the learning rates by this after every epoch.")
+        var lrDecay: Double?
+
         @Option(help: "Resistive, Swift solver: ideal or shockley diodes (default: the preset's; shockley solves exactly the circuit ngspice simulates).")
         var diodeModel: CircuitSolver.DiodeModel?
 
@@ -217,6 +220,7 @@ extension EqPropCommand.Train {
         if let v = nudge { c.nudge = v }
         if let v = tolerance { c.tolerance = v }
         if let v = diodeModel { c.diodeModel = v }
+        if let v = lrDecay { c.learningRateDecay = v }
         if let v = batchSize { c.batchSize = v }
         if let v = beta { c.beta = v }
         if let v = betaSign { c.betaSign = v }

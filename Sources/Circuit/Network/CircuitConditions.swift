@@ -22,6 +22,11 @@ public struct CircuitConditions: Sendable {
     /// s^f (one B × n_l matrix per free layer, V): the λ tether (O'Connor et al. 2019, Eq. 10).
     public var tether: (conductance: Double, targets: [DoubleMatrix])?
 
+    /// The input crossbar's Norton currents u·G₁ (B × n₁, A), when the caller has them: the
+    /// same for every phase of a batch, so they are computed once (see `SwiftCircuitRelaxer`).
+    /// Must equal `inputVoltages`·G₁ of the circuit being relaxed.
+    public var inputCurrents: DoubleMatrix?
+
     public init(inputVoltages: DoubleMatrix, nudge: Nudge = .none, tether: (conductance: Double, targets: [DoubleMatrix])? = nil) {
         self.inputVoltages = inputVoltages
         self.nudge = nudge
@@ -56,7 +61,9 @@ public struct CircuitConditions: Sendable {
         case .currents(let c): nudge = .currents(sub(c))
         case let .conductance(beta, targets): nudge = .conductance(beta: beta, targets: sub(targets))
         }
-        return CircuitConditions(inputVoltages: sub(inputVoltages), nudge: nudge,
-                                 tether: tether.map { ($0.conductance, $0.targets.map(sub)) })
+        var c = CircuitConditions(inputVoltages: sub(inputVoltages), nudge: nudge,
+                                  tether: tether.map { ($0.conductance, $0.targets.map(sub)) })
+        c.inputCurrents = inputCurrents.map(sub)
+        return c
     }
 }

@@ -34,9 +34,14 @@ extension RelaxationRequest where Scalar == Double {
 }
 
 /// The Swift circuit solver behind the common relaxation interface.
+///
+/// The input crossbar's Norton currents u·G₁ depend only on the inputs and the conductances,
+/// so the free and nudged phases of a batch share them: they are computed once per batch and
+/// circuit revision (at 1568 × 1024 cells that product dominates a phase).
 public final class SwiftCircuitRelaxer: EquilibriumRelaxer {
     public let solver: CircuitSolver
     public var nudgeKind: NudgeKind
+    private var cachedCurrents: (identity: UInt64, revision: Int, inputs: DoubleMatrix, currents: DoubleMatrix)?
 
     public init(solver: CircuitSolver, nudgeKind: NudgeKind = .current) {
         self.solver = solver
@@ -44,7 +49,14 @@ public final class SwiftCircuitRelaxer: EquilibriumRelaxer {
     }
 
     public func relax(_ model: ResistiveCircuit, _ request: RelaxationRequest<Double>) throws -> Relaxation<Double> {
-        let conditions = try request.conditions(for: model, nudgeKind: nudgeKind)
+        var conditions = try request.conditions(for: model, nudgeKind: nudgeKind)
+        if let c = cachedCurrents, c.identity == model.identity, c.revision == model.revision, c.inputs == request.inputs {
+            conditions.inputCurrents = c.currents
+        } else {
+            let currents = DoubleMatrix.product(conditions.inputVoltages, model.crossbar(0))
+            cachedCurrents = (model.identity, model.revision, request.inputs, currents)
+            conditions.inputCurrents = currents
+        }
         var states = request.start
         let stats = solver.relax(model, conditions: conditions, state: &states)
         return Relaxation(states: states, statistics: stats)

@@ -1,0 +1,159 @@
+import ArgumentParser
+import Circuit
+import Datasets
+import EqProp
+import Foundation
+import Gradients
+import Numerics
+import Reporting
+
+extension EqPropCommand {
+    struct GradCheck: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "gradcheck",
+            abstract: "Compare EqProp, recurrent backpropagation and finite differences, per layer.",
+            discussion: """
+            For a seeded network and one input sample: the gradient of J(θ) = C(s⁰_θ) at the free fixed
+            point by implicit RBP (the adjoint system on the active units), by the iterative RBP process,
+            by EqProp (one-sided and centered) for --beta and for the --betas sweep (the fitted order of
+            the EqProp bias in β: ≈1 one-sided, ≈2 centered), and by central finite differences on
+            --fd-samples entries per tensor; and the temporal-derivative theorem (Scellier & Bengio 2019,
+            Th. 3): the nudged phase's scaled velocity against the RBP error derivatives over time.
+            β is dimensionless for Hopfield networks and in units of G_u = 100 µS for circuits. The
+            seeded Hopfield network has half-scale Xavier weights and biases of 0.5, so that most units
+            sit inside (0, 1) (clipped outputs would make J flat).
+            All in double precision.
+            """)
+
+        @Option(help: "hopfield or resistive.")
+        var model: String = "hopfield"
+        @Option(help: "Layer sizes, e.g. 784,500,10.")
+        var layers: String
+        @Option(help: "Resistive: hardware preset.")
+        var hardware: String = "hardware/ideal.json"
+        @Option(help: "Resistive: ideal or shockley diodes (default: the preset's).")
+        var diodeModel: CircuitSolver.DiodeModel?
+        @Option(help: "Seed of the network (and of random inputs).")
+        var seed: UInt64 = 1
+        @Option(help: "Nudging strength β of the per-layer comparison.")
+        var beta: Double = 1e-3
+        @Option(help: "β values of the order fit (default: 0.01,0.005,0.002,0.001 for Hopfield; 4,2,1,0.5 for circuits).")
+        var betas: String?
+        @Option(help: "Finite-difference samples per parameter tensor.")
+        var fdSamples: Int = 12
+        @Option(help: "Finite-difference step relative to the parameter (central differences: truncation O(h²), rounding O(ε/h)).")
+        var fdStep: Double = 1e-4
+        @Option(help: "Test sample used as the input.")
+        var sample: Int = 0
+        @OptionGroup var data: DataOptions
+        @Flag(help: "Skip the temporal-derivative check.")
+        var noTemporal = false
+        @Option(help: "β of the temporal-derivative check.")
+        var temporalBeta: Double = 1e-5
+        @Flag(help: "Print one JSON line.")
+        var json = false
+
+        struct Output: Encodable {
+            var model: String
+            var layers: [Int]
+            var check: GradientCheck.Report
+            var temporal: TemporalDerivative.Report?
+            func encode(to encoder: Encoder) throws {
+                // Flatten the report's fields next to model/layers for the JSON contract.
+                try check.encode(to: encoder)
+                var c = encoder.container(keyedBy: Keys.self)
+                try c.encode(model, forKey: .model)
+                try c.encode(layers, forKey: .layers)
+                if let temporal {
+                    try c.encode(temporal, forKey: .temporal)
+                    try c.encode(temporal.maxRelativeDifference, forKey: .temporalMax)
+                }
+            }
+            enum Keys: String, CodingKey { case model, layers, temporal, temporalMax = "temporal_max_relative_difference" }
+        }
+
+        func validate() throws {
+            guard model == "hopfield" || model == "resistive" else { throw ValidationError("--model must be hopfield or resistive (got \(model))") }
+            guard beta.isFinite && beta > 0 else { throw ValidationError("--beta must be positive and finite (got \(beta))") }
+            guard temporalBeta.isFinite && temporalBeta > 0 else { throw ValidationError("--temporal-beta must be positive and finite") }
+            guard fdSamples >= 0 else { throw ValidationError("--fd-samples must be ≥ 0") }
+            guard fdStep.isFinite && fdStep > 0 else { throw ValidationError("--fd-step must be positive and finite") }
+        }
+
+        func run() throws {
+            let arch = try parseList(layers, flag: "--layers", as: Int.self)
+            guard arch.count >= 2, arch.allSatisfy({ $0 > 0 }) else { throw ValidationError("--layers needs at least two positive sizes") }
+            guard try sweepValues().allSatisfy({ $0.isFinite && $0 > 0 }) else { throw ValidationError("--betas must be positive and finite") }
+            let (pixels, label) = try input(pixels: arch[0], classes: arch.last!)
+            let output: Output
+            if model == "hopfield" {
+                // Half-scale Xavier weights and biases of 0.5 keep most units inside (0, 1): a
+                // gradient check needs a point where J is not flat (clipped outputs have no
+                // gradient) and away from the clipping kinks.
+                var rng = SeededGenerator(seed: seed)
+                var network = LayeredHopfieldNetwork(layerSizes: arch, rng: &rng)
+                for l in 0..<network.depth {
+                    network.weights[l].elements = network.weights[l].elements.map { $0 * 0.5 }
+                    network.biases[l] = network.biases[l].map { _ in 0.5 }
+                }
+                let target = (0..<arch.last!).map { $0 == label ? 1.0 : 0.0 }
+                let energy = HopfieldEnergyModel(network: network, input: pixels, target: target)
+                output = try check(energy, arch: arch, floor: 1e-2)
+            } else {
+                let preset = try HardwarePreset.load(hardware)
+                var rng = SeededGenerator(seed: seed)
+                let network = ResistiveNetwork(architecture: arch, preset: preset,
+                                               conductanceScale: ResistiveNetwork.defaultConductanceScale, rng: &rng)
+                do { try network.validate(against: preset) } catch { throw ValidationError("\(error)") }
+                let circuit = ResistiveCircuit(network: network, preset: preset)
+                let target = (0..<arch.last!).map { $0 == label ? preset.inputGain / 100 : 0 }
+                let energy = try ResistiveEnergyModel(circuit: circuit, diodeModel: diodeModel ?? CircuitSolver.trainingModel(for: preset),
+                                                      pixels: pixels, target: target)
+                output = try check(energy, arch: arch, unit: ResistiveNetwork.defaultConductanceScale, floor: preset.conductanceMin)
+            }
+            if json {
+                print(try JSONOutput.line(output))
+            } else {
+                let r = output.check
+                for l in r.layers {
+                    print(String(format: "layer %d (%d parameters): centered EqProp vs RBP cos %.8f, rel %.2e; one-sided rel %.2e; iterative RBP rel %.2e; RBP vs finite differences rel %.2e (%d samples)",
+                                 l.layer, l.parameters, l.cosineCenteredRBP, l.relErrorCenteredRBP, l.relErrorOneSidedRBP,
+                                 l.relErrorIterativeRBP, l.relErrorRBPFiniteDiff, l.finiteDifferenceSamples))
+                }
+                func order(_ o: Double?) -> String { o.map { String(format: "%.2f", $0) } ?? "n/a (at the numerical floor)" }
+                print("fitted order of the EqProp bias in β: one-sided \(order(r.orderOneSided)), centered \(order(r.orderCentered)); "
+                      + "\(r.activeUnits) of \(r.units) units active; kink margin \(String(format: "%.2e", r.kinkMargin))")
+                if let t = output.temporal {
+                    print(String(format: "temporal-derivative theorem: max relative difference %.2e over %d times (β = %.0e)",
+                                 t.maxRelativeDifference, t.times.count, t.beta))
+                }
+            }
+        }
+
+        func check<M: EnergyModel>(_ energy: M, arch: [Int], unit: Double = 1, floor: Double) throws -> Output {
+            do {
+                let sweep = try sweepValues().map { $0 * unit }
+                let report = try GradientCheck.run(energy, beta: beta * unit, betas: sweep, samplesPerTensor: fdSamples,
+                                                   relativeStep: fdStep, absoluteStepFloor: floor, seed: seed)
+                let temporal = noTemporal ? nil : try TemporalDerivative.check(energy, beta: temporalBeta * unit)
+                return Output(model: model, layers: arch, check: report, temporal: temporal)
+            } catch let e as GradientError {
+                throw ValidationError(e.description)
+            }
+        }
+
+        func sweepValues() throws -> [Double] {
+            try parseList(betas ?? (model == "hopfield" ? "0.01,0.005,0.002,0.001" : "4,2,1,0.5"), flag: "--betas", as: Double.self)
+        }
+
+        /// Test sample `sample` resampled to `pixels` inputs, or seeded random pixels.
+        func input(pixels: Int, classes: Int) throws -> ([Double], Int) {
+            if let ds = try? data.load(), let images = ds.test.prefix(sample + 1).resampled(toPixels: pixels), sample < images.count {
+                return (images.images.row(sample).map(Double.init), images.labels[sample] % classes)
+            }
+            if data.data != nil { _ = try data.load() }
+            var rng = SeededGenerator(seed: seed).stream(77)
+            return ((0..<pixels).map { _ in rng.nextUnit() }, Int(rng.next() % UInt64(classes)))
+        }
+    }
+}

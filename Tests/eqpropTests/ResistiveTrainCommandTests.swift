@@ -1,0 +1,100 @@
+import Foundation
+import Testing
+
+/// `eqprop train` on deep resistive networks, with the Swift solver and with ngspice worker
+/// processes, and `eqprop settle` on the result.
+@Suite(.serialized) struct ResistiveTrainCommandTests {
+    static let small = ["--preset", "drn-xs", "--batch-size", "4", "--learning-rates", "0.008,0.008",
+                        "--ff-learning-rates", "0.005,0.005", "--quiet", "--json"]
+
+    func dataArgs() throws -> [String] {
+        let data = try #require(Eqprop.realDataset(), "no MNIST or Fashion-MNIST found")
+        return ["--dataset", data.name, "--data", data.folder]
+    }
+
+    @Test func swiftRunLearnsAndWritesACircuitThatNetlistReads() throws {
+        let out = Eqprop.temporaryDirectory("drn")
+        let r = try Eqprop.run(["train"] + Self.small + dataArgs() + ["--train-limit", "3000", "--test-limit", "500",
+                                                                        "--epochs", "2", "--out", out.path])
+        #expect(r.status == 0, "\(r.stderr)")
+        let json = try #require(r.json)
+        let relaxed = try #require(json["test_error_relaxed"] as? Double)
+        let digital = try #require(json["test_error_feedforward"] as? Double)
+        // Stated thresholds for 3,000 samples × 2 epochs (measured on MNIST: 12.6% / 13.6%).
+        #expect(relaxed <= 0.2 && digital <= 0.25, "relaxed \(relaxed), digital \(digital)")
+        #expect(json["model"] as? String == "resistive")
+        for file in ["config.json", "metrics.jsonl", "checkpoint.safetensors", "learning-curve.svg", "network.drn.safetensors"] {
+            #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent(file).path), "\(file)")
+        }
+        let deck = out.appendingPathComponent("trained.cir")
+        let n = try Eqprop.run(["netlist", "--network", out.appendingPathComponent("network.drn.safetensors").path,
+                                "--hardware", "hardware/ideal.json", "--sample", "0"] + dataArgs() + ["--out", deck.path, "--json"])
+        #expect(n.status == 0, "\(n.stderr)")
+        let ng = try NgspiceBatch.run(deck)
+        #expect(ng.errorLines.isEmpty && ng.voltages.count == 110)
+    }
+
+    @Test func resumeContinuesBitIdentically() throws {
+        let common = ["train"] + Self.small + (try dataArgs()) + ["--train-limit", "400", "--test-limit", "100", "--seed", "3"]
+        let straight = Eqprop.temporaryDirectory("drn-straight"), resumed = Eqprop.temporaryDirectory("drn-resumed")
+        #expect(try Eqprop.run(common + ["--epochs", "2", "--out", straight.path]).status == 0)
+        #expect(try Eqprop.run(common + ["--epochs", "1", "--out", resumed.path]).status == 0)
+        let again = try Eqprop.run(["train", "--resume", "--epochs", "2", "--out", resumed.path, "--quiet"] + dataArgs()
+                                   + ["--train-limit", "400", "--test-limit", "100"])
+        #expect(again.status == 0, "\(again.stderr)")
+        for file in ["checkpoint.safetensors", "network.drn.safetensors"] {
+            #expect(try Data(contentsOf: straight.appendingPathComponent(file)) == Data(contentsOf: resumed.appendingPathComponent(file)), "\(file)")
+        }
+    }
+
+    /// ngspice co-simulation: its fixed points are cross-checked against the Swift twin, and a
+    /// Swift run on the same circuit (the preset's diode card) learns the same.
+    @Test func ngspiceRunMatchesTheSwiftTwin() throws {
+        let common = ["train"] + Self.small + (try dataArgs()) + ["--train-limit", "200", "--test-limit", "100", "--epochs", "1",
+                                                                  "--seed", "5"]
+        let ng = try Eqprop.run(common + ["--solver", "ngspice", "--crosscheck-every", "5", "--out", Eqprop.temporaryDirectory("ng").path])
+        #expect(ng.status == 0, "\(ng.stderr)")
+        let json = try #require(ng.json)
+        let diff = try #require(json["max_crosscheck_diff_volts"] as? Double, "ngspice runs report max_crosscheck_diff_volts")
+        #expect(diff <= 1e-6, "ngspice vs Swift twin: \(diff) V")
+        let sw = try Eqprop.run(common + ["--solver", "swift", "--diode-model", "shockley", "--out", Eqprop.temporaryDirectory("sw").path])
+        #expect(sw.status == 0, "\(sw.stderr)")
+        let a = try #require(json["test_error_relaxed"] as? Double), b = try #require(sw.json?["test_error_relaxed"] as? Double)
+        #expect(abs(a - b) <= 0.02, "ngspice \(a) vs Swift \(b)")
+    }
+
+    @Test func settleReportsBothStarts() throws {
+        let out = Eqprop.temporaryDirectory("settle")
+        #expect(try Eqprop.run(["train"] + Self.small + dataArgs() + ["--train-limit", "1000", "--test-limit", "100", "--epochs", "1",
+                                                                      "--out", out.path]).status == 0)
+        let r = try Eqprop.run(["settle", "--run", out.path, "--samples", "3", "--json"] + dataArgs())
+        #expect(r.status == 0, "\(r.stderr)")
+        let json = try #require(r.json)
+        let prediction = try #require(json["from_prediction"] as? [String: Any]), zero = try #require(json["from_zero"] as? [String: Any])
+        let ps = try #require(prediction["mean_settling_seconds"] as? Double), zs = try #require(zero["mean_settling_seconds"] as? Double)
+        #expect(ps > 0 && zs > ps, "settling from s^f \(ps) s vs from 0 V \(zs) s")
+        #expect((json["settling_ratio"] as? Double ?? 0) > 1)
+    }
+
+    @Test func nonConvergenceStopsWithoutLearningFromIt() throws {
+        let out = Eqprop.temporaryDirectory("noconv")
+        let r = try Eqprop.run(["train"] + Self.small + dataArgs() + ["--train-limit", "200", "--test-limit", "50", "--epochs", "1",
+                                                                      "--tolerance", "1e-300", "--out", out.path])
+        #expect(r.status != 0 && r.stderr.contains("did not converge"), "\(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("checkpoint.safetensors").path))
+    }
+
+    @Test(arguments: [
+        (["--steps-free", "5"], "--steps-free"),
+        (["--solver", "spice"], "--solver"),
+        (["--workers", "0"], "--workers"),
+        (["--hardware", "hardware/none.json"], "none.json"),
+        (["--learning-rates", "0.1"], "--learning-rates"),
+        (["--beta", "0"], "--beta"),
+    ])
+    func badFlags(extra: [String], flag: String) throws {
+        let r = try Eqprop.run(["train"] + Self.small + dataArgs() + ["--train-limit", "100", "--test-limit", "50", "--epochs", "1",
+                                                                      "--out", Eqprop.temporaryDirectory("bad").path] + extra)
+        #expect(r.status != 0 && r.stderr.contains(flag), "\(extra): \(r.stderr)")
+    }
+}
