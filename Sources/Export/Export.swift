@@ -1,2 +1,3 @@
-// The Export module: the trained digital feedforward network in formats the ML ecosystem
-// reads (safetensors, ONNX, npz, JSON, C). See the README's export section.
+// The Export module: the trained digital feedforward network of a run (`ExportedNetwork`)
+// in formats the ML ecosystem reads (safetensors, ONNX, npz, JSON, C), and reading exports
+// back for `eqprop infer`. User documentation: docs/export.md.
