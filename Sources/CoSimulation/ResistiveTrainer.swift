@@ -80,24 +80,31 @@ public final class ResistiveTrainer {
     public var targetVolts: Double { config.targetVolts(inputGain: preset.inputGain) }
     private var classes: Int { circuit.network.classes }
 
-    /// The class scores of output states: node voltages, or V⁺ − V⁻ per class.
-    func scores<S: BLASScalar>(_ output: Matrix<S>) -> Matrix<S> {
-        guard circuit.network.isDifferential else { return output }
-        var s = Matrix<S>(rows: output.rows, columns: classes)
-        for b in 0..<output.rows { for k in 0..<classes { s[b, k] = output[b, k] - output[b, k + classes] } }
-        return s
+    /// How output states become class scores: node voltages, or V⁺ − V⁻ per class.
+    var readout: Readout {
+        circuit.network.isDifferential ? .differential(classes: classes) : .single(classes: classes)
     }
 
     private func errors<S: BLASScalar>(_ output: Matrix<S>, _ labels: [Int]) -> Int {
-        zip(scores(output).argmaxPerRow(), labels).reduce(0) { $0 + ($1.0 == $1.1 ? 0 : 1) }
+        zip(readout.scores(output).argmaxPerRow(), labels).reduce(0) { $0 + ($1.0 == $1.1 ? 0 : 1) }
     }
 
-    /// The feedforward network works in units of V_u (the target voltage): its layers then
-    /// all see values of order 1, as the Hopfield network's do, and one learning rate fits them.
+    /// The unit (V) of each layer of the feedforward network, so that every layer predicts
+    /// values of order 1 whatever the preset's scales: the output layer in units of V_u (the
+    /// correct class's target is 1), hidden layers in units of g/20 (`hiddenUnitFraction`): a
+    /// hidden node sits at a weighted average of ±g·x, a few percent of g for MNIST digits
+    /// (mean pixel ≈ 0.13). Values of order 1 also keep the bias term from dominating the
+    /// normalized step (see `applyLocalLossUpdate`).
+    var feedforwardUnits: [Double] {
+        circuit.network.layerSizes.indices.map { $0 == circuit.depth - 1 ? targetVolts : preset.inputGain * Self.hiddenUnitFraction }
+    }
+
+    /// Hidden layers of the feedforward network are expressed in units of this fraction of g.
+    public static let hiddenUnitFraction = 0.05
+
     /// The prediction of `x` as a starting state in volts, after `forward`.
     private func prediction() -> [DoubleMatrix] {
-        let unit = targetVolts
-        return ffWorkspace.activations.map { m in
+        zip(ffWorkspace.activations, feedforwardUnits).map { m, unit in
             var d = m.converted(to: Double.self)
             d.withUnsafeMutableBufferPointer { p in for i in p.indices { p[i] *= unit } }
             return d
@@ -200,10 +207,9 @@ public final class ResistiveTrainer {
                 continue
             }
             let inputVoltages = CircuitConditions.inputVoltages(pixels: pixels, gain: preset.inputGain)
-            let unit = 1 / targetVolts
-            let ffTargets = free.states.map { m -> FloatMatrix in
+            let ffTargets = zip(free.states, feedforwardUnits).map { m, unit -> FloatMatrix in
                 var f = m.converted(to: Float.self)
-                f.withUnsafeMutableBufferPointer { p in for i in p.indices { p[i] *= Float(unit) } }
+                f.withUnsafeMutableBufferPointer { p in for i in p.indices { p[i] /= Float(unit) } }
                 return f
             }
             let (_, loss) = Parallel.both({
@@ -211,7 +217,8 @@ public final class ResistiveTrainer {
                                                          second: second.states, betaDifference: difference)
             }, {
                 self.feedforward.applyLocalLossUpdate(input: self.x, targets: ffTargets,
-                                                      learningRates: self.config.feedforwardLearningRates, workspace: self.ffWorkspace)
+                                                      learningRates: self.config.feedforwardLearningRates, normalized: true,
+                                                      workspace: self.ffWorkspace)
             })
             ngspice?.circuitChanged()
             guard loss.isFinite else {
@@ -243,7 +250,7 @@ public final class ResistiveTrainer {
         let start = Date()
         var ffErrors = 0, relaxedErrors = 0, sweeps = 0.0, batches = 0
         var done = 0
-        let batchSize = 250
+        let batchSize = EvaluationBatch.resistive
         while done < data.count {
             let indices = Array(done..<min(done + batchSize, data.count))
             data.gather(indices[...], into: &x, targets: &y)

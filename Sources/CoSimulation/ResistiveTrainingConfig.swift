@@ -30,7 +30,8 @@ public struct ResistiveTrainingConfig: Codable, Sendable, Equatable {
     public var biasLearningRates: [Double]
     /// Learning rates are multiplied by this after every epoch.
     public var learningRateDecay: Double
-    /// η of the feedforward network per layer; it predicts node voltages in units of V_u.
+    /// η of the feedforward network per layer (normalized LMS steps, 0 < η < 2); it predicts
+    /// hidden node voltages in units of the input gain and outputs in units of V_u.
     public var feedforwardLearningRates: [Float]
     /// λ̂: tether conductance in units of G_u (0: off).
     public var lambda: Double
@@ -58,23 +59,22 @@ public struct ResistiveTrainingConfig: Codable, Sendable, Equatable {
     public var seed: UInt64
 
     /// DRN-XS: 1568 inputs (±x), 100 hidden, 10 outputs: the size of Kendall et al. 2020.
-    /// Architecture, input gain (100 V_u), β = 1 centered, batch 4, ×0.99 decay and 10 epochs
-    /// of the reference DRN-XS (Scellier 2024); η̂ = 0.012 (the reference's 0.006 relaxes only
-    /// 4 block sweeps per phase; with phases relaxed to convergence 0.012 trains better, see
-    /// BENCHMARKS.md).
+    /// Architecture, input gain (100 V_u), β = 1 centered, batch 4 and 10 epochs of the
+    /// reference DRN-XS (Scellier 2024); η̂ = 0.02 decaying ×0.8 per epoch (tuned here, two seeds:
+    /// BENCHMARKS.md; the reference's 0.006 ×0.99 reaches 3.6%).
     public static let drnXS = ResistiveTrainingConfig(
         preset: "drn-xs", architecture: [784, 100, 10], hardware: "ideal", solver: .swift, batchSize: 4,
-        beta: 1, betaSign: .centered, nudge: .current, learningRates: [0.012, 0.012], biasLearningRates: [0.012, 0.012],
-        learningRateDecay: 0.99, feedforwardLearningRates: [0.005, 0.005], lambda: 0, useInitialization: true,
+        beta: 1, betaSign: .centered, nudge: .current, learningRates: [0.02, 0.02], biasLearningRates: [0.02, 0.02],
+        learningRateDecay: 0.8, feedforwardLearningRates: [1, 1], lambda: 0, useInitialization: true,
         targetRatio: 100, conductanceUnit: 1e-4, initialConductanceScale: 1e-4, diodeModel: nil, tolerance: 1e-9,
         maxSweeps: 1000, crosscheckEvery: 50, workers: 2, maxSkippedFraction: 0.01, epochs: 10, seed: 1)
 
     /// DRN-1H: 1568-1024-10 (Scellier 2024: input gain 480 V_u, β = 1 centered, batch 4,
-    /// ×0.99 decay, 50 epochs), η̂ = 0.012 as for DRN-XS.
+    /// 50 epochs); η̂ = 0.02 as for DRN-XS, decaying ×0.95 per epoch over the longer run.
     public static let drn1H = ResistiveTrainingConfig(
         preset: "drn-1h", architecture: [784, 1024, 10], hardware: "ideal", solver: .swift, batchSize: 4,
-        beta: 1, betaSign: .centered, nudge: .current, learningRates: [0.012, 0.012], biasLearningRates: [0.012, 0.012],
-        learningRateDecay: 0.99, feedforwardLearningRates: [0.005, 0.005], lambda: 0, useInitialization: true,
+        beta: 1, betaSign: .centered, nudge: .current, learningRates: [0.02, 0.02], biasLearningRates: [0.02, 0.02],
+        learningRateDecay: 0.95, feedforwardLearningRates: [1, 1], lambda: 0, useInitialization: true,
         targetRatio: 480, conductanceUnit: 1e-4, initialConductanceScale: 1e-4, diodeModel: nil, tolerance: 1e-9,
         maxSweeps: 1000, crosscheckEvery: 50, workers: 2, maxSkippedFraction: 0.01, epochs: 50, seed: 1)
 

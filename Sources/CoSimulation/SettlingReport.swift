@@ -138,9 +138,9 @@ extension ResistiveTrainer {
     public func predictedState(_ x: FloatMatrix) -> [DoubleMatrix] {
         let ws = FeedforwardWorkspace()
         feedforward.forward(x, leaky: false, workspace: ws)
-        return ws.activations.map { m in
+        return zip(ws.activations, feedforwardUnits).map { m, unit in
             var d = m.converted(to: Double.self)
-            d.withUnsafeMutableBufferPointer { p in for i in p.indices { p[i] *= targetVolts } }
+            d.withUnsafeMutableBufferPointer { p in for i in p.indices { p[i] *= unit } }
             return d
         }
     }

@@ -95,9 +95,14 @@ extension FeedforwardNetwork {
     ///
     /// Each layer learns from its own input h_{l−1} and its own target s⁻_l only: no
     /// gradient crosses layers (Alg. 1, line 14). Returns Σ_l L_l.
+    ///
+    /// With `normalized`, each layer's step is divided by the batch mean of ‖[h_{l−1}, 1]‖²
+    /// (normalized least mean squares, stable for 0 < η < 2): a circuit's layers carry voltages
+    /// whose scales differ by orders of magnitude, and a plain step that suits one layer
+    /// diverges on another. Still a local rule.
     @discardableResult
     public mutating func applyLocalLossUpdate(input x: FloatMatrix, targets: [FloatMatrix], learningRates: [Float],
-                                              workspace ws: FeedforwardWorkspace) -> Double {
+                                              normalized: Bool = false, workspace ws: FeedforwardWorkspace) -> Double {
         precondition(targets.count == depth && learningRates.count == depth)
         let batch = x.rows
         var loss = 0.0
@@ -124,8 +129,12 @@ extension FeedforwardNetwork {
                 }
             }
             loss += 0.5 * Double(layerLoss) / Double(batch)
-            let scale = -learningRates[l] / Float(batch)
             let below = l == 0 ? x : ws.activations[l - 1]
+            var scale = -learningRates[l] / Float(batch)
+            if normalized {
+                let energy = below.withUnsafeBufferPointer { p in p.reduce(Float(0)) { $0 + $1 * $1 } }
+                scale /= energy / Float(batch) + 1
+            }
             FloatMatrix.multiply(below, ws.delta, transposeA: true, into: &weights[l], alpha: scale, beta: 1)
             let sums = ws.delta.columnSums()
             for j in 0..<n { biases[l][j] += scale * sums[j] }

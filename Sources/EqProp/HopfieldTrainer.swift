@@ -271,7 +271,7 @@ public final class HopfieldTrainer {
 
     /// Test error of Alg. 2 (feedforward) and Alg. 3 (feedforward, then T⁻ steps; from zero
     /// without initialization), in batches of `batchSize`.
-    public func evaluate(_ data: LabeledImages) -> Evaluation { evaluate(data, batchSize: 500) }
+    public func evaluate(_ data: LabeledImages) -> Evaluation { evaluate(data, batchSize: EvaluationBatch.hopfield) }
 
     public func evaluate(_ data: LabeledImages, batchSize: Int) -> Evaluation {
         let start = Date()

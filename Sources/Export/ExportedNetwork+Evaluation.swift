@@ -20,7 +20,7 @@ extension ExportedNetwork {
     /// BLAS may sum a product in another order for another batch shape (a single image goes
     /// through gemv), so only the same batches give bit-identical scores, hence exactly the
     /// reported test error.
-    public var evaluationBatchSize: Int { metadata["model"] == "resistive" ? 250 : 500 }
+    public var evaluationBatchSize: Int { metadata["model"] == "resistive" ? EvaluationBatch.resistive : EvaluationBatch.hopfield }
 
     /// Scores every image of `data` in batches of `evaluationBatchSize` (the forward pass
     /// without leak, then the readout, as the run's evaluation) and counts the errors.

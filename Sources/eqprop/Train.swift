@@ -47,6 +47,9 @@ extension EqPropCommand {
         @Option(help: "Resistive: multiply the learning rates by this after every epoch.")
         var lrDecay: Double?
 
+        @Option(help: "Resistive: sweep limit of the Swift solver per phase (a phase that does not converge within it is skipped).")
+        var maxSweeps: Int?
+
         @Option(help: "Resistive, Swift solver: ideal or shockley diodes (default: the preset's; shockley solves exactly the circuit ngspice simulates).")
         var diodeModel: CircuitSolver.DiodeModel?
 
@@ -135,8 +138,12 @@ extension EqPropCommand {
             return c
         }
 
+        /// From --model, else from a resumed checkpoint, else from the preset's name.
         var isResistive: Bool {
             if let model { return model == "resistive" }
+            if resume, let saved = try? RunFolder(URL(fileURLWithPath: out ?? "")).readCheckpoint() {
+                return saved.model == "resistive"
+            }
             return preset.hasPrefix("drn")
         }
 
@@ -221,6 +228,7 @@ extension EqPropCommand.Train {
         if let v = tolerance { c.tolerance = v }
         if let v = diodeModel { c.diodeModel = v }
         if let v = lrDecay { c.learningRateDecay = v }
+        if let v = maxSweeps { c.maxSweeps = v }
         if let v = batchSize { c.batchSize = v }
         if let v = beta { c.beta = v }
         if let v = betaSign { c.betaSign = v }

@@ -4,13 +4,14 @@ import Testing
 /// `eqprop train` on deep resistive networks, with the Swift solver and with ngspice worker
 /// processes, and `eqprop settle` on the result.
 @Suite(.serialized) struct ResistiveTrainCommandTests {
-    static let small = ["--preset", "drn-xs", "--batch-size", "4", "--learning-rates", "0.008,0.008",
-                        "--ff-learning-rates", "0.005,0.005", "--quiet", "--json"]
+    static let small = ["--preset", "drn-xs", "--quiet", "--json"]
 
     func dataArgs() throws -> [String] {
         let data = try #require(Eqprop.realDataset(), "no MNIST or Fashion-MNIST found")
         return ["--dataset", data.name, "--data", data.folder]
     }
+
+    var isMNIST: Bool { Eqprop.realDataset()?.name == "mnist" }
 
     @Test func swiftRunLearnsAndWritesACircuitThatNetlistReads() throws {
         let out = Eqprop.temporaryDirectory("drn")
@@ -20,8 +21,13 @@ import Testing
         let json = try #require(r.json)
         let relaxed = try #require(json["test_error_relaxed"] as? Double)
         let digital = try #require(json["test_error_feedforward"] as? Double)
-        // Stated thresholds for 3,000 samples × 2 epochs (measured on MNIST: 12.6% / 13.6%).
-        #expect(relaxed <= 0.2 && digital <= 0.25, "relaxed \(relaxed), digital \(digital)")
+        // Stated thresholds for 3,000 samples × 2 epochs (measured: MNIST 11.2% / 15.0%,
+        // Fashion-MNIST 24.6% / 27.2%).
+        if isMNIST {
+            #expect(relaxed <= 0.16 && digital <= 0.22, "relaxed \(relaxed), digital \(digital)")
+        } else {
+            #expect(relaxed <= 0.32 && digital <= 0.36, "relaxed \(relaxed), digital \(digital)")
+        }
         #expect(json["model"] as? String == "resistive")
         for file in ["config.json", "metrics.jsonl", "checkpoint.safetensors", "learning-curve.svg", "network.drn.safetensors"] {
             #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent(file).path), "\(file)")
@@ -79,7 +85,7 @@ import Testing
     @Test func nonConvergenceStopsWithoutLearningFromIt() throws {
         let out = Eqprop.temporaryDirectory("noconv")
         let r = try Eqprop.run(["train"] + Self.small + dataArgs() + ["--train-limit", "200", "--test-limit", "50", "--epochs", "1",
-                                                                      "--tolerance", "1e-300", "--out", out.path])
+                                                                      "--max-sweeps", "1", "--out", out.path])
         #expect(r.status != 0 && r.stderr.contains("did not converge"), "\(r.stderr)")
         #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("checkpoint.safetensors").path))
     }
@@ -91,6 +97,7 @@ import Testing
         (["--hardware", "hardware/none.json"], "none.json"),
         (["--learning-rates", "0.1"], "--learning-rates"),
         (["--beta", "0"], "--beta"),
+        (["--max-sweeps", "0"], "sweep limit"),
     ])
     func badFlags(extra: [String], flag: String) throws {
         let r = try Eqprop.run(["train"] + Self.small + dataArgs() + ["--train-limit", "100", "--test-limit", "50", "--epochs", "1",

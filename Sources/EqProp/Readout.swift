@@ -8,8 +8,8 @@ import Numerics
 /// - `differential`: two outputs per class, score_k = out_k − out_{k+K} for K classes (a
 ///   resistive network whose hardware preset reads each class as V⁺ − V⁻).
 ///
-/// This is the readout of training's evaluation (`ResistiveTrainer.scores`), so that exported
-/// networks predict exactly the classes the run reported.
+/// Training's evaluation and every export use this one readout, so that exported networks
+/// predict exactly the classes the run reported.
 public enum Readout: Equatable, Sendable {
     case single(classes: Int)
     case differential(classes: Int)
@@ -53,13 +53,21 @@ public enum Readout: Equatable, Sendable {
     }
 
     /// The class scores of a batch of last-layer outputs (one sample per row).
-    public func scores(_ output: FloatMatrix) -> FloatMatrix {
+    public func scores<S: BLASScalar>(_ output: Matrix<S>) -> Matrix<S> {
         precondition(output.columns == outputs, "the readout expects \(outputs) outputs per sample")
         guard case .differential(let k) = self else { return output }
-        var s = FloatMatrix(rows: output.rows, columns: k)
+        var s = Matrix<S>(rows: output.rows, columns: k)
         for b in 0..<output.rows {
             for j in 0..<k { s[b, j] = output[b, j] - output[b, j + k] }
         }
         return s
     }
+}
+
+/// The batch sizes of the trainers' test-set evaluation. Results of a matrix product can differ
+/// in the last bit with the batch's shape, so an export reproduces a run's reported error
+/// exactly only when it is evaluated in the same batches.
+public enum EvaluationBatch {
+    public static let hopfield = 500
+    public static let resistive = 250
 }
