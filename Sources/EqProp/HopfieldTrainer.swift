@@ -27,6 +27,8 @@ public final class HopfieldTrainer {
     private var oppositeState: [FloatMatrix] = []
     private var prediction: [FloatMatrix] = []
     private var scratch = FloatMatrix(rows: 0, columns: 0)
+    private var alignmentSums: [Double] = []
+    private var alignmentCount = 0
 
     /// A fresh run: θ and φ drawn from `config.seed`.
     public convenience init(config: HopfieldTrainingConfig) throws {
@@ -177,13 +179,13 @@ public final class HopfieldTrainer {
             let nextIndices = hasNext ? batchIndices(nextStart) : []
             if hasNext { data.gather(nextIndices, into: &nextX, targets: &nextY) }
             let signed = config.betaSign == .random && signRNG.next() & 1 == 1 ? -beta : beta
+            let measure = (config.alignmentEvery ?? 0) > 0 && batches % config.alignmentEvery! == 0
             let (_, loss) = Parallel.both({
                 self.nudgeAndUpdateTheta(signedBeta: signed)
                 if hasNext { self.relaxer.prepare(self.network, inputs: self.nextX) }
             }, {
-                let loss = self.feedforward.applyLocalLossUpdate(
-                    input: self.x, targets: self.freeState, learningRates: self.config.feedforwardLearningRates,
-                    workspace: self.ffWorkspace)
+                if measure { self.measureAlignment() }
+                let loss = self.updateFeedforward()
                 if hasNext { self.feedforward.forward(self.nextX, leaky: true, workspace: self.ffWorkspace) }
                 return loss
             })
@@ -203,10 +205,39 @@ public final class HopfieldTrainer {
             throw TrainingError.diverged(epoch: epoch, batch: batches, what: "a parameter")
         }
         let n = Double(data.count)
-        return EpochTraining(samples: data.count, errorFeedforward: Double(ffErrors) / n,
-                             errorRelaxed: Double(relaxedErrors) / n, seconds: Date().timeIntervalSince(start),
-                             meanFreeResidual: residualSum / Double(max(batches, 1)),
-                             meanFreeIterations: Double(config.stepsFree))
+        var report = EpochTraining(samples: data.count, errorFeedforward: Double(ffErrors) / n,
+                                   errorRelaxed: Double(relaxedErrors) / n, seconds: Date().timeIntervalSince(start),
+                                   meanFreeResidual: residualSum / Double(max(batches, 1)),
+                                   meanFreeIterations: Double(config.stepsFree))
+        if alignmentCount > 0 { report.alignment = alignmentSums.map { $0 / Double(alignmentCount) } }
+        alignmentSums = []
+        alignmentCount = 0
+        return report
+    }
+
+    /// The φ lane's step: the local losses (Eq. 8), or the global loss backpropagated through
+    /// the network (`feedforwardLoss == .global`, for Fig. 3). Returns the loss.
+    private func updateFeedforward() -> Double {
+        guard config.feedforwardLoss == .global else {
+            return feedforward.applyLocalLossUpdate(input: x, targets: freeState, learningRates: config.feedforwardLearningRates,
+                                                    workspace: ffWorkspace)
+        }
+        let target = freeState[depth - 1]
+        let output = ffWorkspace.activations[depth - 1]
+        var loss = 0.0
+        for i in 0..<output.count { let e = Double(output.elements[i] - target.elements[i]); loss += 0.5 * e * e }
+        let g = feedforward.globalLossGradients(input: x, target: target, workspace: ffWorkspace)
+        feedforward.apply(g, learningRates: config.feedforwardLearningRates, batch: x.rows)
+        return loss / Double(x.rows)
+    }
+
+    /// Accumulates, per layer, cos(local-loss gradient, global-loss gradient) at the current φ.
+    private func measureAlignment() {
+        let local = feedforward.localLossGradients(input: x, targets: freeState, workspace: ffWorkspace)
+        let global = feedforward.globalLossGradients(input: x, target: freeState[depth - 1], workspace: ffWorkspace)
+        if alignmentSums.count != depth { alignmentSums = Array(repeating: 0, count: depth) }
+        for l in 0..<depth { alignmentSums[l] += cosineSimilarity(local.flat(l), global.flat(l)) }
+        alignmentCount += 1
     }
 
     /// Relaxes `freeState` for T⁻ steps from where `startFreePhase` put it, the two halves of

@@ -24,6 +24,14 @@ public struct HopfieldTrainingConfig: Codable, Sendable, Equatable {
     public var useInitialization: Bool
     public var epochs: Int
     public var seed: UInt64
+    /// How the feedforward network learns: `local` losses (Eq. 8, the default when absent) or
+    /// the `global` loss ½‖s^f_L − s⁻_L‖² backpropagated through it (for Fig. 3 only).
+    public var feedforwardLoss: FeedforwardLoss?
+    /// Every this many batches, the cosine between each layer's local-loss gradient and the
+    /// global-loss gradient is measured (Fig. 3); nil or 0: never.
+    public var alignmentEvery: Int?
+
+    public enum FeedforwardLoss: String, Codable, Sendable, CaseIterable { case local, global }
 
     /// 784-500-10, β 0.5 random sign, ε 0.5, T⁻ 20, T⁺ 4, η = 0.1, 0.05, λ 0.1, batch 20, 50
     /// epochs: the small network of O'Connor et al. 2019 (Sec. 4, Fig. 2).

@@ -14,6 +14,9 @@ public struct EpochTraining: Sendable {
     public var skippedBatches: Int = 0
     /// Largest difference seen between two solvers of the same circuit (co-simulation), V.
     public var maxCrosscheckDifference: Double? = nil
+    /// Mean cosine, per feedforward layer, between its local-loss gradient and the global-loss
+    /// gradient over the measured batches (Fig. 3).
+    public var alignment: [Double]? = nil
 
     public init(samples: Int, errorFeedforward: Double, errorRelaxed: Double, seconds: Double,
                 meanFreeResidual: Double, meanFreeIterations: Double) {
@@ -63,6 +66,7 @@ public struct EpochMetrics: Codable, Sendable {
     public var testIterations: Double
     public var skippedBatches: Int?
     public var maxCrosscheckDiffVolts: Double?
+    public var alignment: [Double]?
 
     enum CodingKeys: String, CodingKey {
         case epoch
@@ -79,6 +83,7 @@ public struct EpochMetrics: Codable, Sendable {
         case testIterations = "test_iterations"
         case skippedBatches = "skipped_batches"
         case maxCrosscheckDiffVolts = "max_crosscheck_diff_volts"
+        case alignment
     }
 
     public init(epoch: Int, training t: EpochTraining, evaluation e: Evaluation) {
@@ -96,5 +101,6 @@ public struct EpochMetrics: Codable, Sendable {
         testIterations = e.meanIterations
         skippedBatches = t.skippedBatches > 0 ? t.skippedBatches : nil
         maxCrosscheckDiffVolts = t.maxCrosscheckDifference
+        alignment = t.alignment
     }
 }

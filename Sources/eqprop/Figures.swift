@@ -1,0 +1,63 @@
+import ArgumentParser
+import Datasets
+import Foundation
+import Gradients
+import Reporting
+
+extension EqPropCommand {
+    struct FiguresCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "figures",
+            abstract: "Reproduce the paper's figures as SVG charts with their data as CSV.",
+            discussion: """
+            1: local vs global losses on a toy with layer-wise targets (cosine of local and distant
+               gradients over training; which reaches half the initial loss first).
+            2: Init-EqProp vs plain EqProp at long and short free phases (784-500-10 and
+               784-500-500-500-10).
+            3: the feedforward network trained by local vs global losses during Init-EqProp.
+            4: the effect of the tether strength λ.
+            --quick reduces data and epochs (stated on every chart): minutes on two cores. Full mode
+            uses the paper's settings: figure 2's large network alone trains four runs of 200 epochs
+            (about 5 hours each here).
+            """)
+
+        @Option(help: "Figure number: 1, 2, 3 or 4.")
+        var figure: Int
+        @Flag(help: "Reduced data and epochs.")
+        var quick = false
+        @Option(help: "Output folder.")
+        var out: String
+        @Option(help: "Random seed.")
+        var seed: UInt64 = 1
+        @OptionGroup var data: DataOptions
+        @Flag(help: "Print a one-line JSON summary.")
+        var json = false
+
+        func validate() throws {
+            guard (1...4).contains(figure) else { throw ValidationError("--figure must be 1, 2, 3 or 4 (got \(figure))") }
+        }
+
+        func run() throws {
+            let folder = URL(fileURLWithPath: out)
+            try AtomicFile.prepareDirectory(folder)
+            let settings = Figures.Settings(quick: quick, seed: seed, progress: { printError($0) })
+            let output: Figures.Output
+            switch figure {
+            case 1: output = Figures.figure1(settings)
+            case 2: output = try Figures.figure2(try data.load(), settings)
+            case 3: output = try Figures.figure3(try data.load(), settings)
+            default: output = try Figures.figure4(try data.load(), settings)
+            }
+            for file in output.files { try AtomicFile.write(file.contents, to: folder.appendingPathComponent(file.name)) }
+            var summary = output.summary
+            summary["figure"] = .number(Double(figure))
+            summary["quick"] = .bool(quick)
+            summary["files"] = .array(output.files.map { .string(folder.appendingPathComponent($0.name).path) })
+            if json {
+                print(try JSONOutput.line(summary))
+            } else {
+                print("wrote " + output.files.map { folder.appendingPathComponent($0.name).path }.joined(separator: ", "))
+            }
+        }
+    }
+}

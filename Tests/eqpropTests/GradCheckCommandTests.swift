@@ -1,0 +1,40 @@
+import Foundation
+import Testing
+
+/// `eqprop gradcheck` and `eqprop figures` end to end.
+@Suite(.serialized) struct GradCheckCommandTests {
+    @Test(arguments: [["--model", "hopfield", "--layers", "49,30,10"],
+                      ["--model", "resistive", "--layers", "49,20,10", "--hardware", "hardware/real-diode.json"],
+                      ["--model", "resistive", "--layers", "49,20,10", "--hardware", "hardware/ideal.json"]])
+    func contract(args: [String]) throws {
+        let r = try Eqprop.run(["gradcheck"] + args + ["--seed", "3", "--beta", "0.001", "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let json = try #require(r.json)
+        let cosine = try #require(json["cosine_eqprop_rbp"] as? Double)
+        let rel = try #require(json["rel_error_eqprop_rbp"] as? Double)
+        let fd = try #require(json["rel_error_rbp_finite_diff"] as? Double)
+        #expect(cosine >= 0.99999 && rel <= 1e-4 && fd <= 1e-5, "\(args): cos \(cosine), rel \(rel), fd \(fd)")
+        let temporal = try #require(json["temporal_max_relative_difference"] as? Double)
+        #expect(temporal <= 1e-3)
+    }
+
+    @Test(arguments: [(["--beta", "0"], "--beta"), (["--beta", "nan"], "--beta"), (["--model", "ising"], "--model"),
+                      (["--betas", "0.1,-1"], "--betas")])
+    func badInput(extra: [String], flag: String) throws {
+        let r = try Eqprop.run(["gradcheck", "--layers", "9,6,3"] + extra)
+        #expect(r.status != 0 && r.stderr.contains(flag), "\(extra): \(r.stderr)")
+    }
+
+    @Test func figureOneQuickWritesChartsAndData() throws {
+        let out = Eqprop.temporaryDirectory("figures")
+        let r = try Eqprop.run(["figures", "--figure", "1", "--quick", "--out", out.path, "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        for file in ["figure-1-loss.svg", "figure-1-alignment.svg", "figure-1.csv"] {
+            #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent(file).path), "\(file)")
+        }
+        let json = try #require(r.json)
+        #expect((json["final_global_loss_local"] as? Double ?? 1) < 0.05)
+        let bad = try Eqprop.run(["figures", "--figure", "7", "--out", out.path])
+        #expect(bad.status != 0 && bad.stderr.contains("--figure"))
+    }
+}
