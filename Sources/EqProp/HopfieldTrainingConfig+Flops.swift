@@ -13,11 +13,7 @@ extension HopfieldTrainingConfig {
     /// the products at these sizes.
     public var flopsPerTrainingSample: Double {
         let n = layerSizes.map(Double.init)
-        var pairs = 0.0, hiddenPairs = 0.0
-        for l in 1..<n.count {
-            pairs += n[l - 1] * n[l]
-            if l >= 2 { hiddenPairs += n[l - 1] * n[l] }
-        }
+        let (pairs, hiddenPairs) = products
         let phases = Double(stepsFree) + Double(stepsNudged) * (betaSign == .centered ? 2 : 1)
         let feedforward = 2 * 2 * pairs
         let drive = 2 * n[0] * n[1]
@@ -29,11 +25,18 @@ extension HopfieldTrainingConfig {
     /// FLOPs of evaluating one test sample by Alg. 2 and Alg. 3.
     public var flopsPerTestSample: Double {
         let n = layerSizes.map(Double.init)
-        var pairs = 0.0, hiddenPairs = 0.0
-        for l in 1..<n.count {
-            pairs += n[l - 1] * n[l]
-            if l >= 2 { hiddenPairs += n[l - 1] * n[l] }
-        }
+        let (pairs, hiddenPairs) = products
         return 2 * pairs + 2 * n[0] * n[1] + Double(stepsFree) * 2 * 2 * hiddenPairs
+    }
+
+    /// Σ_l n_{l−1}·n_l over all weight matrices, and over those between free layers (l ≥ 2).
+    var products: (all: Double, betweenFree: Double) {
+        let n = layerSizes.map(Double.init)
+        var all = 0.0, betweenFree = 0.0
+        for l in 1..<n.count {
+            all += n[l - 1] * n[l]
+            if l >= 2 { betweenFree += n[l - 1] * n[l] }
+        }
+        return (all, betweenFree)
     }
 }

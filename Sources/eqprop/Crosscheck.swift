@@ -19,18 +19,9 @@ extension EqPropCommand {
             preset's spice_options (reltol 1e-9, vntol 1e-12, abstol 1e-15 in the shipped presets).
             """)
 
-        @Option(help: "Architecture of a fresh seeded network: pixels,hidden…,classes.")
-        var layers: String?
-        @Option(name: .customLong("network"), help: "A saved network (.drn.safetensors) instead of --layers.")
-        var networkPath: String?
-        @Option(help: "Hardware preset: a name in hardware/ or a path.")
-        var hardware: String = "hardware/real-diode.json"
+        @OptionGroup var network: NetworkOptions
         @Option(help: "Number of samples.")
         var samples: Int = 20
-        @Option(help: "Seed of a fresh network (and of random inputs).")
-        var seed: UInt64 = 1
-        @Option(help: "Initial conductance scale of a fresh network, S.")
-        var conductanceScale: Double = ResistiveNetwork.defaultConductanceScale
         @OptionGroup var data: DataOptions
         @Option(help: "Nudging strength β of the nudged phase, S.")
         var beta: Double = 1e-4
@@ -74,9 +65,7 @@ extension EqPropCommand {
             guard samples > 0 else { throw ValidationError("--samples must be positive (got \(samples))") }
             guard workers > 0 else { throw ValidationError("--workers must be positive (got \(workers))") }
             guard beta.isFinite && beta > 0 else { throw ValidationError("--beta must be a positive number of siemens (got \(beta))") }
-            let preset = try HardwarePreset.load(hardware)
-            let network = try loadOrCreateNetwork(layers: layers, path: networkPath, preset: preset, seed: seed,
-                                                  conductanceScale: conductanceScale)
+            let (network, preset) = try self.network.load(defaultHardware: "hardware/real-diode.json")
             let (pixels, labels, inputs) = try sampleInputs(network: network)
             let circuit = ResistiveCircuit(network: network, preset: preset)
             var check = CrossCheck(circuit: circuit, pixels: pixels, labels: labels, beta: beta,
@@ -115,9 +104,7 @@ extension EqPropCommand {
         /// Test samples resampled to the network's inputs, or seeded random pixels.
         func sampleInputs(network: ResistiveNetwork) throws -> (DoubleMatrix, [Int], String) {
             if let ds = try? data.load() {
-                guard let images = ds.test.prefix(samples).resampled(toPixels: network.inputs) else {
-                    throw ValidationError("--layers: \(network.inputs) inputs cannot be made from \(ds.test.height)×\(ds.test.width) images; use one of \(LabeledImages.reachablePixelCounts(from: ds.test.height).map(String.init).joined(separator: ", "))")
-                }
+                let images = try testImages(ds, count: samples, pixels: network.inputs)
                 guard images.count == samples else {
                     throw ValidationError("--samples \(samples): the test set has only \(images.count)")
                 }
@@ -125,35 +112,10 @@ extension EqPropCommand {
                 return (pixels, images.labels.map { $0 % network.classes }, "\(ds.name.rawValue) test samples 0..<\(samples)")
             }
             if data.data != nil { _ = try data.load() }  // an explicit --data that fails is an error
-            var rng = SeededGenerator(seed: seed).stream(77)
+            var rng = SeededGenerator(seed: self.network.seed).stream(77)
             let pixels = DoubleMatrix.uniform(rows: samples, columns: network.inputs, in: 0...1, using: &rng)
             let labels = (0..<samples).map { _ in Int(rng.next() % UInt64(network.classes)) }
             return (pixels, labels, "seeded random pixels (no data set found)")
         }
     }
-}
-
-/// A saved network, or a fresh seeded one from --layers (shared by several commands).
-func loadOrCreateNetwork(layers: String?, path: String?, preset: HardwarePreset, seed: UInt64,
-                         conductanceScale: Double) throws -> ResistiveNetwork {
-    let network: ResistiveNetwork
-    if let path {
-        network = try ResistiveNetwork(contentsOf: URL(fileURLWithPath: path))
-        if let layers {
-            let arch = try parseList(layers, flag: "--layers", as: Int.self)
-            guard arch == network.architecture else {
-                throw ValidationError("--layers \(layers) does not match \(path), whose architecture is \(network.architecture.map(String.init).joined(separator: ","))")
-            }
-        }
-    } else {
-        guard let layers else { throw ValidationError("give --layers A,B,C for a fresh network or --network FILE") }
-        let arch = try parseList(layers, flag: "--layers", as: Int.self)
-        guard arch.count >= 2, arch.allSatisfy({ $0 > 0 }) else {
-            throw ValidationError("--layers needs at least pixels and classes, all positive (got \(layers))")
-        }
-        var rng = SeededGenerator(seed: seed)
-        network = ResistiveNetwork(architecture: arch, preset: preset, conductanceScale: conductanceScale, rng: &rng)
-    }
-    do { try network.validate(against: preset) } catch { throw ValidationError("\(error)") }
-    return network
 }

@@ -19,16 +19,7 @@ extension EqPropCommand {
             every free node of this deck, to check the deck in stock ngspice.
             """)
 
-        @Option(help: "Architecture of a fresh seeded network: pixels,hidden…,classes (the deck has 2 input sources per pixel).")
-        var layers: String?
-        @Option(name: .customLong("network"), help: "A saved network (.drn.safetensors) instead of --layers.")
-        var networkPath: String?
-        @Option(help: "Hardware preset: a name in hardware/ or a path to a JSON file.")
-        var hardware: String = "hardware/ideal.json"
-        @Option(help: "Seed of a fresh network's conductances.")
-        var seed: UInt64 = 1
-        @Option(help: "Initial conductance scale of a fresh network, S (cells uniform in [G_min, G_min + scale/√rows]).")
-        var conductanceScale: Double = ResistiveNetwork.defaultConductanceScale
+        @OptionGroup var network: NetworkOptions
 
         @Option(help: "Test sample index (with --dataset/--data).")
         var sample: Int?
@@ -79,14 +70,11 @@ extension EqPropCommand {
         }
 
         func run() throws {
-            let preset = try HardwarePreset.load(hardware)
+            let (network, preset) = try self.network.load(defaultHardware: "hardware/ideal.json")
             let outURL = URL(fileURLWithPath: out)
             if FileManager.default.fileExists(atPath: outURL.path) && !force {
                 throw ValidationError("--out \(out) exists; pass --force to overwrite it")
             }
-            let network = try loadOrCreateNetwork(layers: layers, path: networkPath, preset: preset, seed: seed,
-                                                  conductanceScale: conductanceScale)
-
             // The input and its label.
             var sampleLabel: Int?
             let voltages: [Double]
@@ -96,9 +84,7 @@ extension EqPropCommand {
                 guard k >= 0 && k < ds.test.count else {
                     throw ValidationError("--sample \(k) is outside the \(ds.test.count) test samples")
                 }
-                guard let images = ds.test.prefix(k + 1).resampled(toPixels: network.inputs) else {
-                    throw ValidationError("--layers: \(network.inputs) inputs cannot be made from \(ds.test.height)×\(ds.test.width) images; use one of \(LabeledImages.reachablePixelCounts(from: ds.test.height).map(String.init).joined(separator: ", "))")
-                }
+                let images = try testImages(ds, count: k + 1, pixels: network.inputs)
                 let x = images.images.row(k).map(Double.init)
                 sampleLabel = images.labels[k]
                 voltages = x.map { preset.inputGain * $0 } + x.map { -preset.inputGain * $0 }

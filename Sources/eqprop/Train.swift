@@ -182,22 +182,28 @@ extension EqPropCommand {
                 trainer = try HopfieldTrainer(config: config)
             }
             let dataset = try data.load()
-            let run = try TrainingRun(folder: folder, trainer: trainer, epochsDone: epochsDone, totalEpochs: config.epochs)
-            run.showProgress = !quiet
-            run.curveNotes = [
-                "\(config.preset) \(config.layerSizes.map(String.init).joined(separator: "-")), \(dataset.name.rawValue): "
-                + "\(dataset.train.count) train / \(dataset.test.count) test samples, β \(config.beta) \(config.betaSign.rawValue), "
-                + "T⁻ \(config.stepsFree), T⁺ \(config.stepsNudged), λ \(config.useInitialization ? config.lambda : 0), seed \(config.seed)"
-            ]
-            let result = try run.run(train: dataset.train, test: dataset.test)
-            if json {
-                print(try JSONOutput.line(result))
-            } else {
-                print(String(format: "after %d epochs: test error %.2f%% (feedforward, Alg. 2), %.2f%% (relaxed, Alg. 3); %.0f samples/s; run folder %@",
-                             result.epochs, 100 * result.testErrorFeedforward, 100 * result.testErrorRelaxed,
-                             result.trainSamplesPerSecond, result.runDirectory))
+            try execute(trainer, folder: folder, epochsDone: epochsDone, epochs: config.epochs, dataset: dataset,
+                        note: "\(config.preset) \(config.layerSizes.map(String.init).joined(separator: "-")), \(dataset.name.rawValue): "
+                            + "\(dataset.train.count) train / \(dataset.test.count) test samples, β \(config.beta) \(config.betaSign.rawValue), "
+                            + "T⁻ \(config.stepsFree), T⁺ \(config.stepsNudged), λ \(config.useInitialization ? config.lambda : 0), seed \(config.seed)") { result in
+                String(format: "after %d epochs: test error %.2f%% (feedforward, Alg. 2), %.2f%% (relaxed, Alg. 3); %.0f samples/s; run folder %@",
+                       result.epochs, 100 * result.testErrorFeedforward, 100 * result.testErrorRelaxed,
+                       result.trainSamplesPerSecond, result.runDirectory)
             }
         }
+    }
+}
+
+extension EqPropCommand.Train {
+    /// Trains to `epochs` in `folder`, then prints the result: one JSON line with --json, else
+    /// `summary`.
+    func execute<T: EpochTrainer>(_ trainer: T, folder: RunFolder, epochsDone: Int, epochs: Int, dataset: Dataset,
+                                  note: String, summary: (TrainingRunResult) -> String) throws {
+        let run = try TrainingRun(folder: folder, trainer: trainer, epochsDone: epochsDone, totalEpochs: epochs)
+        run.showProgress = !quiet
+        run.curveNotes = [note]
+        let result = try run.run(train: dataset.train, test: dataset.test)
+        print(json ? try JSONOutput.line(result) : summary(result))
     }
 }
 
@@ -274,21 +280,14 @@ extension EqPropCommand.Train {
         let trainer = try ResistiveTrainer(config: config, preset: hardwarePreset, network: network, feedforward: feedforward,
                                            workerExecutable: currentExecutable)
         trainer.log = { printError("warning: " + $0) }
-        let run = try TrainingRun(folder: folder, trainer: trainer, epochsDone: epochsDone, totalEpochs: config.epochs)
-        run.showProgress = !quiet
-        run.curveNotes = [
-            "\(config.preset) \(config.architecture.map(String.init).joined(separator: "-")) on '\(hardwarePreset.name)', \(config.solver.rawValue) solver, "
-            + "\(dataset.name.rawValue): \(dataset.train.count) train / \(dataset.test.count) test, batch \(config.batchSize), "
-            + "β \(config.beta) \(config.betaSign.rawValue), seed \(config.seed)"
-        ]
-        let result = try run.run(train: dataset.train, test: dataset.test)
-        if json {
-            print(try JSONOutput.line(result))
-        } else {
+        try execute(trainer, folder: folder, epochsDone: epochsDone, epochs: config.epochs, dataset: dataset,
+                    note: "\(config.preset) \(config.architecture.map(String.init).joined(separator: "-")) on '\(hardwarePreset.name)', \(config.solver.rawValue) solver, "
+                        + "\(dataset.name.rawValue): \(dataset.train.count) train / \(dataset.test.count) test, batch \(config.batchSize), "
+                        + "β \(config.beta) \(config.betaSign.rawValue), seed \(config.seed)") { result in
             var text = String(format: "after %d epochs: test error %.2f%% (analog circuit, relaxed), %.2f%% (digital feedforward network); %.0f samples/s",
                               result.epochs, 100 * result.testErrorRelaxed, 100 * result.testErrorFeedforward, result.trainSamplesPerSecond)
             if let d = result.maxCrosscheckDiffVolts { text += String(format: "; largest ngspice−Swift difference %.2g V", d) }
-            print(text + "; run folder \(result.runDirectory)")
+            return text + "; run folder \(result.runDirectory)"
         }
     }
 }

@@ -1,5 +1,6 @@
 import Datasets
 import Foundation
+import TestSupport
 
 /// Runs the built `eqprop` binary, as a user would.
 struct CommandResult {
@@ -32,27 +33,8 @@ enum Eqprop {
 
     @discardableResult
     static func run(_ arguments: [String], environment: [String: String] = [:], in directory: URL? = nil) throws -> CommandResult {
-        let p = Process()
-        p.executableURL = executable
-        p.arguments = arguments
-        p.currentDirectoryURL = directory ?? packageRoot
-        var env = ProcessInfo.processInfo.environment
-        for (k, v) in environment { env[k] = v }
-        p.environment = env
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        // Read both pipes concurrently so that a chatty process cannot block on a full pipe.
-        nonisolated(unsafe) var errData = Data()
-        let group = DispatchGroup()
-        group.enter()
-        DispatchQueue.global().async { errData = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
-        p.waitUntilExit()
-        return CommandResult(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                             stderr: String(decoding: errData, as: UTF8.self))
+        let r = try ProcessRunner.run(executable, arguments, environment: environment, directory: directory ?? packageRoot)
+        return CommandResult(status: r.status, stdout: r.stdout, stderr: r.stderr)
     }
 
     /// A fresh temporary folder.

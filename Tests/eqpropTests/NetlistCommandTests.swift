@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// `eqprop netlist` end to end: decks that run unchanged in `ngspice -b` and agree with the
@@ -20,7 +21,7 @@ import Testing
         let inputs = text.split(separator: "\n").filter { $0.hasPrefix("Vx") }
         #expect(inputs.count == 2 * 784)
         #expect(text.hasSuffix(".end\n") && text.contains(".control\nset numdgt=15\nop\nprint "))
-        let ng = try NgspiceBatch.run(deck)
+        let ng = try NgspiceBatchRun.run(file: deck)
         #expect(ng.errorLines.isEmpty, "\(ng.errorLines)")
         #expect(Set(ng.voltages.keys) == Set(swift.keys))
         let worst = swift.map { abs($0.value - (ng.voltages[$0.key] ?? .infinity)) }.max()!
@@ -54,7 +55,7 @@ import Testing
                         "\(file.lastPathComponent) differs from what the code writes now: run scripts/regenerate-netlists.sh")
             }
             let deck = dir.appendingPathComponent(committed[0].lastPathComponent)
-            let ng = try NgspiceBatch.run(deck)
+            let ng = try NgspiceBatchRun.run(file: deck)
             #expect(ng.errorLines.isEmpty, "\(deck.lastPathComponent): \(ng.errorLines)")
             let swift = try #require(r.json?["swift_voltages"] as? [String: Double])
             #expect(!swift.isEmpty && Set(ng.voltages.keys) == Set(swift.keys))

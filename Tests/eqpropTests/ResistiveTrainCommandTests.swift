@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// `eqprop train` on deep resistive networks, with the Swift solver and with ngspice worker
@@ -36,7 +37,7 @@ import Testing
         let n = try Eqprop.run(["netlist", "--network", out.appendingPathComponent("network.drn.safetensors").path,
                                 "--hardware", "hardware/ideal.json", "--sample", "0"] + dataArgs() + ["--out", deck.path, "--json"])
         #expect(n.status == 0, "\(n.stderr)")
-        let ng = try NgspiceBatch.run(deck)
+        let ng = try NgspiceBatchRun.run(file: deck)
         #expect(ng.errorLines.isEmpty && ng.voltages.count == 110)
     }
 

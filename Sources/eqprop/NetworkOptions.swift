@@ -1,0 +1,53 @@
+import ArgumentParser
+import Circuit
+import Datasets
+import Foundation
+import Numerics
+
+/// Which deep resistive network a command works on: a fresh seeded one (`--layers`) or a
+/// saved one (`--network`), on a hardware preset (`--hardware`).
+struct NetworkOptions: ParsableArguments {
+    @Option(help: "Architecture of a fresh seeded network: pixels,hidden…,classes (2 input sources per pixel).")
+    var layers: String?
+    @Option(name: .customLong("network"), help: "A saved network (.drn.safetensors) instead of --layers.")
+    var networkPath: String?
+    @Option(help: "Hardware preset: a name in hardware/ or a path to a JSON file (default: see the command).")
+    var hardware: String?
+    @Option(help: "Seed of a fresh network's conductances.")
+    var seed: UInt64 = 1
+    @Option(help: "Initial conductance scale of a fresh network, S (cells uniform in [G_min, G_min + scale/√rows]).")
+    var conductanceScale: Double = ResistiveNetwork.defaultConductanceScale
+
+    /// The preset and the validated network.
+    func load(defaultHardware: String) throws -> (ResistiveNetwork, HardwarePreset) {
+        let preset = try HardwarePreset.load(hardware ?? defaultHardware)
+        let network: ResistiveNetwork
+        if let path = networkPath {
+            network = try ResistiveNetwork(contentsOf: URL(fileURLWithPath: path))
+            if let layers {
+                let arch = try parseList(layers, flag: "--layers", as: Int.self)
+                guard arch == network.architecture else {
+                    throw ValidationError("--layers \(layers) does not match \(path), whose architecture is \(network.architecture.map(String.init).joined(separator: ","))")
+                }
+            }
+        } else {
+            guard let layers else { throw ValidationError("give --layers A,B,C for a fresh network or --network FILE") }
+            let arch = try parseList(layers, flag: "--layers", as: Int.self)
+            guard arch.count >= 2, arch.allSatisfy({ $0 > 0 }) else {
+                throw ValidationError("--layers needs at least pixels and classes, all positive (got \(layers))")
+            }
+            var rng = SeededGenerator(seed: seed)
+            network = ResistiveNetwork(architecture: arch, preset: preset, conductanceScale: conductanceScale, rng: &rng)
+        }
+        do { try network.validate(against: preset) } catch { throw ValidationError("\(error)") }
+        return (network, preset)
+    }
+}
+
+/// The first `count` test images resampled to `pixels` inputs, or an error naming --layers.
+func testImages(_ ds: Dataset, count: Int, pixels: Int) throws -> LabeledImages {
+    guard let images = ds.test.prefix(count).resampled(toPixels: pixels) else {
+        throw ValidationError("--layers: \(pixels) inputs cannot be made from \(ds.test.height)×\(ds.test.width) images; use one of \(LabeledImages.reachablePixelCounts(from: ds.test.height).map(String.init).joined(separator: ", "))")
+    }
+    return images
+}
