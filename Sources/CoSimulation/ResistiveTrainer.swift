@@ -102,13 +102,23 @@ public final class ResistiveTrainer {
     /// Hidden layers of the feedforward network are expressed in units of this fraction of g.
     public static let hiddenUnitFraction = 0.05
 
-    /// The prediction of `x` as a starting state in volts, after `forward`.
-    private func prediction() -> [DoubleMatrix] {
-        zip(ffWorkspace.activations, feedforwardUnits).map { m, unit in
+    /// Feedforward activations (per layer, in units) as node voltages, V.
+    private func volts(_ activations: [FloatMatrix]) -> [DoubleMatrix] {
+        zip(activations, feedforwardUnits).map { m, unit in
             var d = m.converted(to: Double.self)
             d.withUnsafeMutableBufferPointer { p in for i in p.indices { p[i] *= unit } }
             return d
         }
+    }
+
+    /// The prediction of the current batch as a starting state in volts, after `forward`.
+    private func prediction() -> [DoubleMatrix] { volts(ffWorkspace.activations) }
+
+    /// The feedforward prediction s^f (V) of pixel rows `x`, as the trainer uses it.
+    public func predictedState(_ x: FloatMatrix) -> [DoubleMatrix] {
+        let ws = FeedforwardWorkspace()
+        feedforward.forward(x, leaky: false, workspace: ws)
+        return volts(ws.activations)
     }
 
     private func freeRequest(pixels: DoubleMatrix) -> RelaxationRequest<Double> {
@@ -134,11 +144,17 @@ public final class ResistiveTrainer {
         return t
     }
 
+    public func checkFits(_ data: LabeledImages) throws {
+        guard data.pixels == config.architecture[0], data.classes == classes else {
+            throw TrainingError.dataMismatch(
+                "--layers \(config.architecture.map(String.init).joined(separator: ",")) does not fit the data: "
+                + "\(data.pixels) pixels and \(data.classes) classes per sample")
+        }
+    }
+
     /// One pass over `data` in the seeded order of `epoch`.
     public func trainEpoch(_ epoch: Int, on data: LabeledImages, progress: ((Int) -> Void)?) throws -> EpochTraining {
-        guard data.pixels == config.architecture[0], data.classes >= classes else {
-            throw TrainingError.dataMismatch("--layers \(config.architecture.map(String.init).joined(separator: ",")) does not fit the data: \(data.pixels) pixels per sample")
-        }
+        try checkFits(data)
         shapeBuffers(for: data)
         let start = Date()
         let savedThreads = BLASThreads.count
@@ -220,7 +236,6 @@ public final class ResistiveTrainer {
                                                       learningRates: self.config.feedforwardLearningRates, normalized: true,
                                                       workspace: self.ffWorkspace)
             })
-            ngspice?.circuitChanged()
             guard loss.isFinite else {
                 throw TrainingError.diverged(epoch: epoch, batch: batches, what: "the feedforward network's local loss")
             }

@@ -31,7 +31,8 @@ public struct ResistiveTrainingConfig: Codable, Sendable, Equatable {
     /// Learning rates are multiplied by this after every epoch.
     public var learningRateDecay: Double
     /// η of the feedforward network per layer (normalized LMS steps, 0 < η < 2); it predicts
-    /// hidden node voltages in units of the input gain and outputs in units of V_u.
+    /// hidden node voltages in units of g/20 (`ResistiveTrainer.hiddenUnitFraction` of the
+    /// input gain g) and outputs in units of V_u.
     public var feedforwardLearningRates: [Float]
     /// λ̂: tether conductance in units of G_u (0: off).
     public var lambda: Double
@@ -58,7 +59,8 @@ public struct ResistiveTrainingConfig: Codable, Sendable, Equatable {
     public var epochs: Int
     public var seed: UInt64
 
-    /// DRN-XS: 1568 inputs (±x), 100 hidden, 10 outputs: the size of Kendall et al. 2020.
+    /// DRN-XS: 784 pixels driving 1568 input sources (±x), 100 hidden, 10 outputs: the size of
+    /// Kendall et al. 2020.
     /// Architecture, input gain (100 V_u), β = 1 centered, batch 4 and 10 epochs of the
     /// reference DRN-XS (Scellier 2024); η̂ = 0.02 decaying ×0.8 per epoch (tuned here, two seeds:
     /// BENCHMARKS.md; the reference's 0.006 ×0.99 reaches 3.6%).
@@ -69,7 +71,7 @@ public struct ResistiveTrainingConfig: Codable, Sendable, Equatable {
         targetRatio: 100, conductanceUnit: 1e-4, initialConductanceScale: 1e-4, diodeModel: nil, tolerance: 1e-9,
         maxSweeps: 1000, crosscheckEvery: 50, workers: 2, maxSkippedFraction: 0.01, epochs: 10, seed: 1)
 
-    /// DRN-1H: 1568-1024-10 (Scellier 2024: input gain 480 V_u, β = 1 centered, batch 4,
+    /// DRN-1H: 784 pixels (1568 sources) – 1024 – 10 (Scellier 2024: input gain 480 V_u, β = 1 centered, batch 4,
     /// 50 epochs); η̂ = 0.02 as for DRN-XS, decaying ×0.95 per epoch over the longer run.
     public static let drn1H = ResistiveTrainingConfig(
         preset: "drn-1h", architecture: [784, 1024, 10], hardware: "ideal", solver: .swift, batchSize: 4,

@@ -31,17 +31,8 @@ public struct SettlingMeasurement {
     /// Node time constants C / a_i (a_i: total conductance at node i), s.
     public func timeConstants() -> (fastest: Double, slowest: Double) {
         let c = circuit.preset.nodeCapacitance
-        var lo = Double.infinity, hi = 0.0
-        for l in 1...circuit.depth {
-            let g = circuit.crossbar(l - 1)
-            for j in 0..<g.columns {
-                var a = circuit.network.biasToPositiveRail[l - 1][j] + circuit.network.biasToNegativeRail[l - 1][j]
-                for i in 0..<g.rows { a += g[i, j] }
-                if l < circuit.depth { let up = circuit.crossbar(l); for k in 0..<up.columns { a += up[j, k] } }
-                lo = min(lo, c / a); hi = max(hi, c / a)
-            }
-        }
-        return (lo, hi)
+        let a = circuit.nodeConductances().joined()
+        return (c / a.max()!, c / a.min()!)
     }
 
     /// Settling of one sample (pixels x ∈ [0, 1]) from `start` (nil: 0 V) toward `fixedPoint`
@@ -105,7 +96,7 @@ public struct SettlingMeasurement {
             p += u[k] * current
         }
         let vb = circuit.preset.biasVolts
-        let diode = JunctionDiode(circuit.preset.diodeCard)
+        let diode = circuit.preset.junctionDiode
         for l in 1...circuit.depth {
             for j in 0..<net.layerSizes[l - 1] {
                 let v = layers[l - 1][j]

@@ -132,16 +132,3 @@ public struct SettlingReport: Codable, Sendable {
             nodeCapacitanceFarads: circuit.preset.nodeCapacitance)
     }
 }
-
-extension ResistiveTrainer {
-    /// The feedforward prediction s^f (V) of pixel rows `x`, as the trainer uses it.
-    public func predictedState(_ x: FloatMatrix) -> [DoubleMatrix] {
-        let ws = FeedforwardWorkspace()
-        feedforward.forward(x, leaky: false, workspace: ws)
-        return zip(ws.activations, feedforwardUnits).map { m, unit in
-            var d = m.converted(to: Double.self)
-            d.withUnsafeMutableBufferPointer { p in for i in p.indices { p[i] *= unit } }
-            return d
-        }
-    }
-}

@@ -8,6 +8,9 @@ public protocol EpochTrainer: AnyObject {
     var modelKind: String { get }
     /// The resolved configuration, as JSON, for `config.json` and the checkpoint.
     func configurationJSON() throws -> String
+    /// Throws `TrainingError.dataMismatch` unless `data` has the network's input size and
+    /// class count; called before a run folder is created, and by `trainEpoch`.
+    func checkFits(_ data: LabeledImages) throws
     /// Epoch numbers start at 1.
     func trainEpoch(_ epoch: Int, on data: LabeledImages, progress: ((Int) -> Void)?) throws -> EpochTraining
     func evaluate(_ data: LabeledImages) throws -> Evaluation

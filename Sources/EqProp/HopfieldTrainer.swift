@@ -123,6 +123,14 @@ public final class HopfieldTrainer {
         zip(outputs.argmaxPerRow(), labels).reduce(0) { $0 + ($1.0 == $1.1 ? 0 : 1) }
     }
 
+    public func checkFits(_ data: LabeledImages) throws {
+        guard data.pixels == config.layerSizes[0], data.classes == config.layerSizes.last! else {
+            throw TrainingError.dataMismatch(
+                "--layers \(config.layerSizes.map(String.init).joined(separator: ",")) does not fit the data: "
+                + "\(data.pixels) pixels and \(data.classes) classes per sample")
+        }
+    }
+
     /// One pass over `data` in the seeded order of `epoch`. `progress` receives the number of
     /// samples done after each batch.
     ///
@@ -136,11 +144,7 @@ public final class HopfieldTrainer {
     /// The lanes touch disjoint state (θ and the relaxer vs. φ and its workspace) and only
     /// read s⁻, x and s^f, so the result is the same as running them one after the other.
     public func trainEpoch(_ epoch: Int, on data: LabeledImages, progress: ((Int) -> Void)? = nil) throws -> EpochTraining {
-        guard data.pixels == config.layerSizes[0], data.classes == config.layerSizes.last! else {
-            throw TrainingError.dataMismatch(
-                "--layers \(config.layerSizes.map(String.init).joined(separator: ",")) does not fit the data: "
-                + "\(data.pixels) pixels and \(data.classes) classes per sample")
-        }
+        try checkFits(data)
         let start = Date()
         let savedThreads = BLASThreads.count
         BLASThreads.set(1)

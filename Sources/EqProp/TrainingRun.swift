@@ -106,10 +106,12 @@ public final class TrainingRun<Trainer: EpochTrainer> {
             file.metadata["test_error_feedforward"] = String(e.errorFeedforward)
             file.metadata["test_error_relaxed"] = String(e.errorRelaxed)
             file.metadata["test_samples"] = String(e.samples)
-            try trainer.writeArtifacts(to: folder)
-            try file.write(to: folder.checkpoint)
+            // Metrics first: a kill before the checkpoint leaves one extra line, which a resume
+            // from the previous checkpoint drops (the reverse order would lose the line).
             try metricsFile.append(m)
             history.append(m)
+            try trainer.writeArtifacts(to: folder)
+            try file.write(to: folder.checkpoint)
             try AtomicFile.write(learningCurve().svg(), to: folder.learningCurve)
             trainSeconds += t.seconds
             trainSamples += t.samples

@@ -14,6 +14,20 @@ public enum Figures {
         public var summary: [String: JSONValue] = [:]
     }
 
+    /// The files figure `n` writes, in the order of `Output.files`.
+    public static func fileNames(figure n: Int) -> [String] {
+        switch n {
+        case 1: return ["figure-1-loss.svg", "figure-1-alignment.svg", "figure-1.csv"]
+        case 2: return ["figure-2-small.svg", "figure-2-large.svg", "figure-2.csv"]
+        case 3: return ["figure-3-error.svg", "figure-3-alignment.svg", "figure-3.csv"]
+        default: return ["figure-4.svg", "figure-4.csv"]
+        }
+    }
+
+    static func files(figure n: Int, _ contents: [String]) -> [(name: String, contents: String)] {
+        Array(zip(fileNames(figure: n), contents))
+    }
+
     public struct Settings {
         public var quick: Bool
         public var seed: UInt64
@@ -55,7 +69,7 @@ public enum Figures {
             }
             return .init(name: "layer \(k + 1)", points: zip(r.points, smooth).map { (Double($0.step), $1) }, color: LinePlot.palette[k % LinePlot.palette.count])
         }
-        out.files = [("figure-1-loss.svg", loss.svg()), ("figure-1-alignment.svg", align.svg()), ("figure-1.csv", csv)]
+        out.files = files(figure: 1, [loss.svg(), align.svg(), csv])
         out.summary = ["late_cosine": .array(r.lateCosine.map { .number($0) }), "target_loss": .number(r.targetLoss),
                        "local_reaches_target_at_step": r.localReachesTargetAt.map { .number(Double($0)) } ?? .null,
                        "global_reaches_target_at_step": r.globalReachesTargetAt.map { .number(Double($0)) } ?? .null,
@@ -99,6 +113,7 @@ public enum Figures {
     public static func figure2(_ data: Dataset, _ s: Settings) throws -> Output {
         var out = Output()
         var csv = "network,steps_free,method,epoch,test_error_relaxed,test_error_feedforward,train_error_relaxed,train_error_feedforward\n"
+        var charts: [String] = []
         for (name, base, steps) in [("small", HopfieldTrainingConfig.paperSmall, [20, 4]), ("large", HopfieldTrainingConfig.paperLarge, [50, 10])] {
             let epochs = s.quick ? (name == "small" ? 5 : 3) : base.epochs
             let d = s.quick ? limited(data, train: 10_000, test: 2_000) : data
@@ -130,9 +145,9 @@ public enum Figures {
                     out.summary["\(name)_T\(t)_\(method)_final_test_error_feedforward"] = .number(run.metrics.last!.testErrorFeedforward)
                 }
             }
-            out.files.append(("figure-2-\(name).svg", plot.svg()))
+            charts.append(plot.svg())
         }
-        out.files.append(("figure-2.csv", csv))
+        out.files = files(figure: 2, charts + [csv])
         return out
     }
 
@@ -179,7 +194,7 @@ public enum Figures {
                                           color: LinePlot.palette[l], dashed: k == 1, markers: true))
             }
         }
-        out.files = [("figure-3-error.svg", error.svg()), ("figure-3-alignment.svg", align.svg()), ("figure-3.csv", csv)]
+        out.files = files(figure: 3, [error.svg(), align.svg(), csv])
         out.summary = ["final_test_error_feedforward_local": .number(runs[0].metrics.last!.testErrorFeedforward),
                        "final_test_error_feedforward_global": .number(runs[1].metrics.last!.testErrorFeedforward),
                        "final_alignment_local": .array((runs[0].metrics.last!.alignment ?? []).map { .number($0) })]
@@ -216,7 +231,7 @@ public enum Figures {
             plot.series.append(.init(name: "s⁻ (Alg. 3), T⁻=\(steps)", points: relaxed, color: LinePlot.palette[0], dashed: k == 1, markers: true))
             plot.series.append(.init(name: "s^f (Alg. 2), T⁻=\(steps)", points: feedforward, color: LinePlot.palette[2], dashed: k == 1, markers: true))
         }
-        out.files = [("figure-4.svg", plot.svg()), ("figure-4.csv", csv)]
+        out.files = files(figure: 4, [plot.svg(), csv])
         return out
     }
 }

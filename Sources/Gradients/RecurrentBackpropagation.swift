@@ -6,7 +6,7 @@
 ///
 ///     dJ/dθ = −λᵀ ∂²E/∂s∂θ,   H λ = ∂C/∂s.
 ///
-/// `implicit` solves for λ directly (LU); `iterative` runs the process of the seed's §3.2,
+/// `implicit` solves for λ directly (LU); `iterative` runs the process of Scellier & Bengio 2019, §3.2,
 /// S̄₀ = ∂C/∂s, S̄_{t+1} = S̄_t − ε H S̄_t, Θ̄_{t+1} = Θ̄_t − ε ∂²E/∂θ∂s·S̄_t, until S̄ vanishes:
 /// Θ̄_∞ = −(ε Σ_t S̄_t)ᵀ ∂²E/∂s∂θ = dJ/dθ since ε Σ_t (I − εH)^t = H⁻¹. The accumulated adjoint
 /// ε Σ_t S̄_t is kept and Θ̄ formed from it (Θ̄ is linear in it).

@@ -36,7 +36,7 @@ public struct ResistiveEnergyModel: EnergyModel {
     var net: ResistiveNetwork { circuit.network }
     var sizes: [Int] { net.layerSizes }
     var offsets: [Int] { sizes.reduce(into: [0]) { $0.append($0.last! + $1) } }
-    var inputVoltages: [Double] { pixels.map { circuit.preset.inputGain * $0 } + pixels.map { -circuit.preset.inputGain * $0 } }
+    var inputVoltages: [Double] { CircuitConditions.inputVoltages(pixels: pixels, gain: circuit.preset.inputGain) }
     public var stateCount: Int { sizes.reduce(0, +) }
 
     public var parameterShapes: [(name: String, rows: Int, columns: Int)] {
@@ -75,28 +75,28 @@ public struct ResistiveEnergyModel: EnergyModel {
     }
 
     /// b_i/a_i: the node's voltage if it had no diode, given its neighbours (no nudge).
-    func unclamped(_ s: [Double], layer l: Int, index j: Int) -> Double {
+    func unclamped(_ s: [Double], layer l: Int, index j: Int, nodeConductance: [[Double]]) -> Double {
         let o = offsets
-        var a = net.biasToPositiveRail[l][j] + net.biasToNegativeRail[l][j]
         var b = (net.biasToPositiveRail[l][j] - net.biasToNegativeRail[l][j]) * circuit.preset.biasVolts
         let below = l == 0 ? inputVoltages : Array(s[o[l - 1]..<o[l]])
         let g = circuit.crossbar(l)
-        for i in 0..<g.rows { a += g[i, j]; b += g[i, j] * below[i] }
+        for i in 0..<g.rows { b += g[i, j] * below[i] }
         if l + 1 < net.depth {
             let up = circuit.crossbar(l + 1)
-            for k in 0..<up.columns { a += up[j, k]; b += up[j, k] * s[o[l + 1] + k] }
+            for k in 0..<up.columns { b += up[j, k] * s[o[l + 1] + k] }
         }
-        return b / a
+        return b / nodeConductance[l][j]
     }
 
     public func activeUnits(at s: [Double]) -> [Bool] {
         guard diodeModel == .ideal else { return [Bool](repeating: true, count: stateCount) }
         let o = offsets
         var active = [Bool](repeating: true, count: stateCount)
+        let a = circuit.nodeConductances()
         for l in 0..<net.depth {
             for j in 0..<sizes[l] {
                 let (lo, hi) = circuit.clamp(layer: l + 1, index: j).bounds
-                let v = unclamped(s, layer: l, index: j)
+                let v = unclamped(s, layer: l, index: j, nodeConductance: a)
                 if v <= lo || v >= hi { active[o[l] + j] = false }
             }
         }
@@ -108,23 +108,15 @@ public struct ResistiveEnergyModel: EnergyModel {
         var position = [Int: Int]()
         for (k, i) in active.enumerated() { position[i] = k }
         var h = [Double](repeating: 0, count: n * n)
-        let diode = JunctionDiode(circuit.preset.diodeCard)
+        let diode = circuit.preset.junctionDiode
+        let nodeConductance = circuit.nodeConductances()
         for l in 0..<net.depth {
             let g = circuit.crossbar(l)
             for j in 0..<sizes[l] {
                 guard let b = position[o[l] + j] else { continue }
-                var a = net.biasToPositiveRail[l][j] + net.biasToNegativeRail[l][j]
-                for i in 0..<g.rows { a += g[i, j] }
-                if l + 1 < net.depth { let up = circuit.crossbar(l + 1); for k in 0..<up.columns { a += up[j, k] } }
+                var a = nodeConductance[l][j]
                 if diodeModel == .shockley {
-                    let v = s[o[l] + j]
-                    switch circuit.clamp(layer: l + 1, index: j) {
-                    case .none: break
-                    case let .excitatory(_, rail): a += diode.terminal(rail - v).conductance
-                    case let .inhibitory(_, rail): a += diode.terminal(v - rail).conductance
-                    case let .twoSided(_, lowRail, _, highRail):
-                        a += diode.terminal(lowRail - v).conductance + diode.terminal(v - highRail).conductance
-                    }
+                    a += circuit.clamp(layer: l + 1, index: j).diodeCurrent(at: s[o[l] + j], diode).conductance
                 }
                 h[b * n + b] = a
                 if l >= 1 {
@@ -203,7 +195,7 @@ public struct ResistiveEnergyModel: EnergyModel {
 
     public func force(at s: [Double], beta: Double, free: [Double]) -> [Double] {
         let o = offsets, vb = circuit.preset.biasVolts
-        let diode = JunctionDiode(circuit.preset.diodeCard)
+        let diode = circuit.preset.junctionDiode
         var nudge = [Double](repeating: 0, count: sizes.last!)
         if beta != 0, case .currents(let c) = conditions(beta: beta, free: free).nudge { nudge = c.row(0) }
         var f = [Double](repeating: 0, count: stateCount)
@@ -222,13 +214,7 @@ public struct ResistiveEnergyModel: EnergyModel {
                 }
                 let clamp = circuit.clamp(layer: l + 1, index: j)
                 if diodeModel == .shockley {
-                    switch clamp {
-                    case .none: break
-                    case let .excitatory(_, rail): current += diode.terminal(rail - v).current
-                    case let .inhibitory(_, rail): current -= diode.terminal(v - rail).current
-                    case let .twoSided(_, lowRail, _, highRail):
-                        current += diode.terminal(lowRail - v).current - diode.terminal(v - highRail).current
-                    }
+                    current += clamp.diodeCurrent(at: v, diode).current
                 } else {
                     let (lo, hi) = clamp.bounds
                     if (v <= lo && current < 0) || (v >= hi && current > 0) { current = 0 }
@@ -242,10 +228,11 @@ public struct ResistiveEnergyModel: EnergyModel {
     public func kinkMargin(at s: [Double]) -> Double {
         guard diodeModel == .ideal else { return .infinity }
         var margin = Double.infinity
+        let a = circuit.nodeConductances()
         for l in 0..<(net.depth - 1) {
             for j in 0..<sizes[l] {
                 let (lo, hi) = circuit.clamp(layer: l + 1, index: j).bounds
-                let v = unclamped(s, layer: l, index: j)
+                let v = unclamped(s, layer: l, index: j, nodeConductance: a)
                 margin = min(margin, abs(v - lo), abs(v - hi))
             }
         }

@@ -6,7 +6,7 @@
 ///     M dδ/dt = −Hδ − βc  ⇒  −(1/β)·M·ds/dt = S̄_t + O(β),   dS̄/dt = −H M⁻¹ S̄,  S̄₀ = c,
 ///
 /// i.e. the nudged phase's velocity, scaled by −M/β, is the RBP error derivative at the same
-/// time (for unit masses the seed's −(1/β) ds/dt = S̄_t; with node capacitances M = C the
+/// time (for unit masses Scellier & Bengio's −(1/β) ds/dt = S̄_t; with node capacitances M = C the
 /// same holds for the node currents C dV/dt). Both trajectories are integrated with classical
 /// Runge–Kutta (RK4) at a step far below the fastest time constant min M_i/H_ii.
 public enum TemporalDerivative {
@@ -31,6 +31,9 @@ public enum TemporalDerivative {
         guard n > 0 else { throw GradientError("no active unit at the fixed point") }
         let h = model.hessian(at: s0, active: active)
         let massAll = model.mass()
+        guard massAll.allSatisfy({ $0 > 0 && $0.isFinite }) else {
+            throw GradientError("the dynamics need a positive mass (node capacitance) on every unit; the preset's node_capacitance_farads is \(massAll.first ?? 0)")
+        }
         let mass = active.map { massAll[$0] }
         let c0 = try RecurrentBackpropagation.activeCostGradient(model, at: s0, active: active)
         // Time scales: fastest M_i/H_ii, slowest from the spectrum of M⁻¹H.

@@ -7,6 +7,8 @@ public enum NgspiceError: Error, CustomStringConvertible, Equatable {
     case missingVector(String)
     case engineDead(String)
     case worker(String)
+    /// An analysis in a worker process failed (the worker's message, verbatim).
+    case simulationFailed(String)
     case notConverged(phase: String, sample: Int, detail: String)
 
     public var description: String {
@@ -23,6 +25,8 @@ public enum NgspiceError: Error, CustomStringConvertible, Equatable {
             return "the ngspice engine stopped (\(reason)); it must be restarted"
         case .worker(let reason):
             return "ngspice worker: \(reason)"
+        case .simulationFailed(let message):
+            return message
         case let .notConverged(phase, sample, detail):
             return "ngspice did not converge in the \(phase) phase of sample \(sample) (gmin and source stepping tried): \(detail)"
         }

@@ -13,10 +13,10 @@ public final class NgspiceRelaxer {
     /// The deck form: the full crossbar (the physical circuit) or its Norton-reduced inputs
     /// (the same circuit at every free node, a much smaller matrix).
     public var form: NetlistOptions.Form
-    /// Decks of the current circuit by their conditions' shape (nudge and tether change the
-    /// set of sources, not the per-sample values).
+    /// The deck of the last circuit, keyed by the circuit's identity and revision and the
+    /// conditions' shape (nudge and tether change the set of sources, not the per-sample
+    /// values); its id is unique across relaxers sharing a pool.
     private var cachedDeck: (key: String, lines: [String], id: String)?
-    private var deckCounter = 0
     /// Samples per job: a worker sweeps at most this many points per request.
     public var chunk = 64
 
@@ -24,9 +24,6 @@ public final class NgspiceRelaxer {
         self.pool = pool
         self.form = form
     }
-
-    /// Call after the circuit's conductances change so the next relaxation reloads it.
-    public func circuitChanged() { cachedDeck = nil }
 
     /// The free nodes' voltages (one B × n_l matrix per free layer) at the operating point of
     /// each sample of `conditions`. `phase` names the phase in error messages.
@@ -43,14 +40,12 @@ public final class NgspiceRelaxer {
         case .none, .currents: key = "currents"
         case .conductance(let beta, _): key = "conductance \(beta)"
         }
-        let fullKey = key + (conditions.tether.map { " tether \($0.conductance)" } ?? "")
+        let fullKey = "\(circuit.identity).\(circuit.revision) " + key + (conditions.tether.map { " tether \($0.conductance)" } ?? "")
         if cachedDeck?.key != fullKey {
             var options = NetlistOptions(form: form, analysis: .none, externalInputs: true)
             options.sweepSource = true
             let netlist = try circuit.netlist(conditions, options: options)
-            deckCounter += 1
-            cachedDeck = (fullKey, try SpiceWriter.write(netlist).split(separator: "\n").map(String.init),
-                          "\(ObjectIdentifier(self).hashValue)-\(deckCounter)")
+            cachedDeck = (fullKey, try SpiceWriter.write(netlist).split(separator: "\n").map(String.init), UUID().uuidString)
         } else {
             try circuit.validateInputs(conditions.inputVoltages)
         }
@@ -71,9 +66,9 @@ public final class NgspiceRelaxer {
         let results: [[[Double]]]
         do {
             results = try pool.run(jobs)
-        } catch NgspiceError.worker(let message) where message.contains("failed") || message.contains("singular")
-                    || message.contains("convergence") || message.contains("sweep stopped") {
-            throw try diagnose(NgspiceError.worker(message), circuit: circuit, conditions: conditions, deck: deck, phase: phase)
+        } catch let error as NgspiceError {
+            guard case .simulationFailed = error else { throw error }
+            throw try diagnose(error, circuit: circuit, conditions: conditions, deck: deck, phase: phase)
         }
         var state = circuit.network.layerSizes.map { DoubleMatrix(rows: batch, columns: $0) }
         for (job, first) in zip(results, starts) {
@@ -117,7 +112,13 @@ public final class NgspiceCircuitRelaxer: EquilibriumRelaxer {
 
     public func relax(_ model: ResistiveCircuit, _ request: RelaxationRequest<Double>) throws -> Relaxation<Double> {
         let conditions = try request.conditions(for: model, nudgeKind: nudgeKind)
-        let states = try relaxer.relax(model, conditions: conditions, phase: request.nudge == nil ? "free" : "nudged")
-        return Relaxation(states: states, statistics: RelaxationStatistics(iterations: 1, residual: 0, converged: true))
+        do {
+            let states = try relaxer.relax(model, conditions: conditions, phase: request.nudge == nil ? "free" : "nudged")
+            return Relaxation(states: states, statistics: RelaxationStatistics(iterations: 1, residual: 0, converged: true))
+        } catch NgspiceError.notConverged {
+            // Reported like a Swift phase that hits its sweep limit: the trainer skips the batch.
+            let states = model.network.layerSizes.map { DoubleMatrix(rows: conditions.batchSize, columns: $0) }
+            return Relaxation(states: states, statistics: RelaxationStatistics(iterations: 1, residual: .infinity, converged: false))
+        }
     }
 }

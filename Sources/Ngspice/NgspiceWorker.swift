@@ -53,7 +53,9 @@ public enum NgspiceWorker {
                                      seconds: Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9))
             } catch {
                 let dead = (try? NgspiceEngine.shared().isDead) ?? true
-                reply(WorkerResponse(id: request.id, ok: false, error: "\(error)", fatal: dead))
+                var response = WorkerResponse(id: request.id, ok: false, error: "\(error)", fatal: dead)
+                if case NgspiceError.analysis = error { response.analysisFailed = true }
+                reply(response)
                 if dead { return 3 }
             }
         }

@@ -121,6 +121,9 @@ public final class NgspiceWorkerPool: @unchecked Sendable {
                     replace(slot)
                     continue
                 }
+                if response.analysisFailed == true {
+                    throw NgspiceError.simulationFailed(response.error ?? "no message")
+                }
                 throw NgspiceError.worker(response.error ?? "unknown failure")
             } catch let e as WorkerProcess.Failure {
                 lastFailure = e.description

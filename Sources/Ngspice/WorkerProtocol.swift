@@ -28,11 +28,15 @@ public struct WorkerResponse: Codable, Sendable {
     public var needDeck: Bool?
     /// ngspice asked to exit: the worker quits after this reply.
     public var fatal: Bool?
+    /// The analysis ran and failed (no convergence, singular matrix, a sweep cut short): a
+    /// property of the circuit, not of the worker, so the pool does not retry it.
+    public var analysisFailed: Bool?
     /// Time spent inside ngspice, s.
     public var seconds: Double?
 
     enum CodingKeys: String, CodingKey {
         case id, ok, voltages, error, fatal, seconds
         case needDeck = "need_deck"
+        case analysisFailed = "analysis_failed"
     }
 }

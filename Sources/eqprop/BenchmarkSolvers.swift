@@ -72,22 +72,28 @@ extension EqPropCommand.Benchmark {
             }
         }
 
+        func validate() throws {
+            guard samples > 0 else { throw ValidationError("--samples must be positive (got \(samples))") }
+            guard opSamples >= 0 else { throw ValidationError("--op-samples must be ≥ 0 (got \(opSamples))") }
+            guard workers > 0 else { throw ValidationError("--workers must be positive (got \(workers))") }
+            guard tolerance.isFinite, tolerance > 0 else { throw ValidationError("--tolerance must be a positive number of volts (got \(tolerance))") }
+        }
+
         func run() throws {
             let preset = try HardwarePreset.load(hardware)
-            let dataset = try? data.load()
-            for text in layers.split(separator: ";") {
+            let architectures = try layers.split(separator: ";").map { text in
                 let arch = try parseList(String(text), flag: "--layers", as: Int.self)
+                guard arch.count >= 2, arch.allSatisfy({ $0 > 0 }) else {
+                    throw ValidationError("--layers: '\(text)' needs at least pixels and classes, all positive")
+                }
+                return (text: String(text), arch: arch)
+            }
+            for (text, arch) in architectures {
                 var rng = SeededGenerator(seed: seed)
                 let net = ResistiveNetwork(architecture: arch, preset: preset,
                                            conductanceScale: ResistiveNetwork.defaultConductanceScale, rng: &rng)
                 let circuit = ResistiveCircuit(network: net, preset: preset)
-                let pixels: DoubleMatrix
-                if let images = dataset?.test.prefix(samples).resampled(toPixels: arch[0]), images.count == samples {
-                    pixels = DoubleMatrix(rows: samples, columns: images.pixels, elements: images.images.elements.map(Double.init))
-                } else {
-                    var r = SeededGenerator(seed: seed).stream(77)
-                    pixels = DoubleMatrix.uniform(rows: samples, columns: arch[0], in: 0...1, using: &r)
-                }
+                let pixels = try data.inputSamples(count: samples, pixels: arch[0], classes: arch.last!, seed: seed, flag: "--samples").pixels
                 let conditions = CircuitConditions(inputVoltages: CircuitConditions.inputVoltages(pixels: pixels, gain: preset.inputGain))
                 var row = Row(architecture: arch, preset: preset.name, samples: samples, swiftSecondsPerSample: 0,
                               swiftSweeps: 0, workers: workers)

@@ -66,7 +66,9 @@ extension EqPropCommand {
             guard workers > 0 else { throw ValidationError("--workers must be positive (got \(workers))") }
             guard beta.isFinite && beta > 0 else { throw ValidationError("--beta must be a positive number of siemens (got \(beta))") }
             let (network, preset) = try self.network.load(defaultHardware: "hardware/real-diode.json")
-            let (pixels, labels, inputs) = try sampleInputs(network: network)
+            let input = try data.inputSamples(count: samples, pixels: network.inputs, classes: network.classes,
+                                              seed: self.network.seed, flag: "--samples")
+            let (pixels, labels, inputs) = (input.pixels, input.labels, input.source)
             let circuit = ResistiveCircuit(network: network, preset: preset)
             var check = CrossCheck(circuit: circuit, pixels: pixels, labels: labels, beta: beta,
                                    targetVolts: targetVolts ?? preset.inputGain / 100)
@@ -99,23 +101,6 @@ extension EqPropCommand {
                 print(String(format: "per sample: Swift %.3g s, ngspice %.3g s (%.0f× faster); %d samples of %@",
                              swift, ngspice, ngspice / swift, samples, inputs))
             }
-        }
-
-        /// Test samples resampled to the network's inputs, or seeded random pixels.
-        func sampleInputs(network: ResistiveNetwork) throws -> (DoubleMatrix, [Int], String) {
-            if let ds = try? data.load() {
-                let images = try testImages(ds, count: samples, pixels: network.inputs)
-                guard images.count == samples else {
-                    throw ValidationError("--samples \(samples): the test set has only \(images.count)")
-                }
-                let pixels = DoubleMatrix(rows: images.count, columns: images.pixels, elements: images.images.elements.map(Double.init))
-                return (pixels, images.labels.map { $0 % network.classes }, "\(ds.name.rawValue) test samples 0..<\(samples)")
-            }
-            if data.data != nil { _ = try data.load() }  // an explicit --data that fails is an error
-            var rng = SeededGenerator(seed: self.network.seed).stream(77)
-            let pixels = DoubleMatrix.uniform(rows: samples, columns: network.inputs, in: 0...1, using: &rng)
-            let labels = (0..<samples).map { _ in Int(rng.next() % UInt64(network.classes)) }
-            return (pixels, labels, "seeded random pixels (no data set found)")
         }
     }
 }

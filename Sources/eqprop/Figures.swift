@@ -32,6 +32,8 @@ extension EqPropCommand {
         @OptionGroup var data: DataOptions
         @Flag(help: "Print a one-line JSON summary.")
         var json = false
+        @Flag(help: "Overwrite the figure's files if --out already holds them.")
+        var force = false
 
         func validate() throws {
             guard (1...4).contains(figure) else { throw ValidationError("--figure must be 1, 2, 3 or 4 (got \(figure))") }
@@ -39,14 +41,22 @@ extension EqPropCommand {
 
         func run() throws {
             let folder = URL(fileURLWithPath: out)
+            let existing = Figures.fileNames(figure: figure).filter {
+                FileManager.default.fileExists(atPath: folder.appendingPathComponent($0).path)
+            }
+            if !existing.isEmpty && !force {
+                throw ValidationError("--out \(out) already holds \(existing.joined(separator: ", ")); pass --force to overwrite")
+            }
+            // Data first: a missing data set fails before anything is created or trained.
+            let dataset = figure == 1 ? nil : try data.load()
             try AtomicFile.prepareDirectory(folder)
             let settings = Figures.Settings(quick: quick, seed: seed, progress: { printError($0) })
             let output: Figures.Output
             switch figure {
             case 1: output = Figures.figure1(settings)
-            case 2: output = try Figures.figure2(try data.load(), settings)
-            case 3: output = try Figures.figure3(try data.load(), settings)
-            default: output = try Figures.figure4(try data.load(), settings)
+            case 2: output = try Figures.figure2(dataset!, settings)
+            case 3: output = try Figures.figure3(dataset!, settings)
+            default: output = try Figures.figure4(dataset!, settings)
             }
             for file in output.files { try AtomicFile.write(file.contents, to: folder.appendingPathComponent(file.name)) }
             var summary = output.summary

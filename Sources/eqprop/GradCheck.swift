@@ -76,6 +76,7 @@ extension EqPropCommand {
             guard model == "hopfield" || model == "resistive" else { throw ValidationError("--model must be hopfield or resistive (got \(model))") }
             guard beta.isFinite && beta > 0 else { throw ValidationError("--beta must be positive and finite (got \(beta))") }
             guard temporalBeta.isFinite && temporalBeta > 0 else { throw ValidationError("--temporal-beta must be positive and finite") }
+            guard sample >= 0 else { throw ValidationError("--sample must be a test-set index ≥ 0 (got \(sample))") }
             guard fdSamples >= 0 else { throw ValidationError("--fd-samples must be ≥ 0") }
             guard fdStep.isFinite && fdStep > 0 else { throw ValidationError("--fd-step must be positive and finite") }
         }
@@ -84,7 +85,8 @@ extension EqPropCommand {
             let arch = try parseList(layers, flag: "--layers", as: Int.self)
             guard arch.count >= 2, arch.allSatisfy({ $0 > 0 }) else { throw ValidationError("--layers needs at least two positive sizes") }
             guard try sweepValues().allSatisfy({ $0.isFinite && $0 > 0 }) else { throw ValidationError("--betas must be positive and finite") }
-            let (pixels, label) = try input(pixels: arch[0], classes: arch.last!)
+            let input = try data.inputSamples(first: sample, count: 1, pixels: arch[0], classes: arch.last!, seed: seed, flag: "--sample")
+            let (pixels, label) = (input.pixels.row(0), input.labels[0])
             let output: Output
             if model == "hopfield" {
                 // Half-scale Xavier weights and biases of 0.5 keep most units inside (0, 1): a
@@ -144,16 +146,6 @@ extension EqPropCommand {
 
         func sweepValues() throws -> [Double] {
             try parseList(betas ?? (model == "hopfield" ? "0.01,0.005,0.002,0.001" : "4,2,1,0.5"), flag: "--betas", as: Double.self)
-        }
-
-        /// Test sample `sample` resampled to `pixels` inputs, or seeded random pixels.
-        func input(pixels: Int, classes: Int) throws -> ([Double], Int) {
-            if let ds = try? data.load(), let images = ds.test.prefix(sample + 1).resampled(toPixels: pixels), sample < images.count {
-                return (images.images.row(sample).map(Double.init), images.labels[sample] % classes)
-            }
-            if data.data != nil { _ = try data.load() }
-            var rng = SeededGenerator(seed: seed).stream(77)
-            return ((0..<pixels).map { _ in rng.nextUnit() }, Int(rng.next() % UInt64(classes)))
         }
     }
 }

@@ -38,6 +38,9 @@ extension EqPropCommand {
         @Option(help: "Also write the test scores, float32 [samples, classes], to this .npy file.")
         var scoresOut: String?
 
+        @Flag(help: "Overwrite an existing --scores-out file.")
+        var force = false
+
         @Flag(help: "Print the result as one JSON line on standard output.")
         var json = false
 
@@ -65,6 +68,9 @@ extension EqPropCommand {
             if let n = testLimit, n <= 0 { throw ValidationError("--test-limit must be positive (got \(n))") }
             if image != nil && (dataset != nil || data != nil || testLimit != nil || scoresOut != nil) {
                 throw ValidationError("--image classifies one image: leave out --dataset, --data, --test-limit and --scores-out")
+            }
+            if let scoresOut, FileManager.default.fileExists(atPath: scoresOut), !force {
+                throw ValidationError("--scores-out \(scoresOut) exists; pass --force to overwrite it")
             }
         }
 

@@ -72,8 +72,10 @@ extension EqPropCommand {
         func run() throws {
             let (network, preset) = try self.network.load(defaultHardware: "hardware/ideal.json")
             let outURL = URL(fileURLWithPath: out)
-            if FileManager.default.fileExists(atPath: outURL.path) && !force {
-                throw ValidationError("--out \(out) exists; pass --force to overwrite it")
+            for (flag, path) in [("--out", out), ("--svg", svg)] {
+                if let path, FileManager.default.fileExists(atPath: path) && !force {
+                    throw ValidationError("\(flag) \(path) exists; pass --force to overwrite it")
+                }
             }
             // The input and its label.
             var sampleLabel: Int?
@@ -87,7 +89,7 @@ extension EqPropCommand {
                 let images = try testImages(ds, count: k + 1, pixels: network.inputs)
                 let x = images.images.row(k).map(Double.init)
                 sampleLabel = images.labels[k]
-                voltages = x.map { preset.inputGain * $0 } + x.map { -preset.inputGain * $0 }
+                voltages = CircuitConditions.inputVoltages(pixels: x, gain: preset.inputGain)
             case let (nil, text?, nil):
                 let x = try parseList(text, flag: "--pixels", as: Double.self)
                 guard x.count == network.inputs else {
@@ -96,7 +98,7 @@ extension EqPropCommand {
                 if let bad = x.firstIndex(where: { !($0 >= 0 && $0 <= 1) }) {
                     throw ValidationError("--pixels: value \(x[bad]) at position \(bad) is outside [0, 1]")
                 }
-                voltages = x.map { preset.inputGain * $0 } + x.map { -preset.inputGain * $0 }
+                voltages = CircuitConditions.inputVoltages(pixels: x, gain: preset.inputGain)
             case let (nil, nil, text?):
                 voltages = try parseList(text, flag: "--input-volts", as: Double.self)
                 guard voltages.count == 2 * network.inputs else {
@@ -130,8 +132,10 @@ extension EqPropCommand {
             ].filter { !$0.isEmpty }
             let result: DeckRequest.Result
             do { result = try request.build() } catch let e as CircuitError { throw ValidationError(e.description) }
+            // Both files or neither: the schematic is drawn before either is written.
+            let schematic = svg.map { (URL(fileURLWithPath: $0), request.circuit.schematicSVG()) }
             try AtomicFile.write(result.deck, to: outURL)
-            if let svg { try AtomicFile.write(request.circuit.schematicSVG(), to: URL(fileURLWithPath: svg)) }
+            if let schematic { try AtomicFile.write(schematic.1, to: schematic.0) }
             if json {
                 print(try JSONOutput.line(Summary(
                     path: outURL.path, architecture: network.architecture, preset: preset.name, phase: phase, form: form,

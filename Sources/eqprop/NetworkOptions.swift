@@ -3,6 +3,7 @@ import Circuit
 import Datasets
 import Foundation
 import Numerics
+import Reporting
 
 /// Which deep resistive network a command works on: a fresh seeded one (`--layers`) or a
 /// saved one (`--network`), on a hardware preset (`--hardware`).
@@ -17,11 +18,13 @@ struct NetworkOptions: ParsableArguments {
     var seed: UInt64 = 1
     @Option(help: "Initial conductance scale of a fresh network, S (cells uniform in [G_min, G_min + scale/√rows]).")
     var conductanceScale: Double = ResistiveNetwork.defaultConductanceScale
+    @Flag(help: "Program a saved network onto the preset: clip every conductance to its window and round it to the nearest of its levels.")
+    var program = false
 
     /// The preset and the validated network.
     func load(defaultHardware: String) throws -> (ResistiveNetwork, HardwarePreset) {
         let preset = try HardwarePreset.load(hardware ?? defaultHardware)
-        let network: ResistiveNetwork
+        var network: ResistiveNetwork
         if let path = networkPath {
             network = try ResistiveNetwork(contentsOf: URL(fileURLWithPath: path))
             if let layers {
@@ -38,6 +41,12 @@ struct NetworkOptions: ParsableArguments {
             }
             var rng = SeededGenerator(seed: seed)
             network = ResistiveNetwork(architecture: arch, preset: preset, conductanceScale: conductanceScale, rng: &rng)
+        }
+        if program {
+            network = network.programmed(onto: preset)
+        } else if preset.conductanceLevels >= 2, case let off = network.unprogrammableCount(on: preset), off > 0 {
+            printError("warning: \(off) conductances of the network lie between the \(preset.conductanceLevels) levels of preset '\(preset.name)'; "
+                       + "they are used as given (pass --program to round them to the nearest level)")
         }
         do { try network.validate(against: preset) } catch { throw ValidationError("\(error)") }
         return (network, preset)

@@ -37,7 +37,11 @@ extension EqPropCommand {
 
         func run() throws {
             guard samples > 0 else { throw ValidationError("--samples must be positive (got \(samples))") }
-            guard band > 0 else { throw ValidationError("--band must be positive (got \(band))") }
+            guard band.isFinite, band > 0 else { throw ValidationError("--band must be a positive number of volts (got \(band))") }
+            if let tolerance, !(tolerance.isFinite && tolerance > 0) {
+                throw ValidationError("--tolerance must be a positive number of volts (got \(tolerance))")
+            }
+            guard workers > 0 else { throw ValidationError("--workers must be positive (got \(workers))") }
             let folder = RunFolder(URL(fileURLWithPath: runPath))
             guard folder.hasCheckpoint else { throw ValidationError("--run: no checkpoint.safetensors in \(folder.url.path)") }
             let saved = try folder.readCheckpoint()

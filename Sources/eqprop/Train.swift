@@ -12,8 +12,8 @@ extension EqPropCommand {
             abstract: "Train a network with (Initialized) Equilibrium Propagation.",
             discussion: """
             Presets: paper-small (784-500-10) and paper-large (784-500-500-500-10), the layered
-            Hopfield networks of O'Connor et al. 2019; drn-xs (1568-100-10) and drn-1h
-            (1568-1024-10), deep resistive networks relaxed by the Swift solver or by ngspice
+            Hopfield networks of O'Connor et al. 2019; drn-xs (784-100-10) and drn-1h
+            (784-1024-10), deep resistive networks (each pixel drives a source and its inverted copy) relaxed by the Swift solver or by ngspice
             (--solver). Every hyperparameter can be overridden; for resistive networks β, λ and the
             learning rates are in the reference units described in the README.
             The run folder (--out) receives config.json, metrics.jsonl, checkpoint.safetensors
@@ -55,7 +55,7 @@ extension EqPropCommand {
 
         @OptionGroup var data: DataOptions
 
-        @Option(help: "Run folder (default: runs/<preset>-seed<S>).")
+        @Option(help: "Run folder (default: runs/<preset>-seed<S>, for circuits runs/<preset>-<solver>-seed<S>).")
         var out: String?
 
         @Flag(help: "Continue the run in --out from its last checkpoint.")
@@ -155,7 +155,7 @@ extension EqPropCommand {
 
         func run() throws {
             if isResistive { try runResistive(); return }
-            let folder = RunFolder(URL(fileURLWithPath: out ?? "runs/\(preset)-seed\(seed ?? 1)"))
+            let folder = runFolder(solver: nil)
             let trainer: HopfieldTrainer
             var epochsDone = 0
             var config: HopfieldTrainingConfig
@@ -167,6 +167,7 @@ extension EqPropCommand {
                 guard saved.model == "hopfield" else {
                     throw ValidationError("--resume: \(folder.checkpoint.path) holds a '\(saved.model)' model, not a Hopfield network")
                 }
+                try rejectChangesOnResume()
                 config = try JSONDecoder().decode(HopfieldTrainingConfig.self, from: Data(saved.config.utf8))
                 if let v = epochs { config.epochs = v }
                 let network = try LayeredHopfieldNetwork(from: saved.file, prefix: "theta", layerSizes: config.layerSizes,
@@ -195,10 +196,34 @@ extension EqPropCommand {
 }
 
 extension EqPropCommand.Train {
+    /// --out, or the default folder of the preset, solver (circuits) and seed.
+    func runFolder(solver: ResistiveTrainingConfig.Solver?) -> RunFolder {
+        RunFolder(URL(fileURLWithPath: out ?? "runs/\(preset)\(solver.map { "-\($0.rawValue)" } ?? "")-seed\(seed ?? 1)"))
+    }
+
+    /// A resumed run continues its saved configuration bit for bit: only --epochs and how it
+    /// runs (--solver, --workers, --crosscheck-every) may change.
+    func rejectChangesOnResume() throws {
+        let given: [(String, Bool)] = [
+            ("--model", model != nil), ("--hardware", hardware != nil), ("--nudge", nudge != nil), ("--tolerance", tolerance != nil),
+            ("--lr-decay", lrDecay != nil), ("--max-sweeps", maxSweeps != nil), ("--diode-model", diodeModel != nil),
+            ("--seed", seed != nil), ("--layers", layers != nil), ("--batch-size", batchSize != nil), ("--beta", beta != nil),
+            ("--beta-sign", betaSign != nil), ("--step-size", stepSize != nil), ("--steps-free", stepsFree != nil),
+            ("--steps-nudged", stepsNudged != nil), ("--learning-rates", learningRates != nil),
+            ("--ff-learning-rates", ffLearningRates != nil), ("--lambda", lambda != nil), ("--no-init", noInit),
+        ]
+        let changed = given.filter(\.1).map(\.0)
+        guard changed.isEmpty else {
+            throw ValidationError("--resume continues the saved configuration; \(changed.joined(separator: ", ")) cannot be changed "
+                                  + "(only --epochs, --solver, --workers and --crosscheck-every)")
+        }
+    }
+
     /// Trains to `epochs` in `folder`, then prints the result: one JSON line with --json, else
     /// `summary`.
     func execute<T: EpochTrainer>(_ trainer: T, folder: RunFolder, epochsDone: Int, epochs: Int, dataset: Dataset,
                                   note: String, summary: (TrainingRunResult) -> String) throws {
+        try trainer.checkFits(dataset.train)
         let run = try TrainingRun(folder: folder, trainer: trainer, epochsDone: epochsDone, totalEpochs: epochs)
         run.showProgress = !quiet
         run.curveNotes = [note]
@@ -256,7 +281,7 @@ extension EqPropCommand.Train {
 
     func runResistive() throws {
         var config: ResistiveTrainingConfig
-        let folder = RunFolder(URL(fileURLWithPath: out ?? "runs/\(preset)-\(solver?.rawValue ?? "swift")-seed\(seed ?? 1)"))
+        let folder = runFolder(solver: solver ?? .swift)
         var network: ResistiveNetwork?, feedforward: FeedforwardNetwork?
         var epochsDone = 0
         if resume {
@@ -265,8 +290,12 @@ extension EqPropCommand.Train {
             guard saved.model == "resistive" else {
                 throw ValidationError("--resume: \(folder.checkpoint.path) holds a '\(saved.model)' model, not a resistive network")
             }
+            try rejectChangesOnResume()
             config = try JSONDecoder().decode(ResistiveTrainingConfig.self, from: Data(saved.config.utf8))
             if let v = epochs { config.epochs = v }
+            if let v = solver { config.solver = v }
+            if let v = workers { config.workers = v }
+            if let v = crosscheckEvery { config.crosscheckEvery = v }
             (network, feedforward) = try ResistiveTrainer.networks(from: saved.file, path: folder.checkpoint.path)
             epochsDone = saved.epochs
         } else {

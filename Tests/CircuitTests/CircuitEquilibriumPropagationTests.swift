@@ -51,4 +51,31 @@ import Testing
         let norm = finite.map { $0 * $0 }.reduce(0, +).squareRoot()
         #expect(err / norm < 1e-3, "relative error \(err / norm)")
     }
+
+    /// On hardware with discrete levels (memristive: 64 levels over 1–100 µS) every updated
+    /// conductance is programmed to a level; a step far below half a level changes nothing.
+    @Test func updatesAreProgrammedToTheHardwareLevels() throws {
+        let c = try TestSupport.circuit("memristive", [5, 6, 3], seed: 4, scale: 5e-5)
+        let cond = TestSupport.conditions(c, pixels: [[0.9, 0.2, 0.6, 0.4, 0.8], [0.1, 0.7, 0.3, 0.5, 0.0]])
+        var free = c.network.layerSizes.map { DoubleMatrix(rows: 2, columns: $0) }
+        #expect(CircuitSolver(diodeModel: .ideal, tolerance: 1e-12).relax(c, conditions: cond, state: &free).converged)
+        var nudged = free
+        for b in 0..<2 { nudged[1][b, 0] += 0.05 }
+        let p = c.preset
+        let level = (p.conductanceMax - p.conductanceMin) / Double(p.conductanceLevels - 1)
+        func onLevels(_ g: Double) -> Bool {
+            let k = (g - p.conductanceMin) / level
+            return abs(k - k.rounded()) < 1e-9 && g >= p.conductanceMin && g <= p.conductanceMax
+        }
+        for (eta, expectChange) in [(1e-6, true), (1e-14, false)] {
+            var updated = c
+            updated.applyEquilibriumPropagation(EquilibriumPropagationStep(learningRates: [eta, eta], biasLearningRates: [eta, eta]),
+                                                inputVoltages: cond.inputVoltages, first: free, second: nudged, betaDifference: 1e-4)
+            let all = updated.network.conductances.flatMap(\.elements) + updated.network.biasToPositiveRail.joined()
+                + updated.network.biasToNegativeRail.joined()
+            #expect(all.allSatisfy(onLevels), "η \(eta): a conductance is off the 64 levels")
+            let changed = zip(updated.network.conductances, c.network.conductances).contains { $0.maxAbsDifference($1) > 0 }
+            #expect(changed == expectChange, "η \(eta): changed \(changed)")
+        }
+    }
 }

@@ -42,7 +42,7 @@ import Testing
         let stats = CircuitSolver(diodeModel: .shockley, tolerance: 1e-12).relax(c, conditions: conditions, state: &state)
         #expect(stats.converged && stats.residual <= 1e-12)
         // Independent KCL check at every hidden node with the diode law written out here.
-        let d = JunctionDiode(c.preset.diodeCard)
+        let d = c.preset.junctionDiode
         let g0 = c.crossbar(0), g1 = c.crossbar(1)
         for b in 0..<5 {
             for j in 0..<8 {

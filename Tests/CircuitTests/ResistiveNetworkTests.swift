@@ -36,6 +36,25 @@ import Testing
         #expect(throws: CircuitError.self) { try ResistiveNetwork(file, path: "x") }
     }
 
+    /// A network trained on continuous hardware, programmed onto 64-level memristive hardware:
+    /// every conductance lands on the nearest level within the window, none moves by more than
+    /// half a level (or its distance to the window).
+    @Test func programmingOntoLevelsRoundsToTheNearestLevel() throws {
+        let continuous = try TestSupport.circuit("ideal", [6, 4, 3], seed: 12, scale: 4e-5).network
+        let memristive = try TestSupport.preset("memristive")
+        #expect(continuous.unprogrammableCount(on: memristive) > 0)
+        let programmed = continuous.programmed(onto: memristive)
+        #expect(programmed.unprogrammableCount(on: memristive) == 0)
+        try programmed.validate(against: memristive)
+        let level = (memristive.conductanceMax - memristive.conductanceMin) / Double(memristive.conductanceLevels - 1)
+        for (a, b) in zip(continuous.conductances, programmed.conductances) {
+            for (g, p) in zip(a.elements, b.elements) {
+                let clipped = min(max(g, memristive.conductanceMin), memristive.conductanceMax)
+                #expect(abs(p - clipped) <= level / 2 * (1 + 1e-12), "\(g) S programmed to \(p) S")
+            }
+        }
+    }
+
     @Test func oneSidedClampsNeedEvenHiddenLayers() throws {
         let p = try TestSupport.preset("ideal")
         var rng = SeededGenerator(seed: 1)

@@ -61,6 +61,25 @@ import Testing
         }
     }
 
+    /// The preset's `gmin` option reaches both simulators: with GMIN raised to 1e-6 S the
+    /// operating point moves by millivolts, and Swift still matches ngspice to 1e-9 V.
+    @Test func presetGminIsSimulatedByBoth() throws {
+        var raised = try NgspiceTestSupport.preset("real-diode")
+        raised.spiceOptions["gmin"] = 1e-6
+        let base = try circuit("real-diode", [6, 4, 3], seed: 8)
+        let c = ResistiveCircuit(network: base.network, preset: raised)
+        var rng = SeededGenerator(seed: 9)
+        let pixels = DoubleMatrix.uniform(rows: 3, columns: 6, in: 0...1, using: &rng)
+        #expect(try compare(c, pixels: pixels, labels: [0, 1, 2], form: .fullCrossbar) <= 1e-9)
+        let conditions = CircuitConditions(inputVoltages: CircuitConditions.inputVoltages(pixels: pixels, gain: raised.inputGain))
+        let solver = CircuitSolver(diodeModel: .shockley, tolerance: 1e-12)
+        var a = base.network.layerSizes.map { DoubleMatrix(rows: 3, columns: $0) }, b = a
+        _ = solver.relax(base, conditions: conditions, state: &a)
+        _ = solver.relax(c, conditions: conditions, state: &b)
+        let moved = zip(a, b).map { $0.maxAbsDifference($1) }.max()!
+        #expect(moved > 1e-4, "GMIN 1e-6 S moved the operating point by only \(moved) V")
+    }
+
     /// The Norton-reduced deck is the same circuit: ngspice gives the same free-node voltages
     /// for both forms.
     @Test func nortonFormIsTheSameCircuitInNgspice() throws {

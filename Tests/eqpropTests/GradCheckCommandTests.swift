@@ -19,10 +19,17 @@ import Testing
     }
 
     @Test(arguments: [(["--beta", "0"], "--beta"), (["--beta", "nan"], "--beta"), (["--model", "ising"], "--model"),
-                      (["--betas", "0.1,-1"], "--betas")])
+                      (["--betas", "0.1,-1"], "--betas"), (["--sample", "-1"], "--sample")])
     func badInput(extra: [String], flag: String) throws {
         let r = try Eqprop.run(["gradcheck", "--layers", "9,6,3"] + extra)
         #expect(r.status != 0 && r.stderr.contains(flag), "\(extra): \(r.stderr)")
+    }
+
+    @Test func sampleBeyondTheTestSetIsNamed() throws {
+        let data = try #require(Eqprop.realDataset())
+        let r = try Eqprop.run(["gradcheck", "--layers", "49,6,10", "--dataset", data.name, "--data", data.folder,
+                                "--sample", "10000000"])
+        #expect(r.status != 0 && r.stderr.contains("--sample"), "\(r.stderr)")
     }
 
     @Test func figureOneQuickWritesChartsAndData() throws {
@@ -36,5 +43,9 @@ import Testing
         #expect((json["final_global_loss_local"] as? Double ?? 1) < 0.05)
         let bad = try Eqprop.run(["figures", "--figure", "7", "--out", out.path])
         #expect(bad.status != 0 && bad.stderr.contains("--figure"))
+        let chart = try Data(contentsOf: out.appendingPathComponent("figure-1-loss.svg"))
+        let again = try Eqprop.run(["figures", "--figure", "1", "--quick", "--out", out.path])
+        #expect(again.status != 0 && again.stderr.contains("--force"), "\(again.stderr)")
+        #expect(try Data(contentsOf: out.appendingPathComponent("figure-1-loss.svg")) == chart)
     }
 }

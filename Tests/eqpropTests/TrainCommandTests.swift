@@ -82,6 +82,30 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("checkpoint.safetensors").path))
     }
 
+    /// A network that does not fit the data (pixels or classes) is refused before the run
+    /// folder is created, for both model families.
+    @Test(arguments: [["--layers", "100,10"], ["--layers", "784,500,9"], ["--preset", "drn-xs", "--layers", "784,100,9"]])
+    func architectureThatDoesNotFitTheDataCreatesNothing(extra: [String]) throws {
+        let data = try #require(Eqprop.realDataset())
+        let out = Eqprop.temporaryDirectory("misfit").appendingPathComponent("run")
+        let r = try Eqprop.run(["train", "--dataset", data.name, "--data", data.folder, "--train-limit", "100",
+                                "--test-limit", "50", "--epochs", "1", "--out", out.path, "--quiet"] + extra)
+        #expect(r.status != 0 && r.stderr.contains("--layers") && r.stderr.contains("does not fit"), "\(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: out.path), "the run folder was created")
+    }
+
+    @Test func resumeRefusesToChangeTheConfiguration() throws {
+        let data = try #require(Eqprop.realDataset())
+        let out = Eqprop.temporaryDirectory("resume-change")
+        let common = ["train", "--dataset", data.name, "--data", data.folder, "--train-limit", "100", "--test-limit", "50",
+                      "--out", out.path, "--quiet"]
+        #expect(try Eqprop.run(common + ["--epochs", "1"]).status == 0)
+        let before = try Data(contentsOf: out.appendingPathComponent("checkpoint.safetensors"))
+        let r = try Eqprop.run(common + ["--resume", "--epochs", "2", "--beta", "0.3", "--lambda", "0"])
+        #expect(r.status != 0 && r.stderr.contains("--beta") && r.stderr.contains("--lambda"), "\(r.stderr)")
+        #expect(try Data(contentsOf: out.appendingPathComponent("checkpoint.safetensors")) == before)
+    }
+
     @Test func missingDataSaysWhatWasSearchedAndHowToInstall() throws {
         let empty = Eqprop.temporaryDirectory("cwd")
         let r = try Eqprop.run(["train", "--dataset", "mnist", "--epochs", "1", "--out", empty.appendingPathComponent("run").path],

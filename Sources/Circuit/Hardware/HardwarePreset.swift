@@ -188,6 +188,13 @@ extension HardwarePreset {
         return conductanceMin + ((clipped - conductanceMin) / step).rounded() * step
     }
 
+    /// The conductance cell (i, j) of a crossbar presents: device G in series with its wire
+    /// segments, 1 / (1/G + r_wire·(i + j + 2)), S.
+    @inlinable
+    public func effectiveConductance(_ g: Double, row i: Int, column j: Int) -> Double {
+        wireResistance > 0 ? 1 / (1 / g + wireResistance * Double(i + j + 2)) : g
+    }
+
     /// Loads `hardware/NAME.json` or a path.
     public static func load(_ nameOrPath: String, searchDirectory: URL? = nil) throws -> HardwarePreset {
         var url = URL(fileURLWithPath: nameOrPath)
@@ -196,5 +203,12 @@ extension HardwarePreset {
             url = base.appendingPathComponent(nameOrPath + ".json")
         }
         return try HardwarePreset(contentsOf: url)
+    }
+}
+
+extension HardwarePreset {
+    /// The clamp diode as the deck simulates it: the preset's card with its `gmin` option.
+    public var junctionDiode: JunctionDiode {
+        JunctionDiode(diodeCard, gmin: spiceOptions["gmin"] ?? JunctionDiode.defaultGmin)
     }
 }

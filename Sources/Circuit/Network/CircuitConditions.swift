@@ -48,6 +48,11 @@ public struct CircuitConditions: Sendable {
         return u
     }
 
+    /// The same for one sample: [g·x, −g·x], V.
+    public static func inputVoltages(pixels x: [Double], gain: Double) -> [Double] {
+        inputVoltages(pixels: DoubleMatrix(rows: 1, columns: x.count, elements: x), gain: gain).elements
+    }
+
     /// Rows `rows` of every batch quantity (for one-sample decks).
     public func rows(_ rows: Range<Int>) -> CircuitConditions {
         func sub(_ m: DoubleMatrix) -> DoubleMatrix {

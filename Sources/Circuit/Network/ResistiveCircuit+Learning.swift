@@ -6,9 +6,14 @@ import Numerics
 ///     ∂E/∂G_ij = ½ (u_i − V_j)²,   ∂E/∂B⁺_j = ½ (V_j − V_b)²,   ∂E/∂B⁻_j = ½ (V_j + V_b)²
 ///
 /// where u_i is the voltage driving cell (i, j) from below (an input source, or A·V_i with
-/// amplifiers). For two phases relaxed at nudging β₁ < β₂ (free and +β, or −β and +β):
+/// amplifiers). For two phases relaxed at nudging β₁ ≠ β₂ (free and ±β, or −β and +β):
 ///
-///     ΔG = −η · (∂E/∂G(s²) − ∂E/∂G(s¹)) / ((β₂ − β₁)·B),   then clipped to [G_min, G_max].
+///     ΔG = −η · (∂E/∂G(s²) − ∂E/∂G(s¹)) / ((β₂ − β₁)·B),
+///
+/// then programmed: clipped to [G_min, G_max] and, on hardware with `conductance_levels`,
+/// rounded to the nearest level, as a device that holds only those levels would be. A step
+/// smaller than half a level is then lost, which is what such hardware does (no hidden
+/// high-precision copy of the weights is kept).
 ///
 /// Batched, Σ_b (u_bi − V_bj)² = Σ_b u_bi² + Σ_b V_bj² − 2 (uᵀV)_ij: one GEMM per phase plus
 /// rank-one terms; for the input crossbar u is the same in both phases, so a single GEMM of uᵀ
@@ -72,9 +77,8 @@ extension ResistiveCircuit {
                         }
                     }
                 }
-                // G ← clip(G + η/(Δβ·B)·Δ·dG_eff/dG).
+                // G ← programmable(G + η/(Δβ·B)·Δ·dG_eff/dG).
                 let rows = net.conductances[l].rows, columns = net.conductances[l].columns
-                let lo = preset.conductanceMin, hi = preset.conductanceMax
                 net.conductances[l].withUnsafeMutableBufferPointer { g in
                     delta.withUnsafeBufferPointer { d in
                         for i in 0..<rows {
@@ -82,10 +86,10 @@ extension ResistiveCircuit {
                                 let k = i * columns + j
                                 var slope = 1.0
                                 if wire > 0 {
-                                    let e = 1 / (1 / g[k] + wire * Double(i + j + 2))
+                                    let e = preset.effectiveConductance(g[k], row: i, column: j)
                                     slope = (e / g[k]) * (e / g[k])
                                 }
-                                g[k] = min(max(g[k] + scale * d[k] * slope, lo), hi)
+                                g[k] = preset.programmable(g[k] + scale * d[k] * slope)
                             }
                         }
                     }
@@ -99,8 +103,8 @@ extension ResistiveCircuit {
                         dp -= 0.5 * ((a - vb) * (a - vb) - (c - vb) * (c - vb))
                         dn -= 0.5 * ((a + vb) * (a + vb) - (c + vb) * (c + vb))
                     }
-                    net.biasToPositiveRail[l][j] = min(max(net.biasToPositiveRail[l][j] + biasScale * dp, lo), hi)
-                    net.biasToNegativeRail[l][j] = min(max(net.biasToNegativeRail[l][j] + biasScale * dn, lo), hi)
+                    net.biasToPositiveRail[l][j] = preset.programmable(net.biasToPositiveRail[l][j] + biasScale * dp)
+                    net.biasToNegativeRail[l][j] = preset.programmable(net.biasToNegativeRail[l][j] + biasScale * dn)
                 }
             }
         }
@@ -114,16 +118,5 @@ extension ResistiveCircuit {
             for i in 0..<p.count { s[i % n] += p[i] * p[i] }
         }
         return s
-    }
-
-    /// ∂E/∂G for every crossbar cell and one sample (for tests): ½(u_i − V_j)², with u the
-    /// driving voltage (inputs, or A·V of the layer below).
-    public func conductanceGradient(inputVoltages u: [Double], state: [[Double]]) -> [DoubleMatrix] {
-        (0..<depth).map { l in
-            let below = l == 0 ? u : state[l - 1].map { amplifierGain * $0 }
-            var g = DoubleMatrix(rows: below.count, columns: state[l].count)
-            for i in 0..<below.count { for j in 0..<state[l].count { let d = below[i] - state[l][j]; g[i, j] = 0.5 * d * d } }
-            return g
-        }
     }
 }

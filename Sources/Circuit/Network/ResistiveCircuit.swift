@@ -1,4 +1,5 @@
 import Numerics
+import Synchronization
 
 /// The electrical facts of one DRN built from one hardware preset, shared by the netlist
 /// mapping and the Swift solver so that both describe the same circuit:
@@ -11,13 +12,17 @@ public struct ResistiveCircuit: Sendable {
     public private(set) var network: ResistiveNetwork
     public let preset: HardwarePreset
     /// G_eff of every crossbar when wires have resistance (else the network's own matrices
-    /// serve): 1 / (1/G + r_wire·(i + j + 2)), S.
+    /// serve; see `HardwarePreset.effectiveConductance`), S.
     private var wireCorrected: [DoubleMatrix]
     public let names: NodeNames
     /// Identifies this circuit and its conductances for caches: a fresh identity per circuit,
-    /// a new revision after every `updateNetwork`.
+    /// a new revision after every `updateNetwork`. Revisions come from one process-wide
+    /// counter, so two copies of a circuit changed in different ways never share a key.
     public let identity = UInt64.random(in: 1...UInt64.max)
-    public private(set) var revision = 0
+    public private(set) var revision = Self.nextRevision()
+
+    private static let revisions = Atomic<Int>(0)
+    private static func nextRevision() -> Int { revisions.add(1, ordering: .relaxed).newValue }
 
     /// What clamps a free node.
     public enum NodeClamp: Sendable, Equatable {
@@ -29,6 +34,22 @@ public struct ResistiveCircuit: Sendable {
         case inhibitory(bound: Double, rail: Double)
         /// low ≤ V ≤ high: both diodes.
         case twoSided(low: Double, lowRail: Double, high: Double, highRail: Double)
+
+        /// The current its Shockley diodes drive into the node at `v` (A) and the node's
+        /// small-signal conductance to the rails through them, −d current/dv (S, ≥ 0).
+        @inlinable
+        public func diodeCurrent(at v: Double, _ diode: JunctionDiode) -> (current: Double, conductance: Double) {
+            switch self {
+            case .none: return (0, 0)
+            case let .excitatory(_, rail): return diode.terminal(rail - v)
+            case let .inhibitory(_, rail):
+                let d = diode.terminal(v - rail)
+                return (-d.current, d.conductance)
+            case let .twoSided(_, lowRail, _, highRail):
+                let low = diode.terminal(lowRail - v), high = diode.terminal(v - highRail)
+                return (low.current - high.current, low.conductance + high.conductance)
+            }
+        }
 
         /// The interval an ideal-diode node is confined to.
         public var bounds: (low: Double, high: Double) {
@@ -57,17 +78,16 @@ public struct ResistiveCircuit: Sendable {
     /// Changes the network in place (e.g. a learning step), keeping derived values current.
     public mutating func updateNetwork(_ body: (inout ResistiveNetwork) -> Void) {
         body(&network)
-        revision += 1
+        revision = Self.nextRevision()
         refreshWires()
     }
 
     private mutating func refreshWires() {
-        let r = preset.wireResistance
-        guard r > 0 else { wireCorrected = []; return }
+        guard preset.wireResistance > 0 else { wireCorrected = []; return }
         wireCorrected = network.conductances.map { g in
             var e = g
             for i in 0..<g.rows {
-                for j in 0..<g.columns { e[i, j] = 1 / (1 / g[i, j] + r * Double(i + j + 2)) }
+                for j in 0..<g.columns { e[i, j] = preset.effectiveConductance(g[i, j], row: i, column: j) }
             }
             return e
         }
@@ -90,19 +110,33 @@ public struct ResistiveCircuit: Sendable {
         }
     }
 
+    /// a_i of every free node, per free layer (index 0 = layer 1): the sum of the effective
+    /// conductances of its crossbar cells below and above and of its two bias conductances, S.
+    /// (With amplifiers the cells above enter unscaled: KCL's (1/A)·G_ij·(V_j − A·V_i).)
+    public func nodeConductances() -> [[Double]] {
+        (1...depth).map { l in
+            let below = crossbar(l - 1)
+            var a = zip(network.biasToPositiveRail[l - 1], network.biasToNegativeRail[l - 1]).map { $0 + $1 }
+            a.withUnsafeMutableBufferPointer { s in
+                below.withUnsafeBufferPointer { p in
+                    for i in 0..<below.rows { for j in 0..<below.columns { s[j] += p[i &* below.columns &+ j] } }
+                }
+                if l < depth {
+                    let above = crossbar(l)
+                    above.withUnsafeBufferPointer { p in
+                        for i in 0..<above.rows {
+                            var sum = 0.0
+                            for j in 0..<above.columns { sum += p[i &* above.columns &+ j] }
+                            s[i] += sum
+                        }
+                    }
+                }
+            }
+            return a
+        }
+    }
+
     /// The amplifier gain A between free layer l and l+1 (l = 1…L−1).
     public var amplifierGain: Double { preset.amplifierGain }
     public var hasAmplifiers: Bool { preset.amplifierGain != 1 && depth > 1 }
-
-    /// The effective conductance of device G at cell (i, j) of a crossbar.
-    public func effective(_ g: Double, row i: Int, column j: Int) -> Double {
-        preset.wireResistance > 0 ? 1 / (1 / g + preset.wireResistance * Double(i + j + 2)) : g
-    }
-
-    /// d G_eff / d G at cell (i, j): (G_eff / G)², for the chain rule of the learning rule.
-    public func effectiveSlope(_ g: Double, row i: Int, column j: Int) -> Double {
-        guard preset.wireResistance > 0 else { return 1 }
-        let e = effective(g, row: i, column: j)
-        return (e / g) * (e / g)
-    }
 }

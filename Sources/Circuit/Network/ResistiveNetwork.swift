@@ -84,6 +84,26 @@ public struct CircuitError: Error, CustomStringConvertible, Equatable {
 }
 
 extension ResistiveNetwork {
+    /// Every conductance mapped through `preset.programmable`: clipped to the window and, with
+    /// levels, rounded to the nearest one (a network trained for other hardware, programmed
+    /// onto this one).
+    public func programmed(onto preset: HardwarePreset) -> ResistiveNetwork {
+        var n = self
+        for l in 0..<depth {
+            n.conductances[l].withUnsafeMutableBufferPointer { g in for k in g.indices { g[k] = preset.programmable(g[k]) } }
+            n.biasToPositiveRail[l] = n.biasToPositiveRail[l].map(preset.programmable)
+            n.biasToNegativeRail[l] = n.biasToNegativeRail[l].map(preset.programmable)
+        }
+        return n
+    }
+
+    /// How many conductances differ from their programmable value (0 when the network can be
+    /// built on `preset` as it is).
+    public func unprogrammableCount(on preset: HardwarePreset) -> Int {
+        let all = conductances.flatMap(\.elements) + biasToPositiveRail.joined() + biasToNegativeRail.joined()
+        return all.reduce(0) { $0 + (abs(preset.programmable($1) - $1) > 1e-12 * abs($1) ? 1 : 0) }
+    }
+
     /// Checks every conductance: finite, positive and (unless `allowOutsideWindow`) within the
     /// preset's window. The error names the crossbar cell, e.g. "crossbar 1 cell (x3p, h1_7)".
     public func validate(against preset: HardwarePreset, allowOutsideWindow: Bool = false) throws {

@@ -14,7 +14,11 @@ import Numerics
 /// a_i = Σ_k G_ki + Σ_j G_ij + B⁺_i + B⁻_i + λ (+ β for a conductance nudge), which depends on
 /// conductances only, and b_i collecting everything else. Consecutive layers form a bipartite
 /// graph, so all odd layers can be solved exactly at once given the even ones and vice versa:
-/// block coordinate descent on the co-content, which is convex, so the fixed point is unique.
+/// block coordinate descent on the co-content. Without amplifiers and with every a_i > 0 the
+/// co-content is strictly convex and the fixed point unique. With amplifiers (A ≠ 1) each
+/// layer solve is still exact but the sweep is a Gauss–Seidel iteration on a non-symmetric
+/// system, and a negative conductance nudge (β < 0) can make an output's a_i ≤ 0, where the
+/// node has no stable operating point: such a call returns at once with `converged == false`.
 ///
 /// - Ideal diodes: V_i = clamp(b_i/a_i, low_i, high_i), the exact minimizer of the QP.
 /// - Shockley diodes: a safeguarded Newton solve of the node's monotone scalar equation with
@@ -99,32 +103,15 @@ public final class CircuitSolver {
         if let key = cacheKey, key.identity == circuit.identity, key.revision == circuit.revision { return }
         let net = circuit.network
         let depth = circuit.depth
-        var columnSums: [[Double]] = []
-        for l in 0..<depth {
-            let g = circuit.crossbar(l)
-            var sums = [Double](repeating: 0, count: g.columns)
-            g.withUnsafeBufferPointer { p in
-                sums.withUnsafeMutableBufferPointer { s in
-                    for i in 0..<g.rows { for j in 0..<g.columns { s[j] += p[i &* g.columns &+ j] } }
-                }
-            }
-            columnSums.append(sums)
-        }
+        let conductance = circuit.nodeConductances()
         nodes = []
         for l in 1...depth {
             var c = NodeCache()
             let n = net.nodes(inLayer: l)
             c.count = n
-            var rowSums = [Double](repeating: 0, count: n)
-            if l < depth {
-                let g = circuit.crossbar(l)
-                g.withUnsafeBufferPointer { p in
-                    for i in 0..<n { var s = 0.0; for j in 0..<g.columns { s += p[i &* g.columns &+ j] }; rowSums[i] = s }
-                }
-            }
             let bp = net.biasToPositiveRail[l - 1], bn = net.biasToNegativeRail[l - 1]
             let vb = circuit.preset.biasVolts
-            c.conductanceSum = (0..<n).map { columnSums[l - 1][$0] + rowSums[$0] + bp[$0] + bn[$0] }
+            c.conductanceSum = conductance[l - 1]
             c.biasCurrent = (0..<n).map { bp[$0] * vb - bn[$0] * vb }
             for j in 0..<n {
                 let clamp = circuit.clamp(layer: l, index: j)
@@ -162,8 +149,11 @@ public final class CircuitSolver {
         func relax(_ solver: CircuitSolver, _ circuit: ResistiveCircuit, _ conditions: CircuitConditions,
                    _ state: inout [DoubleMatrix]) -> RelaxationStatistics {
             prepare(solver, circuit, conditions)
+            guard denominator.allSatisfy({ $0.allSatisfy { $0 > 0 } }) else {
+                return RelaxationStatistics(iterations: 0, residual: .infinity, converged: false)
+            }
             let depth = circuit.depth
-            let diode = JunctionDiode(circuit.preset.diodeCard)
+            let diode = circuit.preset.junctionDiode
             var sweeps = 0
             while sweeps < solver.maxSweeps {
                 sweeps += 1

@@ -9,7 +9,9 @@ import Foundation
 ///     vte   = N·V_t
 ///     j(vd) = IS·(exp(vd/vte) − 1)                    vd ≥ −3·vte
 ///           = −IS·(1 + (3·vte/(e·vd))³)               vd < −3·vte
-///     i(vd) = j(vd) + GMIN·vd,  GMIN = 1e-12 S        (junction, A)
+///     i(vd) = j(vd) + GMIN·vd                         (junction, A)
+///
+/// GMIN is the deck's `.options gmin` (ngspice's default 1e-12 S when the preset sets none).
 ///
 /// With RS > 0 the junction sits behind an internal node: the terminal voltage is
 /// v = vd + RS·i(vd). The Swift circuit solver uses these functions for every diode so that its
@@ -22,7 +24,7 @@ public struct JunctionDiode: Sendable, Equatable {
     /// V_t at 300.15 K, computed as ngspice does (CONSTKoverQ · T), V.
     public static let thermalVoltage = kOverQ * 300.15
     /// ngspice's default GMIN across every junction, S.
-    public static let gmin = 1e-12
+    public static let defaultGmin = 1e-12
     static let e = exp(1.0)
 
     /// IS, A.
@@ -31,8 +33,11 @@ public struct JunctionDiode: Sendable, Equatable {
     public let vte: Double
     /// RS, Ω.
     public let seriesResistance: Double
+    /// The conductance ngspice puts across every junction, S.
+    public let gmin: Double
 
-    public init(_ card: DiodeModelCard) {
+    public init(_ card: DiodeModelCard, gmin: Double = defaultGmin) {
+        self.gmin = gmin
         saturationCurrent = max(card.saturationCurrent, 1e-28)  // ngspice clamps IS at CKTepsmin
         vte = card.emissionCoefficient * Self.thermalVoltage
         seriesResistance = card.seriesResistance
@@ -46,11 +51,11 @@ public struct JunctionDiode: Sendable, Equatable {
         let csat = saturationCurrent
         if vd >= -3 * vte {
             let evd = exp(min(vd / vte, 700))
-            return (csat * (evd - 1) + Self.gmin * vd, csat * evd / vte + Self.gmin)
+            return (csat * (evd - 1) + gmin * vd, csat * evd / vte + gmin)
         }
         var arg = 3 * vte / (vd * Self.e)
         arg = arg * arg * arg
-        return (-csat * (1 + arg) + Self.gmin * vd, csat * 3 * arg / vd + Self.gmin)
+        return (-csat * (1 + arg) + gmin * vd, csat * 3 * arg / vd + gmin)
     }
 
     /// Terminal current (A, anode to cathode) and dI/dV (S) for the voltage `v` across the
