@@ -4,14 +4,19 @@ import Foundation
 import Ngspice
 import Numerics
 
-/// Initialization measured on test samples after training: the Swift solver's sweeps and the
-/// circuit's transient settling, from the feedforward prediction s^f and from 0 V.
+/// Initialization measured on test samples after training, from the feedforward prediction s^f
+/// and from 0 V: the Swift solver's sweeps (exact layer solves: few from any start), the
+/// forward-Euler steps of the node dynamics (Algorithm 1's relaxation for a circuit) and the
+/// circuit's transient settling in ngspice.
 public struct SettlingReport: Codable, Sendable {
     public struct Side: Codable, Sendable {
         /// Mean sweeps of the Swift solver to its tolerance.
         public var sweepsToTolerance: Double
         /// Mean sweeps until every node is within the band of its fixed point.
         public var sweepsToBand: Double
+        /// Mean forward-Euler steps of the node dynamics (ideal clamps, `EulerRelaxation`)
+        /// until every node is within the band of the ideal-clamp fixed point.
+        public var eulerStepsToBand: Double
         /// Median transient settling time, s.
         public var medianSettlingSeconds: Double?
         public var meanSettlingSeconds: Double?
@@ -23,7 +28,7 @@ public struct SettlingReport: Codable, Sendable {
         public var unsettled: Int
 
         enum CodingKeys: String, CodingKey {
-            case sweepsToTolerance = "sweeps_to_tolerance", sweepsToBand = "sweeps_to_band"
+            case sweepsToTolerance = "sweeps_to_tolerance", sweepsToBand = "sweeps_to_band", eulerStepsToBand = "euler_steps_to_band"
             case medianSettlingSeconds = "median_settling_seconds", meanSettlingSeconds = "mean_settling_seconds"
             case medianSettlingJoules = "median_settling_joules", meanInitialErrorVolts = "mean_initial_error_volts"
             case unsettled
@@ -37,6 +42,9 @@ public struct SettlingReport: Codable, Sendable {
     public var fromZero: Side
     /// fromZero / fromPrediction.
     public var sweepRatio: Double
+    public var eulerStepRatio: Double
+    /// κ of the Euler steps: Δt = κ·C / max a_i.
+    public var eulerStepFraction: Double
     public var settlingRatio: Double?
     public var energyRatio: Double?
     public var steadyStatePowerWatts: Double
@@ -45,7 +53,8 @@ public struct SettlingReport: Codable, Sendable {
     enum CodingKeys: String, CodingKey {
         case samples, bandVolts = "band_volts", toleranceVolts = "tolerance_volts"
         case fromPrediction = "from_prediction", fromZero = "from_zero"
-        case sweepRatio = "sweep_ratio", settlingRatio = "settling_ratio", energyRatio = "energy_ratio"
+        case sweepRatio = "sweep_ratio", eulerStepRatio = "euler_step_ratio", eulerStepFraction = "euler_step_fraction"
+        case settlingRatio = "settling_ratio", energyRatio = "energy_ratio"
         case steadyStatePowerWatts = "steady_state_power_watts", nodeCapacitanceFarads = "node_capacitance_farads"
     }
 
@@ -90,6 +99,20 @@ public struct SettlingReport: Codable, Sendable {
             return (total / Double(batch), toBand / Double(batch))
         }
         let fromPrediction = sweeps(from: prediction), fromZero = sweeps(from: zero)
+        // Steps of the physical dynamics, toward the ideal-clamp fixed point they converge to.
+        var idealFixed = fixed
+        guard CircuitSolver(diodeModel: .ideal, tolerance: 1e-12).relax(circuit, conditions: conditions, state: &idealFixed).converged else {
+            throw CircuitError("the ideal-clamp circuit did not converge on these samples")
+        }
+        let euler = EulerRelaxation(circuit: circuit)
+        func eulerSteps(from start: [DoubleMatrix]) throws -> Double {
+            let steps = euler.stepsToBand(conditions, start: start, fixedPoint: idealFixed, band: band)
+            guard steps.allSatisfy({ $0 != nil }) else {
+                throw CircuitError("the Euler dynamics did not reach the \(band) V band within 100,000 steps")
+            }
+            return Double(steps.reduce(0) { $0 + $1! }) / Double(batch)
+        }
+        let eulerFromPrediction = try eulerSteps(from: prediction), eulerFromZero = try eulerSteps(from: zero)
         var settle = SettlingMeasurement(circuit: circuit)
         settle.band = band
         var predicted: [SettlingMeasurement.Sample] = [], zeros: [SettlingMeasurement.Sample] = []
@@ -102,7 +125,7 @@ public struct SettlingReport: Codable, Sendable {
                 progress?(b + 1)
             }
         }
-        func side(_ s: [SettlingMeasurement.Sample], _ sweeps: (tolerance: Double, band: Double), start: [DoubleMatrix]) -> Side {
+        func side(_ s: [SettlingMeasurement.Sample], _ sweeps: (tolerance: Double, band: Double), euler: Double, start: [DoubleMatrix]) -> Side {
             let seconds = s.compactMap(\.seconds).sorted(), joules = s.compactMap(\.joules).sorted()
             var initial = 0.0
             for b in 0..<batch {
@@ -110,13 +133,14 @@ public struct SettlingReport: Codable, Sendable {
                 for l in 0..<fixed.count { for j in 0..<fixed[l].columns { worst = max(worst, abs(start[l][b, j] - fixed[l][b, j])) } }
                 initial += worst
             }
-            return Side(sweepsToTolerance: sweeps.tolerance, sweepsToBand: sweeps.band,
+            return Side(sweepsToTolerance: sweeps.tolerance, sweepsToBand: sweeps.band, eulerStepsToBand: euler,
                         medianSettlingSeconds: seconds.isEmpty ? nil : seconds[seconds.count / 2],
                         meanSettlingSeconds: seconds.isEmpty ? nil : seconds.reduce(0, +) / Double(seconds.count),
                         medianSettlingJoules: joules.isEmpty ? nil : joules[joules.count / 2],
                         meanInitialErrorVolts: initial / Double(batch), unsettled: s.count - seconds.count)
         }
-        let p = side(predicted, fromPrediction, start: prediction), z = side(zeros, fromZero, start: zero)
+        let p = side(predicted, fromPrediction, euler: eulerFromPrediction, start: prediction)
+        let z = side(zeros, fromZero, euler: eulerFromZero, start: zero)
         var power = 0.0
         for b in 0..<batch {
             let state: [Double] = fixed.flatMap { m -> [Double] in m.row(b) }
@@ -127,7 +151,9 @@ public struct SettlingReport: Codable, Sendable {
         if let zj = z.medianSettlingJoules, let pj = p.medianSettlingJoules { energyRatio = zj / pj }
         return SettlingReport(
             samples: batch, bandVolts: band, toleranceVolts: tolerance, fromPrediction: p, fromZero: z,
-            sweepRatio: z.sweepsToTolerance / max(p.sweepsToTolerance, 1e-12), settlingRatio: settlingRatio,
+            sweepRatio: z.sweepsToTolerance / max(p.sweepsToTolerance, 1e-12),
+            eulerStepRatio: z.eulerStepsToBand / max(p.eulerStepsToBand, 1), eulerStepFraction: euler.stepFraction,
+            settlingRatio: settlingRatio,
             energyRatio: energyRatio, steadyStatePowerWatts: power / Double(batch),
             nodeCapacitanceFarads: circuit.preset.nodeCapacitance)
     }

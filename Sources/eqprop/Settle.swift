@@ -14,7 +14,8 @@ extension EqPropCommand {
             abstract: "Settling of a trained circuit from the feedforward prediction vs. from 0 V.",
             discussion: """
             For test samples of a trained resistive run (--run): the Swift solver's sweeps to its tolerance
-            and to within --band of the fixed point, and ngspice transients with the preset's node
+            and to within --band of the fixed point, the forward-Euler steps of the node dynamics (ideal
+            clamps: Algorithm 1's relaxation for a circuit) to within --band, and ngspice transients with the preset's node
             capacitances (.ic = s^f, or 0 V): the time until every node stays within --band of its fixed
             point, and the energy the sources deliver until then.
             """)
@@ -77,6 +78,8 @@ extension EqPropCommand {
                 print(String(format: "Swift solver sweeps to %.0e V: %.2f from s^f vs %.2f from 0 V (%.1f×); to within %.0f mV: %.2f vs %.2f",
                              report.toleranceVolts, p.sweepsToTolerance, z.sweepsToTolerance, report.sweepRatio, 1000 * band,
                              p.sweepsToBand, z.sweepsToBand))
+                print(String(format: "Euler steps of the node dynamics (Δt = %.2g·C/max a_i) to within %.0f mV: %.1f from s^f vs %.1f from 0 V (%.1f×)",
+                             report.eulerStepFraction, 1000 * band, p.eulerStepsToBand, z.eulerStepsToBand, report.eulerStepRatio))
                 if let ps = p.meanSettlingSeconds, let zs = z.meanSettlingSeconds {
                     print(String(format: "transient settling to %.0f mV: mean %.3g s from s^f vs %.3g s from 0 V (%.1f×); median energy %.3g J vs %.3g J",
                                  1000 * band, ps, zs, zs / ps, p.medianSettlingJoules ?? .nan, z.medianSettlingJoules ?? .nan))

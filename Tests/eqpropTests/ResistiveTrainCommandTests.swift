@@ -81,6 +81,8 @@ import Testing
         let ps = try #require(prediction["mean_settling_seconds"] as? Double), zs = try #require(zero["mean_settling_seconds"] as? Double)
         #expect(ps > 0 && zs > ps, "settling from s^f \(ps) s vs from 0 V \(zs) s")
         #expect((json["settling_ratio"] as? Double ?? 0) > 1)
+        let pe = try #require(prediction["euler_steps_to_band"] as? Double), ze = try #require(zero["euler_steps_to_band"] as? Double)
+        #expect(ze > pe, "Euler steps from s^f \(pe) vs from 0 V \(ze)")
     }
 
     @Test func nonConvergenceStopsWithoutLearningFromIt() throws {
