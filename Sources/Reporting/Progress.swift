@@ -3,7 +3,8 @@ import Foundation
 /// A progress line on standard error: done/total, rate and ETA.
 ///
 /// On a terminal the line is redrawn in place at most ten times a second; when standard error
-/// is a file or a pipe (CI logs) nothing is drawn until `finish`, which prints one line.
+/// is a file or a pipe (a log of a long run) a full line is written every `logInterval`
+/// seconds, and `finish` prints the last one.
 public final class ProgressLine {
     private let label: String
     private let total: Int
@@ -12,12 +13,18 @@ public final class ProgressLine {
     private var lastDraw = Date.distantPast
     private let isTerminal: Bool
     public private(set) var done = 0
+    /// Seconds between lines when standard error is not a terminal.
+    public var logInterval = 30.0
 
-    public init(label: String, total: Int, unit: String = "samples") {
+    private let output: FileHandle
+
+    /// Draws on `output` (standard error by default).
+    public init(label: String, total: Int, unit: String = "samples", output: FileHandle = .standardError) {
         self.label = label
         self.total = total
         self.unit = unit
-        self.isTerminal = isatty(STDERR_FILENO) == 1
+        self.output = output
+        self.isTerminal = isatty(output.fileDescriptor) == 1
     }
 
     /// Elapsed seconds since the line was created.
@@ -25,16 +32,22 @@ public final class ProgressLine {
 
     public func update(done: Int, extra: String = "") {
         self.done = done
-        guard isTerminal else { return }
         let now = Date()
+        guard isTerminal else {
+            if now.timeIntervalSince(start) >= logInterval && now.timeIntervalSince(lastDraw) >= logInterval && done < total {
+                lastDraw = now
+                output.write(Data((text(extra) + "\n").utf8))
+            }
+            return
+        }
         guard now.timeIntervalSince(lastDraw) >= 0.1 || done == total else { return }
         lastDraw = now
-        FileHandle.standardError.write(Data(("\r\u{1B}[K" + text(extra)).utf8))
+        output.write(Data(("\r\u{1B}[K" + text(extra)).utf8))
     }
 
     public func finish(extra: String = "") {
         let line = text(extra)
-        FileHandle.standardError.write(Data(((isTerminal ? "\r\u{1B}[K" : "") + line + "\n").utf8))
+        output.write(Data(((isTerminal ? "\r\u{1B}[K" : "") + line + "\n").utf8))
     }
 
     private func text(_ extra: String) -> String {

@@ -21,6 +21,25 @@ import Testing
         #expect(throws: OutputError.self) { try AtomicFile.write("x", to: URL(fileURLWithPath: "/proc/nope/x")) }
     }
 
+    /// Into a log file (not a terminal) the progress line is written as whole lines, one per
+    /// `logInterval`, with the rate and ETA; `finish` adds the last.
+    @Test func progressInALogFileWritesWholeLinesWithETA() throws {
+        let url = dir.appendingPathComponent("progress.log")
+        FileManager.default.createFile(atPath: url.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: url)
+        let line = ProgressLine(label: "epoch 1/3", total: 100, output: handle)
+        line.logInterval = 0
+        line.update(done: 40)
+        line.update(done: 100)
+        line.finish(extra: "test 2.00%")
+        try handle.close()
+        let lines = try String(contentsOf: url, encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 2, "\(lines)")
+        #expect(lines.first?.hasPrefix("epoch 1/3 40/100 samples") == true && lines.first?.contains("ETA") == true, "\(lines)")
+        #expect(lines.last?.contains("100/100") == true && lines.last?.hasSuffix("test 2.00%") == true, "\(lines)")
+        #expect(!(lines.joined().contains("\u{1B}")), "no terminal escapes in a log")
+    }
+
     @Test func safeTensorsRoundTrip() throws {
         var f = SafeTensors(tensors: [("w", .init([1, 2, 3, 4, 5, 6] as [Float], shape: [2, 3])),
                                       ("b", .init([0.5, -0.25] as [Double], shape: [2]))])
