@@ -1,5 +1,6 @@
 import ArgumentParser
 import Circuit
+import CoSimulation
 import Datasets
 import EqProp
 import Foundation
@@ -25,11 +26,13 @@ extension EqPropCommand {
             All in double precision.
             """)
 
-        @Option(help: "hopfield or resistive.")
+        @Option(help: "hopfield or resistive (a seeded network).")
         var model: String = "hopfield"
-        @Option(help: "Layer sizes, e.g. 784,500,10.")
-        var layers: String
-        @Option(help: "Resistive: hardware preset.")
+        @Option(help: "Layer sizes of a seeded network, e.g. 784,500,10.")
+        var layers: String?
+        @Option(name: .customLong("run"), help: "A training run folder: check its trained network (model, architecture, preset and units from the run) instead of a seeded one.")
+        var runPath: String?
+        @Option(help: "Resistive: hardware preset of a seeded network.")
         var hardware: String = "hardware/ideal.json"
         @Option(help: "Resistive: ideal or shockley diodes (default: the preset's).")
         var diodeModel: CircuitSolver.DiodeModel?
@@ -81,37 +84,74 @@ extension EqPropCommand {
             guard fdStep.isFinite && fdStep > 0 else { throw ValidationError("--fd-step must be positive and finite") }
         }
 
-        func run() throws {
+        /// The network under test: seeded, or the trained one of a run.
+        enum Subject {
+            case hopfield(LayeredHopfieldNetwork)
+            /// With the target voltage of the correct class (V) and the conductance unit G_u (S).
+            case resistive(ResistiveNetwork, HardwarePreset, targetVolts: Double, unit: Double)
+        }
+
+        func subject() throws -> Subject {
+            if let runPath {
+                guard layers == nil else { throw ValidationError("--run checks the run's own network: leave out --layers") }
+                let folder = RunFolder(URL(fileURLWithPath: runPath))
+                guard folder.hasCheckpoint else { throw ValidationError("--run: no checkpoint.safetensors in \(folder.url.path)") }
+                let saved = try folder.readCheckpoint()
+                if saved.model == "resistive" {
+                    let config = try JSONDecoder().decode(ResistiveTrainingConfig.self, from: Data(saved.config.utf8))
+                    let preset = try HardwarePreset.load(config.hardware)
+                    let (network, _) = try ResistiveTrainer.networks(from: saved.file, path: folder.checkpoint.path)
+                    return .resistive(network, preset, targetVolts: config.targetVolts(inputGain: preset.inputGain), unit: config.conductanceUnit)
+                }
+                let config = try JSONDecoder().decode(HopfieldTrainingConfig.self, from: Data(saved.config.utf8))
+                return .hopfield(try LayeredHopfieldNetwork(from: saved.file, prefix: "theta", layerSizes: config.layerSizes,
+                                                            path: folder.checkpoint.path))
+            }
+            guard let layers else { throw ValidationError("give --layers A,B,C for a seeded network or --run DIR for a trained one") }
             let arch = try parseList(layers, flag: "--layers", as: Int.self)
             guard arch.count >= 2, arch.allSatisfy({ $0 > 0 }) else { throw ValidationError("--layers needs at least two positive sizes") }
-            guard try sweepValues().allSatisfy({ $0.isFinite && $0 > 0 }) else { throw ValidationError("--betas must be positive and finite") }
-            let input = try data.inputSamples(first: sample, count: 1, pixels: arch[0], classes: arch.last!, seed: seed, flag: "--sample")
-            let (pixels, label) = (input.pixels.row(0), input.labels[0])
-            let output: Output
+            var rng = SeededGenerator(seed: seed)
             if model == "hopfield" {
                 // Half-scale Xavier weights and biases of 0.5 keep most units inside (0, 1): a
                 // gradient check needs a point where J is not flat (clipped outputs have no
                 // gradient) and away from the clipping kinks.
-                var rng = SeededGenerator(seed: seed)
                 var network = LayeredHopfieldNetwork(layerSizes: arch, rng: &rng)
                 for l in 0..<network.depth {
                     network.weights[l].elements = network.weights[l].elements.map { $0 * 0.5 }
                     network.biases[l] = network.biases[l].map { _ in 0.5 }
                 }
+                return .hopfield(network)
+            }
+            let preset = try HardwarePreset.load(hardware)
+            let network = ResistiveNetwork(architecture: arch, preset: preset,
+                                           conductanceScale: ResistiveNetwork.defaultConductanceScale, rng: &rng)
+            return .resistive(network, preset, targetVolts: preset.inputGain / 100, unit: ResistiveNetwork.defaultConductanceScale)
+        }
+
+        func run() throws {
+            let subject = try subject()
+            let arch: [Int]
+            switch subject {
+            case .hopfield(let network): arch = network.layerSizes
+            case .resistive(let network, _, _, _): arch = network.architecture
+            }
+            let input = try data.inputSamples(first: sample, count: 1, pixels: arch[0], classes: arch.last!, seed: seed, flag: "--sample")
+            let (pixels, label) = (input.pixels.row(0), input.labels[0])
+            let output: Output
+            switch subject {
+            case .hopfield(let network):
+                let sweep = try sweepValues(default: "0.01,0.005,0.002,0.001")
                 let target = (0..<arch.last!).map { $0 == label ? 1.0 : 0.0 }
                 let energy = HopfieldEnergyModel(network: network, input: pixels, target: target)
-                output = try check(energy, arch: arch, floor: 1e-2)
-            } else {
-                let preset = try HardwarePreset.load(hardware)
-                var rng = SeededGenerator(seed: seed)
-                let network = ResistiveNetwork(architecture: arch, preset: preset,
-                                               conductanceScale: ResistiveNetwork.defaultConductanceScale, rng: &rng)
+                output = try check(energy, model: "hopfield", arch: arch, sweep: sweep, floor: 1e-2)
+            case let .resistive(network, preset, targetVolts, unit):
+                let sweep = try sweepValues(default: "4,2,1,0.5")
                 do { try network.validate(against: preset) } catch { throw ValidationError("\(error)") }
                 let circuit = ResistiveCircuit(network: network, preset: preset)
-                let target = (0..<arch.last!).map { $0 == label ? preset.inputGain / 100 : 0 }
+                let target = (0..<arch.last!).map { $0 == label ? targetVolts : 0 }
                 let energy = try ResistiveEnergyModel(circuit: circuit, diodeModel: diodeModel ?? CircuitSolver.trainingModel(for: preset),
                                                       pixels: pixels, target: target)
-                output = try check(energy, arch: arch, unit: ResistiveNetwork.defaultConductanceScale, floor: preset.conductanceMin)
+                output = try check(energy, model: "resistive", arch: arch, sweep: sweep, unit: unit, floor: preset.conductanceMin)
             }
             if json {
                 print(try JSONOutput.line(output))
@@ -132,10 +172,10 @@ extension EqPropCommand {
             }
         }
 
-        func check<M: EnergyModel>(_ energy: M, arch: [Int], unit: Double = 1, floor: Double) throws -> Output {
+        /// `sweep` and `beta` in units of `unit` (1 for Hopfield networks, G_u for circuits).
+        func check<M: EnergyModel>(_ energy: M, model: String, arch: [Int], sweep: [Double], unit: Double = 1, floor: Double) throws -> Output {
             do {
-                let sweep = try sweepValues().map { $0 * unit }
-                let report = try GradientCheck.run(energy, beta: beta * unit, betas: sweep, samplesPerTensor: fdSamples,
+                let report = try GradientCheck.run(energy, beta: beta * unit, betas: sweep.map { $0 * unit }, samplesPerTensor: fdSamples,
                                                    relativeStep: fdStep, absoluteStepFloor: floor, seed: seed)
                 let temporal = noTemporal ? nil : try TemporalDerivative.check(energy, beta: temporalBeta * unit)
                 return Output(model: model, layers: arch, check: report, temporal: temporal)
@@ -144,8 +184,10 @@ extension EqPropCommand {
             }
         }
 
-        func sweepValues() throws -> [Double] {
-            try parseList(betas ?? (model == "hopfield" ? "0.01,0.005,0.002,0.001" : "4,2,1,0.5"), flag: "--betas", as: Double.self)
+        func sweepValues(default values: String) throws -> [Double] {
+            let sweep = try parseList(betas ?? values, flag: "--betas", as: Double.self)
+            guard sweep.allSatisfy({ $0.isFinite && $0 > 0 }) else { throw ValidationError("--betas must be positive and finite") }
+            return sweep
         }
     }
 }

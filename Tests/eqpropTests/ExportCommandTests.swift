@@ -10,7 +10,9 @@ struct ExportedRun: Sendable {
     let dataset: String
     let data: String
 
-    static let testLimit = "1000"
+    /// The whole test set: int8-vs-float differences of a briefly trained network are a few
+    /// dozen flipped near-ties, which 1,000 images turn into a noisy error rate.
+    static let testLimit = "10000"
 
     static func train(_ label: String, _ arguments: [String]) throws -> ExportedRun {
         guard let data = Eqprop.realDataset() else { throw ExportTestError("no MNIST or Fashion-MNIST found") }
@@ -27,8 +29,7 @@ struct ExportedRun: Sendable {
     static let hopfield = Result {
         try train("hopfield", ["--preset", "paper-small", "--train-limit", "3000", "--epochs", "2"])
     }
-    static let resistiveArguments = ["--preset", "drn-xs", "--train-limit", "2000", "--epochs", "1", "--batch-size", "4",
-                                     "--learning-rates", "0.006,0.006", "--ff-learning-rates", "0.005,0.005"]
+    static let resistiveArguments = ["--preset", "drn-xs", "--train-limit", "5000", "--epochs", "1"]
     static let resistive = Result { try train("resistive", resistiveArguments) }
     /// DRN-XS on a copy of the ideal preset with a differential readout (two outputs per class).
     static let differential = Result {
@@ -102,12 +103,11 @@ func checkExports(_ stem: URL, of run: ExportedRun, int8Tolerance: Double = 0.00
             let json = try #require(r.json, "infer --json: \(r.stdout)")
             #expect(json["test_error"] as? Double == run.testError, "\(ext): \(json), run reported \(run.testError)")
             #expect(json["reported_test_error"] as? Double == run.testError)
-            #expect(json["samples"] as? Int == 1000)
+            #expect(json["samples"] as? Int == 10_000)
         }
-        // Real readers and the C code agree with eqprop. A network trained this briefly has
-        // many near-tied scores, so int8 flips more of them with the differential readout
-        // (measured 0.5 points); the brief's two runs meet 0.2 points.
-        let report = try checkExports(stem, of: run, int8Tolerance: model == "differential" ? 0.01 : 0.002)
+        // Real readers and the C code agree with eqprop; int8 stays within 0.2 points of float
+        // (measured on MNIST and Fashion-MNIST: at most 0.1 points, 19–46 flipped predictions).
+        let report = try checkExports(stem, of: run, int8Tolerance: 0.002)
         #expect(report["ok"] as? Bool == true, "\(report)")
         let formats = try #require(report["formats"] as? [String: [String: Any]])
         for format in ["safetensors", "npz", "json", "onnx", "c"] {
@@ -119,7 +119,7 @@ func checkExports(_ stem: URL, of run: ExportedRun, int8Tolerance: Double = 0.00
         let float = try #require(formats["c"]?["test_error"] as? Double)
         let int8 = try #require(formats["c_int8"]?["test_error"] as? Double)
         #expect(float == run.testError)
-        #expect(abs(int8 - float) <= (model == "differential" ? 0.01 : 0.002), "int8 \(int8), float \(float)")
+        #expect(abs(int8 - float) <= 0.002, "int8 \(int8), float \(float)")
     }
 
     @Test func classifiesOnePGMImage() throws {
@@ -143,7 +143,7 @@ func checkExports(_ stem: URL, of run: ExportedRun, int8Tolerance: Double = 0.00
         let npy = try Data(contentsOf: scoresFile)
         let row = (0..<10).map { j in npy.withUnsafeBytes { Double($0.loadUnaligned(fromByteOffset: 128 + 4 * (k * 10 + j), as: Float.self)) } }
         #expect(zip(row, scores).allSatisfy { abs($0 - $1) <= 1e-5 }, "\(row) vs \(scores)")
-        #expect(npy.count == 128 + 4 * 1000 * 10)
+        #expect(npy.count == 128 + 4 * 10_000 * 10)
 
         let text = try Eqprop.run(["infer", "--weights", stem.path + ".safetensors", "--image", image.path])
         #expect(text.status == 0 && text.stdout.hasPrefix("class \(predicted);"), "\(text.stdout)")

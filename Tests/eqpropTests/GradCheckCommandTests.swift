@@ -25,6 +25,28 @@ import Testing
         #expect(r.status != 0 && r.stderr.contains(flag), "\(extra): \(r.stderr)")
     }
 
+    /// `--run`: the trained network of a run, Hopfield and resistive, run from a folder other
+    /// than the package (the run's preset is found by name). The contract's thresholds hold.
+    @Test(arguments: [["--layers", "784,20,10"], ["--preset", "drn-xs", "--layers", "784,20,10"]])
+    func trainedRunFromAnotherFolder(trainArgs: [String]) throws {
+        let data = try #require(Eqprop.realDataset())
+        let elsewhere = Eqprop.temporaryDirectory("gradcheck-run")
+        let run = elsewhere.appendingPathComponent("run")
+        let d = ["--dataset", data.name, "--data", data.folder]
+        let trained = try Eqprop.run(["train"] + trainArgs + d + ["--train-limit", "500", "--test-limit", "100", "--epochs", "1",
+                                                                  "--out", run.path, "--quiet"], in: elsewhere)
+        #expect(trained.status == 0, "\(trained.stderr)")
+        let r = try Eqprop.run(["gradcheck", "--run", run.path, "--json"] + d, in: elsewhere)
+        #expect(r.status == 0, "\(r.stderr)")
+        let json = try #require(r.json)
+        let cosine = try #require(json["cosine_eqprop_rbp"] as? Double)
+        let rel = try #require(json["rel_error_eqprop_rbp"] as? Double)
+        let fd = try #require(json["rel_error_rbp_finite_diff"] as? Double)
+        #expect(cosine >= 0.99999 && rel <= 1e-4 && fd <= 1e-5, "\(trainArgs): cos \(cosine), rel \(rel), fd \(fd)")
+        let both = try Eqprop.run(["gradcheck", "--run", run.path, "--layers", "784,20,10"] + d, in: elsewhere)
+        #expect(both.status != 0 && both.stderr.contains("--layers"))
+    }
+
     @Test func sampleBeyondTheTestSetIsNamed() throws {
         let data = try #require(Eqprop.realDataset())
         let r = try Eqprop.run(["gradcheck", "--layers", "49,6,10", "--dataset", data.name, "--data", data.folder,

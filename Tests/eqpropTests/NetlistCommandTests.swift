@@ -34,11 +34,23 @@ import Testing
     /// voltages match the Swift solver's.
     @Test func committedExamplesAreCurrentAndRunInNgspice() throws {
         let script = try String(contentsOf: Eqprop.packageRoot.appendingPathComponent("scripts/regenerate-netlists.sh"), encoding: .utf8)
-        let commands = script.split(separator: "\n").filter { $0.hasPrefix("$EQPROP netlist") }
+        let lines = script.split(separator: "\n")
+        let commands = lines.filter { $0.hasPrefix("$EQPROP netlist") }
         #expect(commands.count >= 4)
+        // Plain assignments of the script (NAME=value, no expansion), substituted for $NAME.
+        var variables: [String: String] = [:]
+        for line in lines {
+            let parts = line.split(separator: "=", maxSplits: 1)
+            if parts.count == 2, parts[0].allSatisfy({ $0.isUppercase }), !parts[1].contains("$") {
+                variables["$" + parts[0]] = String(parts[1])
+            }
+        }
         let dir = Eqprop.temporaryDirectory("examples")
         for command in commands {
-            var args = command.split(separator: " ").dropFirst().map { String($0).replacingOccurrences(of: "\"", with: "") }
+            var args = command.split(separator: " ").dropFirst().map { part -> String in
+                let a = String(part).replacingOccurrences(of: "\"", with: "")
+                return variables[a] ?? a
+            }
             var committed: [URL] = []
             for (i, a) in args.enumerated() {
                 for (variable, folder) in [("$OUT/", "netlists/"), ("$DOCS/", "docs/")] where a.hasPrefix(variable) {
@@ -64,6 +76,7 @@ import Testing
     }
 
     @Test func badInputWritesNoDeck() throws {
+        let data = try #require(Eqprop.realDataset())
         let dir = Eqprop.temporaryDirectory("badnetlist")
         let out = dir.appendingPathComponent("x.cir")
         let base = ["netlist", "--hardware", "hardware/real-diode.json", "--out", out.path]
@@ -91,7 +104,7 @@ import Testing
             (["--layers", "4,2,2", "--pixels", "0,0,0"], "holds 3 values"),
             (["--layers", "4,2,2", "--pixels", "0,0,0,0", "--hardware", presetFile.path], "unknown field 'resistor_tolerance'"),
             (["--layers", "4,3,2", "--pixels", "0,0,0,0"], "even"),
-            (["--layers", "100,4,2", "--sample", "0"], "cannot be made"),
+            (["--layers", "100,4,2", "--sample", "0", "--dataset", data.name, "--data", data.folder], "cannot be made"),
             (["--layers", "4,2,2", "--pixels", "0,0,0,0", "--phase", "sideways"], "--phase"),
         ]
         for (extra, message) in cases {

@@ -195,14 +195,40 @@ extension HardwarePreset {
         wireResistance > 0 ? 1 / (1 / g + wireResistance * Double(i + j + 2)) : g
     }
 
-    /// Loads `hardware/NAME.json` or a path.
-    public static func load(_ nameOrPath: String, searchDirectory: URL? = nil) throws -> HardwarePreset {
-        var url = URL(fileURLWithPath: nameOrPath)
-        if !nameOrPath.contains("/") && !nameOrPath.hasSuffix(".json") {
-            let base = searchDirectory ?? URL(fileURLWithPath: "hardware")
-            url = base.appendingPathComponent(nameOrPath + ".json")
+    /// Where a preset given by name is looked for, in order: `./hardware`, `$EQPROP_HARDWARE`,
+    /// the `hardware/` folder of the package the running executable was built in (the folder
+    /// above its `.build`), and `<prefix>/share/eqprop/hardware` for an executable installed in
+    /// `<prefix>/bin`: names work from any directory.
+    public static var searchDirectories: [URL] {
+        var dirs = [URL(fileURLWithPath: "hardware")]
+        if let env = ProcessInfo.processInfo.environment["EQPROP_HARDWARE"], !env.isEmpty {
+            dirs.append(URL(fileURLWithPath: env))
         }
-        return try HardwarePreset(contentsOf: url)
+        let bin = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
+        var folder = bin
+        while folder.pathComponents.count > 1 {
+            if folder.lastPathComponent == ".build" {
+                dirs.append(folder.deletingLastPathComponent().appendingPathComponent("hardware"))
+                break
+            }
+            folder = folder.deletingLastPathComponent()
+        }
+        dirs.append(bin.deletingLastPathComponent().appendingPathComponent("share/eqprop/hardware"))
+        return dirs
+    }
+
+    /// Loads a preset by path (anything with a "/" or ending in ".json") or by name (NAME.json
+    /// in `searchDirectory`, else in `searchDirectories`).
+    public static func load(_ nameOrPath: String, searchDirectory: URL? = nil) throws -> HardwarePreset {
+        guard !nameOrPath.contains("/") && !nameOrPath.hasSuffix(".json") else {
+            return try HardwarePreset(contentsOf: URL(fileURLWithPath: nameOrPath))
+        }
+        let candidates = (searchDirectory.map { [$0] } ?? searchDirectories).map { $0.appendingPathComponent(nameOrPath + ".json") }
+        guard let found = candidates.first(where: { FileManager.default.fileExists(atPath: $0.path) }) else {
+            throw PresetError(path: nameOrPath, reason: "no preset of that name; looked for "
+                              + candidates.map(\.path).joined(separator: ", ") + " (give a path, or set EQPROP_HARDWARE)")
+        }
+        return try HardwarePreset(contentsOf: found)
     }
 }
 
