@@ -20,9 +20,13 @@ public struct GradientCheck {
         /// Central finite differences vs implicit RBP, on `finiteDifferenceSamples` entries.
         public var relErrorRBPFiniteDiff: Double
         public var finiteDifferenceSamples: Int
+        /// RBP gives this layer an exactly zero gradient (every unit it drives is clamped or
+        /// clipped at s⁰): there is nothing to compare, and the layer is left out of the
+        /// report's worst-layer summaries.
+        public var flat: Bool
 
         enum CodingKeys: String, CodingKey {
-            case layer, parameters
+            case layer, parameters, flat
             case rbpNorm = "rbp_norm"
             case cosineCenteredRBP = "cosine_centered_rbp", relErrorCenteredRBP = "rel_error_centered_rbp"
             case cosineOneSidedRBP = "cosine_one_sided_rbp", relErrorOneSidedRBP = "rel_error_one_sided_rbp"
@@ -58,7 +62,7 @@ public struct GradientCheck {
         public var kinkMargin: Double
         public var finiteDifferenceStep: Double
         public var cost: Double
-        // The contract's summary (worst layer).
+        // The contract's summary (worst layer among those with a gradient).
         public var cosineEqPropRBP: Double
         public var relErrorEqPropRBP: Double
         public var relErrorRBPFiniteDiff: Double
@@ -137,7 +141,11 @@ public struct GradientCheck {
                 relErrorOneSidedRBP: relative(oneLayers[l], rbpLayers[l]),
                 relErrorIterativeRBP: relative(iterLayers[l], rbpLayers[l]),
                 relErrorRBPFiniteDiff: relative(rbpAtSamples[l], fdValues[l]),
-                finiteDifferenceSamples: fdSamples[l].count))
+                finiteDifferenceSamples: fdSamples[l].count, flat: norm(rbpLayers[l]) == 0))
+        }
+        let compared = layers.filter { !$0.flat }
+        guard !compared.isEmpty else {
+            throw GradientError("J(θ) is flat at this point: every layer's gradient is zero (all units clamped or clipped); try another sample or seed")
         }
         var sweep: [Sweep] = []
         let rbpAll = implicit.gradient.flatMap { $0 }
@@ -153,9 +161,9 @@ public struct GradientCheck {
             activeUnits: implicit.activeUnits, units: s0.count, hessianPivotRatio: implicit.pivotRatio ?? 0,
             iterativeSteps: iterative.steps ?? 0, kinkMargin: model.kinkMargin(at: s0), finiteDifferenceStep: step,
             cost: model.cost(at: s0),
-            cosineEqPropRBP: layers.map(\.cosineCenteredRBP).min() ?? 0,
-            relErrorEqPropRBP: layers.map(\.relErrorCenteredRBP).max() ?? 0,
-            relErrorRBPFiniteDiff: layers.map(\.relErrorRBPFiniteDiff).max() ?? 0)
+            cosineEqPropRBP: compared.map(\.cosineCenteredRBP).min()!,
+            relErrorEqPropRBP: compared.map(\.relErrorCenteredRBP).max()!,
+            relErrorRBPFiniteDiff: compared.map(\.relErrorRBPFiniteDiff).max()!)
     }
 
     static func norm(_ a: [Double]) -> Double { a.reduce(0) { $0 + $1 * $1 }.squareRoot() }

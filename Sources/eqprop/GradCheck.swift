@@ -158,6 +158,10 @@ extension EqPropCommand {
             } else {
                 let r = output.check
                 for l in r.layers {
+                    if l.flat {
+                        print("layer \(l.layer) (\(l.parameters) parameters): no gradient at this point (every unit it drives is clamped or clipped)")
+                        continue
+                    }
                     print(String(format: "layer %d (%d parameters): centered EqProp vs RBP cos %.8f, rel %.2e; one-sided rel %.2e; iterative RBP rel %.2e; RBP vs finite differences rel %.2e (%d samples)",
                                  l.layer, l.parameters, l.cosineCenteredRBP, l.relErrorCenteredRBP, l.relErrorOneSidedRBP,
                                  l.relErrorIterativeRBP, l.relErrorRBPFiniteDiff, l.finiteDifferenceSamples))

@@ -1,3 +1,4 @@
+import Datasets
 import Foundation
 import Testing
 
@@ -45,6 +46,27 @@ import Testing
         #expect(cosine >= 0.99999 && rel <= 1e-4 && fd <= 1e-5, "\(trainArgs): cos \(cosine), rel \(rel), fd \(fd)")
         let both = try Eqprop.run(["gradcheck", "--run", run.path, "--layers", "784,20,10"] + d, in: elsewhere)
         #expect(both.status != 0 && both.stderr.contains("--layers"))
+    }
+
+    /// A trained 784-20-10 circuit on Fashion-MNIST test sample 0 has every hidden unit
+    /// clamped: layer 1 has no gradient, is reported as flat and left out of the summary, and
+    /// layer 2 is compared (measured: rel 2.9e-11, finite differences 8.1e-10).
+    @Test func layerWithoutGradientIsReportedAndLeftOut() throws {
+        let fashion = try #require(try? DatasetLocator.locate(.fashionMNIST, explicitDirectory: nil,
+                                                              environment: ProcessInfo.processInfo.environment),
+                                   "Fashion-MNIST (Debian's dataset-fashion-mnist) not found")
+        let run = Eqprop.temporaryDirectory("flat").appendingPathComponent("run")
+        let d = ["--dataset", "fashion-mnist", "--data", fashion.path]
+        #expect(try Eqprop.run(["train", "--preset", "drn-xs", "--layers", "784,20,10", "--train-limit", "500", "--test-limit", "100",
+                                "--epochs", "1", "--out", run.path, "--quiet"] + d).status == 0)
+        let r = try Eqprop.run(["gradcheck", "--run", run.path, "--json"] + d)
+        #expect(r.status == 0, "\(r.stderr)")
+        let json = try #require(r.json)
+        let text = try Eqprop.run(["gradcheck", "--run", run.path] + d)
+        #expect(text.stdout.contains("layer 1 (31400 parameters): no gradient"), "\(text.stdout)")
+        let cosine = try #require(json["cosine_eqprop_rbp"] as? Double)
+        let fd = try #require(json["rel_error_rbp_finite_diff"] as? Double)
+        #expect(cosine >= 0.99999 && fd <= 1e-5, "cos \(cosine), fd \(fd)")
     }
 
     @Test func sampleBeyondTheTestSetIsNamed() throws {
