@@ -30,7 +30,9 @@ public struct TrainingRunResult: Codable, Sendable {
 
 /// A run folder: `config.json`, `metrics.jsonl` (one line per epoch), `checkpoint.safetensors`
 /// (written atomically after every epoch, with the epoch count in its metadata) and
-/// `learning-curve.svg`. A kill at any moment leaves the last completed epoch resumable.
+/// `learning-curve.svg`; a resistive run also keeps `hardware.json`, a copy of its hardware
+/// preset, so that a resume does not depend on where the preset was found or whether it has
+/// changed since. A kill at any moment leaves the last completed epoch resumable.
 public struct RunFolder: Sendable {
     public let url: URL
     public init(_ url: URL) { self.url = url }
@@ -38,6 +40,7 @@ public struct RunFolder: Sendable {
     public var metrics: URL { url.appendingPathComponent("metrics.jsonl") }
     public var checkpoint: URL { url.appendingPathComponent("checkpoint.safetensors") }
     public var learningCurve: URL { url.appendingPathComponent("learning-curve.svg") }
+    public var hardware: URL { url.appendingPathComponent("hardware.json") }
     public var hasCheckpoint: Bool { FileManager.default.fileExists(atPath: checkpoint.path) }
 
     /// Reads the checkpoint and the number of epochs it holds.

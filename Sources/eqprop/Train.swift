@@ -304,10 +304,18 @@ extension EqPropCommand.Train {
             }
             config = try resolvedResistiveConfig()
         }
-        let hardwarePreset = try HardwarePreset.load(config.hardware)
+        // A resumed run reads the preset copy it started with (run folders older than that copy
+        // look the preset up again by its saved name or path).
+        let savedPreset = resume && FileManager.default.fileExists(atPath: folder.hardware.path)
+        let presetFile = savedPreset ? folder.hardware : try HardwarePreset.file(config.hardware)
+        let hardwarePreset = try HardwarePreset(contentsOf: presetFile)
         let dataset = try data.load()
         let trainer = try ResistiveTrainer(config: config, preset: hardwarePreset, network: network, feedforward: feedforward,
                                            workerExecutable: currentExecutable)
+        if !savedPreset {
+            try AtomicFile.prepareDirectory(folder.url)
+            try AtomicFile.write(Data(contentsOf: presetFile), to: folder.hardware)
+        }
         trainer.log = { printError("warning: " + $0) }
         try execute(trainer, folder: folder, epochsDone: epochsDone, epochs: config.epochs, dataset: dataset,
                     note: "\(config.preset) \(config.architecture.map(String.init).joined(separator: "-")) on '\(hardwarePreset.name)', \(config.solver.rawValue) solver, "

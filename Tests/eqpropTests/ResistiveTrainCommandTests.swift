@@ -30,7 +30,8 @@ import Testing
             #expect(relaxed <= 0.32 && digital <= 0.36, "relaxed \(relaxed), digital \(digital)")
         }
         #expect(json["model"] as? String == "resistive")
-        for file in ["config.json", "metrics.jsonl", "checkpoint.safetensors", "learning-curve.svg", "network.drn.safetensors"] {
+        for file in ["config.json", "hardware.json", "metrics.jsonl", "checkpoint.safetensors", "learning-curve.svg",
+                     "network.drn.safetensors"] {
             #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent(file).path), "\(file)")
         }
         let deck = out.appendingPathComponent("trained.cir")
@@ -41,11 +42,19 @@ import Testing
         #expect(ng.errorLines.isEmpty && ng.voltages.count == 110)
     }
 
+    /// The resume reads the run folder's copy of the hardware preset: it works after the preset
+    /// file given to the first run is gone.
     @Test func resumeContinuesBitIdentically() throws {
-        let common = ["train"] + Self.small + (try dataArgs()) + ["--train-limit", "400", "--test-limit", "100", "--seed", "3"]
+        let preset = Eqprop.temporaryDirectory("drn-preset").appendingPathComponent("my-ideal.json")
+        try FileManager.default.createDirectory(at: preset.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: Eqprop.packageRoot.appendingPathComponent("hardware/ideal.json"), to: preset)
+        let common = ["train"] + Self.small + (try dataArgs())
+            + ["--train-limit", "400", "--test-limit", "100", "--seed", "3", "--hardware", preset.path]
         let straight = Eqprop.temporaryDirectory("drn-straight"), resumed = Eqprop.temporaryDirectory("drn-resumed")
         #expect(try Eqprop.run(common + ["--epochs", "2", "--out", straight.path]).status == 0)
         #expect(try Eqprop.run(common + ["--epochs", "1", "--out", resumed.path]).status == 0)
+        #expect(try Data(contentsOf: resumed.appendingPathComponent("hardware.json")) == Data(contentsOf: preset))
+        try FileManager.default.removeItem(at: preset)
         let again = try Eqprop.run(["train", "--resume", "--epochs", "2", "--out", resumed.path, "--quiet"] + dataArgs()
                                    + ["--train-limit", "400", "--test-limit", "100"])
         #expect(again.status == 0, "\(again.stderr)")

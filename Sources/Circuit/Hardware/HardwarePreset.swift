@@ -220,15 +220,20 @@ extension HardwarePreset {
     /// Loads a preset by path (anything with a "/" or ending in ".json") or by name (NAME.json
     /// in `searchDirectory`, else in `searchDirectories`).
     public static func load(_ nameOrPath: String, searchDirectory: URL? = nil) throws -> HardwarePreset {
+        try HardwarePreset(contentsOf: file(nameOrPath, searchDirectory: searchDirectory))
+    }
+
+    /// The file `load` reads for a name or path (a path is returned as given, unchecked).
+    public static func file(_ nameOrPath: String, searchDirectory: URL? = nil) throws -> URL {
         guard !nameOrPath.contains("/") && !nameOrPath.hasSuffix(".json") else {
-            return try HardwarePreset(contentsOf: URL(fileURLWithPath: nameOrPath))
+            return URL(fileURLWithPath: nameOrPath)
         }
         let candidates = (searchDirectory.map { [$0] } ?? searchDirectories).map { $0.appendingPathComponent(nameOrPath + ".json") }
         guard let found = candidates.first(where: { FileManager.default.fileExists(atPath: $0.path) }) else {
             throw PresetError(path: nameOrPath, reason: "no preset of that name; looked for "
                               + candidates.map(\.path).joined(separator: ", ") + " (give a path, or set EQPROP_HARDWARE)")
         }
-        return try HardwarePreset(contentsOf: found)
+        return found
     }
 }
 
