@@ -155,7 +155,7 @@ public enum Figures {
 
     public static func figure3(_ data: Dataset, _ s: Settings) throws -> Output {
         var out = Output()
-        let epochs = s.quick ? 5 : 25
+        let epochs = s.quick ? 5 : HopfieldTrainingConfig.paperSmall.epochs
         let d = s.quick ? limited(data, train: 10_000, test: 2_000) : data
         var runs: [Run] = []
         for loss in [HopfieldTrainingConfig.FeedforwardLoss.local, .global] {
@@ -205,7 +205,7 @@ public enum Figures {
 
     public static func figure4(_ data: Dataset, _ s: Settings) throws -> Output {
         var out = Output()
-        let epochs = s.quick ? 5 : 25
+        let epochs = s.quick ? 5 : HopfieldTrainingConfig.paperSmall.epochs
         let d = s.quick ? limited(data, train: 10_000, test: 2_000) : data
         let lambdas = [0, 0.01, 0.03, 0.1, 0.3, 1.0]
         var csv = "lambda,steps_free,test_error_feedforward,test_error_relaxed\n"
