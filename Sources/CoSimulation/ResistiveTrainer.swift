@@ -182,7 +182,8 @@ public final class ResistiveTrainer {
             defer { progress?(done) }
             guard free.statistics.converged, free.states.allSatisfy(\.isFinite) else {
                 skipped += 1
-                log?("epoch \(epoch), batch \(batches): the free phase did not converge (residual \(free.statistics.residual) V); batch skipped")
+                let why = free.statistics.failure ?? "residual \(free.statistics.residual) V"
+                log?("epoch \(epoch), batch \(batches): the free phase did not converge (\(why)); batch skipped")
                 try checkSkipped(skipped, of: batches, epoch: epoch)
                 continue
             }
@@ -218,14 +219,19 @@ public final class ResistiveTrainer {
             guard first.statistics.converged, second.statistics.converged,
                   first.states.allSatisfy(\.isFinite), second.states.allSatisfy(\.isFinite) else {
                 skipped += 1
-                log?("epoch \(epoch), batch \(batches): a nudged phase did not converge; batch skipped")
+                let why = [first, second].compactMap(\.statistics.failure).first.map { " (\($0))" } ?? ""
+                log?("epoch \(epoch), batch \(batches): a nudged phase did not converge\(why); batch skipped")
                 try checkSkipped(skipped, of: batches, epoch: epoch)
                 continue
             }
             let inputVoltages = CircuitConditions.inputVoltages(pixels: pixels, gain: preset.inputGain)
-            let ffTargets = zip(free.states, feedforwardUnits).map { m, unit -> FloatMatrix in
+            // The free state in the digital network's units, within the range its layers can output.
+            let ffTargets = zip(zip(free.states, feedforwardUnits), feedforward.activations).map { mu, act -> FloatMatrix in
+                let (m, unit) = mu, n = m.columns
                 var f = m.converted(to: Float.self)
-                f.withUnsafeMutableBufferPointer { p in for i in p.indices { p[i] /= Float(unit) } }
+                f.withUnsafeMutableBufferPointer { p in
+                    for i in p.indices { p[i] = act.nearestValue(to: p[i] / Float(unit), unit: i % n, of: n) }
+                }
                 return f
             }
             let (_, loss) = Parallel.both({
@@ -241,6 +247,7 @@ public final class ResistiveTrainer {
             }
         }
         guard feedforward.isFinite else { throw TrainingError.diverged(epoch: epoch, batch: batches, what: "a feedforward weight") }
+        try checkSkipped(skipped, of: batches, epoch: epoch, endOfEpoch: true)
         let n = Double(max(counted, 1))
         var t = EpochTraining(samples: data.count, errorFeedforward: Double(ffErrors) / n, errorRelaxed: Double(relaxedErrors) / n,
                               seconds: Date().timeIntervalSince(start), meanFreeResidual: residualSum / Double(max(batches - skipped, 1)),
@@ -250,11 +257,16 @@ public final class ResistiveTrainer {
         return t
     }
 
-    private func checkSkipped(_ skipped: Int, of batches: Int, epoch: Int) throws {
-        if batches >= 20 && Double(skipped) > config.maxSkippedFraction * Double(batches) {
+    /// Stops training once more than `maxSkippedFraction` of the batches were skipped: within
+    /// an epoch from its 20th batch on (a single early failure does not stop it), and at the
+    /// end of every epoch, however short, so that no checkpoint follows an epoch that did not train.
+    private func checkSkipped(_ skipped: Int, of batches: Int, epoch: Int, endOfEpoch: Bool = false) throws {
+        if (batches >= 20 || endOfEpoch) && Double(skipped) > config.maxSkippedFraction * Double(batches) {
             throw TrainingError.invalidConfiguration(
                 "stopping in epoch \(epoch): \(skipped) of \(batches) batches did not converge (limit \(config.maxSkippedFraction)); "
-                + "try a larger --tolerance or sweep limit, or a smaller --beta")
+                + (config.solver == .ngspice
+                   ? "check the hardware preset's spice_options (reltol, vntol, abstol, itl1, itl2), or try a smaller --beta"
+                   : "try a larger --tolerance or sweep limit, or a smaller --beta"))
         }
     }
 

@@ -115,10 +115,12 @@ public final class NgspiceCircuitRelaxer: EquilibriumRelaxer {
         do {
             let states = try relaxer.relax(model, conditions: conditions, phase: request.nudge == nil ? "free" : "nudged")
             return Relaxation(states: states, statistics: RelaxationStatistics(iterations: 1, residual: 0, converged: true))
-        } catch NgspiceError.notConverged {
+        } catch let error as NgspiceError {
             // Reported like a Swift phase that hits its sweep limit: the trainer skips the batch.
+            guard case .notConverged = error else { throw error }
             let states = model.network.layerSizes.map { DoubleMatrix(rows: conditions.batchSize, columns: $0) }
-            return Relaxation(states: states, statistics: RelaxationStatistics(iterations: 1, residual: .infinity, converged: false))
+            return Relaxation(states: states, statistics: RelaxationStatistics(iterations: 1, residual: .infinity, converged: false,
+                                                                               failure: error.description))
         }
     }
 }

@@ -219,12 +219,13 @@ extension EqPropCommand.Train {
         }
     }
 
-    /// Trains to `epochs` in `folder`, then prints the result: one JSON line with --json, else
-    /// `summary`.
+    /// Once the data is known to fit, writes `files` into the run folder, trains to `epochs`
+    /// and prints the result: one JSON line with --json, else `summary`.
     func execute<T: EpochTrainer>(_ trainer: T, folder: RunFolder, epochsDone: Int, epochs: Int, dataset: Dataset,
-                                  note: String, summary: (TrainingRunResult) -> String) throws {
+                                  files: [URL: Data] = [:], note: String, summary: (TrainingRunResult) -> String) throws {
         try trainer.checkFits(dataset.train)
         let run = try TrainingRun(folder: folder, trainer: trainer, epochsDone: epochsDone, totalEpochs: epochs)
+        for (url, data) in files { try AtomicFile.write(data, to: url) }
         run.showProgress = !quiet
         run.curveNotes = [note]
         let result = try run.run(train: dataset.train, test: dataset.test)
@@ -312,12 +313,9 @@ extension EqPropCommand.Train {
         let dataset = try data.load()
         let trainer = try ResistiveTrainer(config: config, preset: hardwarePreset, network: network, feedforward: feedforward,
                                            workerExecutable: currentExecutable)
-        if !savedPreset {
-            try AtomicFile.prepareDirectory(folder.url)
-            try AtomicFile.write(Data(contentsOf: presetFile), to: folder.hardware)
-        }
         trainer.log = { printError("warning: " + $0) }
         try execute(trainer, folder: folder, epochsDone: epochsDone, epochs: config.epochs, dataset: dataset,
+                    files: savedPreset ? [:] : [folder.hardware: try Data(contentsOf: presetFile)],
                     note: "\(config.preset) \(config.architecture.map(String.init).joined(separator: "-")) on '\(hardwarePreset.name)', \(config.solver.rawValue) solver, "
                         + "\(dataset.name.rawValue): \(dataset.train.count) train / \(dataset.test.count) test, batch \(config.batchSize), "
                         + "β \(config.beta) \(config.betaSign.rawValue), seed \(config.seed)") { result in
