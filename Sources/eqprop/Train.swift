@@ -55,7 +55,7 @@ extension EqPropCommand {
 
         @OptionGroup var data: DataOptions
 
-        @Option(help: "Run folder (default: runs/<preset>-seed<S>, for circuits runs/<preset>-<solver>-seed<S>).")
+        @Option(help: "Run folder (default: runs/<preset>-seed<S>, for circuits runs/<preset>-<solver>-seed<S>; -2, -3, … appended when that holds a run).")
         var out: String?
 
         @Flag(help: "Continue the run in --out from its last checkpoint.")
@@ -197,8 +197,17 @@ extension EqPropCommand {
 
 extension EqPropCommand.Train {
     /// --out, or the default folder of the preset, solver (circuits) and seed.
+    /// --out, else `runs/<preset>[-<solver>]-seed<S>`; a fresh run without --out does not stop at
+    /// an earlier run there but takes the next free name (`…-seed<S>-2`, `-3`, …).
     func runFolder(solver: ResistiveTrainingConfig.Solver?) -> RunFolder {
-        RunFolder(URL(fileURLWithPath: out ?? "runs/\(preset)\(solver.map { "-\($0.rawValue)" } ?? "")-seed\(seed ?? 1)"))
+        if let out { return RunFolder(URL(fileURLWithPath: out)) }
+        let base = "runs/\(preset)\(solver.map { "-\($0.rawValue)" } ?? "")-seed\(seed ?? 1)"
+        var k = 1
+        while true {
+            let folder = RunFolder(URL(fileURLWithPath: k == 1 ? base : "\(base)-\(k)"))
+            if resume || !folder.hasCheckpoint { return folder }
+            k += 1
+        }
     }
 
     /// A resumed run continues its saved configuration bit for bit: only --epochs and how it

@@ -61,6 +61,25 @@ import Testing
         #expect(try Data(contentsOf: out.appendingPathComponent("checkpoint.safetensors")) == before)
     }
 
+    /// Without --out a second run (the README's first command, run twice) takes the next free
+    /// default folder; `--resume` without --out continues the first.
+    @Test func defaultFolderOfASecondRunIsFresh() throws {
+        let data = try #require(Eqprop.realDataset())
+        let cwd = Eqprop.temporaryDirectory("default-folder")
+        let args = ["train", "--dataset", data.name, "--data", data.folder, "--train-limit", "100", "--test-limit", "50",
+                    "--epochs", "1", "--quiet"]
+        let first = try Eqprop.run(args, in: cwd), second = try Eqprop.run(args, in: cwd)
+        #expect(first.status == 0 && second.status == 0, "\(second.stderr)")
+        for name in ["paper-small-seed1", "paper-small-seed1-2"] {
+            #expect(FileManager.default.fileExists(atPath: cwd.appendingPathComponent("runs/\(name)/checkpoint.safetensors").path), "\(name)")
+        }
+        let resumed = try Eqprop.run(["train", "--resume", "--epochs", "2", "--dataset", data.name, "--data", data.folder,
+                                      "--train-limit", "100", "--test-limit", "50", "--quiet"], in: cwd)
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        let metrics = try String(contentsOf: cwd.appendingPathComponent("runs/paper-small-seed1/metrics.jsonl"), encoding: .utf8)
+        #expect(metrics.split(separator: "\n").count == 2)
+    }
+
     @Test(arguments: [
         (["--batch-size", "0"], "--batch-size"),
         (["--steps-free", "0"], "--steps-free"),
