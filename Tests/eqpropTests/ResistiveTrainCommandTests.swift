@@ -59,7 +59,6 @@ import Testing
     /// file given to the first run is gone.
     @Test func resumeContinuesBitIdentically() throws {
         let preset = Eqprop.temporaryDirectory("drn-preset").appendingPathComponent("my-ideal.json")
-        try FileManager.default.createDirectory(at: preset.deletingLastPathComponent(), withIntermediateDirectories: true)
         try FileManager.default.copyItem(at: Eqprop.packageRoot.appendingPathComponent("hardware/ideal.json"), to: preset)
         let common = ["train"] + Self.small + (try dataArgs())
             + ["--train-limit", "400", "--test-limit", "100", "--seed", "3", "--hardware", preset.path]
@@ -81,7 +80,6 @@ import Testing
     /// no checkpoint is written.
     @Test func ngspiceWithoutAnOperatingPointStopsTraining() throws {
         let dir = Eqprop.temporaryDirectory("noconv")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         var preset = try String(contentsOf: Eqprop.packageRoot.appendingPathComponent("hardware/real-diode.json"), encoding: .utf8)
         preset = preset.replacingOccurrences(of: #""spice_options": \{[^}]*\}"#, with:
             #""spice_options": { "reltol": 1e-30, "vntol": 1e-30, "abstol": 1e-40, "itl1": 3, "itl2": 3 }"#, options: .regularExpression)
