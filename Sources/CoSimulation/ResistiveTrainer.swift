@@ -225,12 +225,16 @@ public final class ResistiveTrainer {
                 continue
             }
             let inputVoltages = CircuitConditions.inputVoltages(pixels: pixels, gain: preset.inputGain)
-            // The free state in the digital network's units, within the range its layers can output.
+            // The free state in the digital network's units, projected into the range its units can
+            // output (each plain activation is that projection: clip, max(·, 0) or min(·, 0)). A soft
+            // diode lets a clamped node sit a few mV past its rail; a local loss toward such a target
+            // could only be met through the 0.01 training leak, by pre-activations 100× the target
+            // that deployment (no leak) then clips.
             let ffTargets = zip(zip(free.states, feedforwardUnits), feedforward.activations).map { mu, act -> FloatMatrix in
                 let (m, unit) = mu, n = m.columns
                 var f = m.converted(to: Float.self)
                 f.withUnsafeMutableBufferPointer { p in
-                    for i in p.indices { p[i] = act.nearestValue(to: p[i] / Float(unit), unit: i % n, of: n) }
+                    for i in p.indices { p[i] = act.apply(p[i] / Float(unit), unit: i % n, of: n, leaky: false) }
                 }
                 return f
             }

@@ -23,20 +23,6 @@ public enum UnitActivation: String, Codable, Sendable, CaseIterable {
         return leaky ? base + HardSigmoid.leak * v : base
     }
 
-    /// The value nearest to `target` that the plain activation of unit `j` can take. A local
-    /// loss toward a target out of that range could only be met through the training leak
-    /// (slope 0.01), by pre-activations 100× the target that deployment (no leak) then clips:
-    /// a soft diode lets a clamped node sit a few mV past its rail, and such targets are
-    /// projected first.
-    @inline(__always)
-    public func nearestValue(to target: Float, unit j: Int, of n: Int) -> Float {
-        switch self {
-        case .hardSigmoid: return min(max(target, 0), 1)
-        case .excitatoryInhibitory: return j < n / 2 ? max(target, 0) : min(target, 0)
-        case .identity: return target
-        }
-    }
-
     /// The derivative of the leaky activation (the one that is trained).
     @inline(__always)
     public func leakyDerivative(_ v: Float, unit j: Int, of n: Int) -> Float {
