@@ -3,12 +3,15 @@ import Datasets
 
 /// Where the samples come from: `--dataset`, `--data`, `--train-limit`, `--test-limit`.
 struct DataOptions: ParsableArguments {
+    /// Where a data set is looked for without --data (`DatasetLocator`'s order).
+    static let searchPath = "Without it: $EQPROP_DATA/<name>, $EQPROP_DATA, ./data/<name>, ../shared/datasets/<name>, /usr/share/datasets/<name>."
+
     @Option(help: "Data set: mnist or fashion-mnist.")
     var dataset: DatasetName = .mnist
 
     @Option(help: ArgumentHelp(
         "Folder with the four IDX files (raw or .gz).",
-        discussion: "Without it: $EQPROP_DATA/<name>, $EQPROP_DATA, ./data/<name>, ../shared/datasets/<name>, /usr/share/datasets/<name>."))
+        discussion: DataOptions.searchPath))
     var data: String?
 
     @Option(help: "Use only the first N training samples.")

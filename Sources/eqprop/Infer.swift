@@ -26,7 +26,7 @@ extension EqPropCommand {
 
         @Option(help: ArgumentHelp(
             "Folder with the IDX files (raw or .gz).",
-            discussion: "Without it: $EQPROP_DATA/<name>, $EQPROP_DATA, ./data/<name>, ../shared/datasets/<name>, /usr/share/datasets/<name>."))
+            discussion: DataOptions.searchPath))
         var data: String?
 
         @Option(help: "Use only the first N test samples.")
