@@ -238,14 +238,11 @@ public final class ResistiveTrainer {
                 }
                 return f
             }
-            let (_, loss) = Parallel.both({
-                self.circuit.applyEquilibriumPropagation(step, inputVoltages: inputVoltages, first: first.states,
-                                                         second: second.states, betaDifference: difference)
-            }, {
-                self.feedforward.applyLocalLossUpdate(input: self.x, targets: ffTargets,
-                                                      learningRates: self.config.feedforwardLearningRates, normalized: true,
-                                                      workspace: self.ffWorkspace)
-            })
+            circuit.applyEquilibriumPropagation(step, inputVoltages: inputVoltages, first: first.states,
+                                                second: second.states, betaDifference: difference)
+            let loss = feedforward.applyLocalLossUpdate(input: x, targets: ffTargets,
+                                                        learningRates: config.feedforwardLearningRates, normalized: true,
+                                                        workspace: ffWorkspace)
             guard loss.isFinite else {
                 throw TrainingError.diverged(epoch: epoch, batch: batches, what: "the feedforward network's local loss")
             }

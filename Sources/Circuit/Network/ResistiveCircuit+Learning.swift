@@ -15,9 +15,9 @@ import Numerics
 /// smaller than half a level is then lost, which is what such hardware does (no hidden
 /// high-precision copy of the weights is kept).
 ///
-/// Batched, Σ_b (u_bi − V_bj)² = Σ_b u_bi² + Σ_b V_bj² − 2 (uᵀV)_ij: one GEMM per phase plus
-/// rank-one terms; for the input crossbar u is the same in both phases, so a single GEMM of uᵀ
-/// with the state difference suffices.
+/// Batched, Σ_b (u_bi − V_bj)² = Σ_b u_bi² + Σ_b V_bj² − 2 (uᵀV)_ij: a rank-B product per phase
+/// plus rank-one terms; for the input crossbar u is the same in both phases, so a single product
+/// of uᵀ with the state difference suffices.
 ///
 /// With wire resistance the rule applies to the effective conductance, and the device
 /// conductance moves by the chain rule dG_eff/dG = (G_eff/G)². With amplifiers the co-content
@@ -37,6 +37,14 @@ public struct EquilibriumPropagationStep: Sendable {
 extension ResistiveCircuit {
     /// Applies one EqProp step from the states of two phases (one B × n_l matrix per free
     /// layer), `inputVoltages` B × 2n₀, and clips to the preset's window.
+    ///
+    /// Every crossbar is programmed in one pass over its cells (`CrossbarKernels`): with
+    /// Δ_ij = −∂E/∂G(s²) + ∂E/∂G(s¹) summed over the batch,
+    ///
+    ///     Δ_ij = Σ_b [A·u²_bi·V²_bj − A·u¹_bi·V¹_bj] − ½ Σ_b (V²_bj² − V¹_bj²) − ½ A² Σ_b (u²_bi² − u¹_bi²),
+    ///
+    /// where u is the layer below (the same input voltages in both phases for crossbar 0, so its
+    /// first two terms merge into Σ_b u_bi (V²_bj − V¹_bj) and the last vanishes).
     public mutating func applyEquilibriumPropagation(
         _ step: EquilibriumPropagationStep, inputVoltages u: DoubleMatrix,
         first s1: [DoubleMatrix], second s2: [DoubleMatrix], betaDifference: Double
@@ -45,55 +53,33 @@ extension ResistiveCircuit {
         let batch = Double(u.rows)
         let gain = amplifierGain
         let preset = self.preset
-        let wire = preset.wireResistance
         let vb = preset.biasVolts
-        updateNetwork { net in
+        programNetwork { net in
+            var columnSums: [[Double]?] = []
             for l in 0..<depth {
                 let scale = step.learningRates[l] / (betaDifference * batch)
-                // −∂E/∂G difference, accumulated as Δ = Σ_b [u_i V_j − ½ V_j² − ½ u_i²](s²) − (s¹).
-                var delta = DoubleMatrix(rows: net.conductances[l].rows, columns: net.conductances[l].columns)
                 let v1 = s1[l], v2 = s2[l]
                 let squares2 = Self.columnSquareSums(v2), squares1 = Self.columnSquareSums(v1)
+                let columnTerm = (0..<v1.columns).map { -0.5 * (squares2[$0] - squares1[$0]) }
+                let terms: [CrossbarKernels.Term]
+                var rowTerm: [Double]? = nil
                 if l == 0 {
                     var diff = v2
                     diff.withUnsafeMutableBufferPointer { d in
                         v1.withUnsafeBufferPointer { a in for i in 0..<d.count { d[i] -= a[i] } }
                     }
-                    DoubleMatrix.multiply(u, diff, transposeA: true, into: &delta)
-                    let columns = (0..<delta.columns).map { -0.5 * (squares2[$0] - squares1[$0]) }
-                    delta.addToEachRow(columns)
+                    terms = [.init(x: u, y: diff)]
                 } else {
                     let below2 = s2[l - 1], below1 = s1[l - 1]
-                    DoubleMatrix.multiply(below2, v2, transposeA: true, into: &delta, alpha: gain, beta: 0)
-                    DoubleMatrix.multiply(below1, v1, transposeA: true, into: &delta, alpha: -gain, beta: 1)
-                    let rowTerm2 = Self.columnSquareSums(below2), rowTerm1 = Self.columnSquareSums(below1)
-                    let columns = (0..<delta.columns).map { -0.5 * (squares2[$0] - squares1[$0]) }
-                    delta.addToEachRow(columns)
-                    let n = delta.columns, m = delta.rows
-                    delta.withUnsafeMutableBufferPointer { d in
-                        for i in 0..<m {
-                            let r = -0.5 * gain * gain * (rowTerm2[i] - rowTerm1[i])
-                            for j in 0..<n { d[i * n + j] += r }
-                        }
-                    }
+                    var scaled2 = below2, scaled1 = below1
+                    scaled2.withUnsafeMutableBufferPointer { p in for i in p.indices { p[i] *= gain } }
+                    scaled1.withUnsafeMutableBufferPointer { p in for i in p.indices { p[i] *= -gain } }
+                    terms = [.init(x: scaled2, y: v2), .init(x: scaled1, y: v1)]
+                    let rowSquares2 = Self.columnSquareSums(below2), rowSquares1 = Self.columnSquareSums(below1)
+                    rowTerm = (0..<below1.columns).map { -0.5 * gain * gain * (rowSquares2[$0] - rowSquares1[$0]) }
                 }
-                // G ← programmable(G + η/(Δβ·B)·Δ·dG_eff/dG).
-                let rows = net.conductances[l].rows, columns = net.conductances[l].columns
-                net.conductances[l].withUnsafeMutableBufferPointer { g in
-                    delta.withUnsafeBufferPointer { d in
-                        for i in 0..<rows {
-                            for j in 0..<columns {
-                                let k = i * columns + j
-                                var slope = 1.0
-                                if wire > 0 {
-                                    let e = preset.effectiveConductance(g[k], row: i, column: j)
-                                    slope = (e / g[k]) * (e / g[k])
-                                }
-                                g[k] = preset.programmable(g[k] + scale * d[k] * slope)
-                            }
-                        }
-                    }
-                }
+                columnSums.append(CrossbarKernels.programmedUpdate(&net.conductances[l], terms: terms, columnTerm: columnTerm,
+                                                                   rowTerm: rowTerm, scale: scale, preset: preset))
                 // Bias conductances: −∂E/∂B⁺ = −½(V − V_b)², −∂E/∂B⁻ = −½(V + V_b)².
                 let biasScale = step.biasLearningRates[l] / (betaDifference * batch)
                 for j in 0..<net.layerSizes[l] {
@@ -107,6 +93,7 @@ extension ResistiveCircuit {
                     net.biasToNegativeRail[l][j] = preset.programmable(net.biasToNegativeRail[l][j] + biasScale * dn)
                 }
             }
+            return columnSums
         }
     }
 
@@ -118,5 +105,11 @@ extension ResistiveCircuit {
             for i in 0..<p.count { s[i % n] += p[i] * p[i] }
         }
         return s
+    }
+
+    /// The input crossbar's Norton currents u·G₁ into the first free layer (B × n₁, A) for
+    /// input voltages u (B × 2n₀, V): I_bj = Σ_k G_kj u_bk, summed over k in increasing order.
+    public func inputCurrents(_ u: DoubleMatrix) -> DoubleMatrix {
+        CrossbarKernels.product(u, crossbar(0))
     }
 }

@@ -251,7 +251,7 @@ extension ResistiveCircuit {
                 columns.append((0..<batch).map { u[$0, k] })
             }
         case .nortonInputs:
-            let currents = DoubleMatrix.product(u, crossbar(0))
+            let currents = inputCurrents(u)
             for j in 0..<net.nodes(inLayer: 1) {
                 names.append("Iin_" + self.names.node(layer: 1, index: j))
                 columns.append((0..<batch).map { currents[$0, j] })

@@ -67,7 +67,9 @@ public struct ResistiveCircuit: Sendable {
         self.preset = preset
         self.names = NodeNames(network: network)
         wireCorrected = []
+        cellSums = ([], [])
         refreshWires()
+        refreshCellSums()
     }
 
     /// The effective conductances of crossbar `index` (0 = inputs → layer 1), S.
@@ -75,11 +77,40 @@ public struct ResistiveCircuit: Sendable {
         preset.wireResistance > 0 ? wireCorrected[index] : network.conductances[index]
     }
 
-    /// Changes the network in place (e.g. a learning step), keeping derived values current.
+    /// Changes the network in place, keeping derived values current.
     public mutating func updateNetwork(_ body: (inout ResistiveNetwork) -> Void) {
         body(&network)
         revision = Self.nextRevision()
         refreshWires()
+        refreshCellSums()
+    }
+
+    /// The same for a learning step that returns, per crossbar, the column sums of its new
+    /// conductances when it computed them on the way (nil: recompute).
+    mutating func programNetwork(_ body: (inout ResistiveNetwork) -> [[Double]?]) {
+        let known = body(&network)
+        revision = Self.nextRevision()
+        refreshWires()
+        refreshCellSums(knownColumnSums: known)
+    }
+
+    /// Per crossbar, Σ_i G_ij over its rows (one per column) and Σ_j G_ij over its columns (one
+    /// per row; empty for crossbar 0, whose rows are sources) of the effective conductances, S.
+    private var cellSums: (columns: [[Double]], rows: [[Double]])
+
+    private mutating func refreshCellSums(knownColumnSums known: [[Double]?] = []) {
+        cellSums.columns = (0..<depth).map { l in (l < known.count ? known[l] : nil) ?? crossbar(l).columnSums() }
+        cellSums.rows = (0..<depth).map { l in
+            guard l > 0 else { return [] }
+            let g = crossbar(l)
+            return g.withUnsafeBufferPointer { p in
+                (0..<g.rows).map { i in
+                    var sum = 0.0
+                    for j in 0..<g.columns { sum += p[i &* g.columns &+ j] }
+                    return sum
+                }
+            }
+        }
     }
 
     private mutating func refreshWires() {
@@ -115,24 +146,11 @@ public struct ResistiveCircuit: Sendable {
     /// (With amplifiers the cells above enter unscaled: KCL's (1/A)·G_ij·(V_j − A·V_i).)
     public func nodeConductances() -> [[Double]] {
         (1...depth).map { l in
-            let below = crossbar(l - 1)
-            var a = zip(network.biasToPositiveRail[l - 1], network.biasToNegativeRail[l - 1]).map { $0 + $1 }
-            a.withUnsafeMutableBufferPointer { s in
-                below.withUnsafeBufferPointer { p in
-                    for i in 0..<below.rows { for j in 0..<below.columns { s[j] += p[i &* below.columns &+ j] } }
-                }
-                if l < depth {
-                    let above = crossbar(l)
-                    above.withUnsafeBufferPointer { p in
-                        for i in 0..<above.rows {
-                            var sum = 0.0
-                            for j in 0..<above.columns { sum += p[i &* above.columns &+ j] }
-                            s[i] += sum
-                        }
-                    }
-                }
+            let below = cellSums.columns[l - 1]
+            return (0..<network.layerSizes[l - 1]).map { j in
+                let bias = network.biasToPositiveRail[l - 1][j] + network.biasToNegativeRail[l - 1][j]
+                return bias + below[j] + (l < depth ? cellSums.rows[l][j] : 0)
             }
-            return a
         }
     }
 

@@ -193,11 +193,7 @@ public final class CircuitSolver {
                 }
                 // Constant part of b: input crossbar's Norton current, bias rails, tether, nudge.
                 if l == 1 {
-                    if let currents = conditions.inputCurrents {
-                        constant[0].assignRows(0..<batch, of: currents)
-                    } else {
-                        DoubleMatrix.multiply(conditions.inputVoltages, circuit.crossbar(0), into: &constant[0])
-                    }
+                    constant[0].assignRows(0..<batch, of: conditions.inputCurrents ?? circuit.inputCurrents(conditions.inputVoltages))
                 } else {
                     constant[l - 1].fill(0)
                 }

@@ -33,7 +33,7 @@ public struct EulerRelaxation {
         var constant: [DoubleMatrix] = []
         for l in 1...depth {
             var k = DoubleMatrix(rows: batch, columns: circuit.network.nodes(inLayer: l))
-            if l == 1 { DoubleMatrix.multiply(conditions.inputVoltages, circuit.crossbar(0), into: &k) }
+            if l == 1 { k = circuit.inputCurrents(conditions.inputVoltages) }
             let vb = circuit.preset.biasVolts
             k.addToEachRow(zip(circuit.network.biasToPositiveRail[l - 1], circuit.network.biasToNegativeRail[l - 1]).map { ($0 - $1) * vb })
             constant.append(k)

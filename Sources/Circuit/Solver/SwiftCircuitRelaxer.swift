@@ -53,7 +53,7 @@ public final class SwiftCircuitRelaxer: EquilibriumRelaxer {
         if let c = cachedCurrents, c.identity == model.identity, c.revision == model.revision, c.inputs == request.inputs {
             conditions.inputCurrents = c.currents
         } else {
-            let currents = DoubleMatrix.product(conditions.inputVoltages, model.crossbar(0))
+            let currents = model.inputCurrents(conditions.inputVoltages)
             cachedCurrents = (model.identity, model.revision, request.inputs, currents)
             conditions.inputCurrents = currents
         }

@@ -1,0 +1,109 @@
+import Circuit
+import EqProp
+import Numerics
+import Testing
+
+/// The one-pass crossbar kernels against the plain formulas they replace: BLAS for the input
+/// crossbar's Norton currents, and a cell-by-cell EqProp step for the programmed update. The
+/// circuits are large enough (1568 × 40 cells) for the kernels to split their columns over
+/// the two cores.
+@Suite struct CrossbarKernelsTests {
+    /// MNIST-like inputs: most pixels black (exactly 0), the rest in (0, 1].
+    static func pixels(batch: Int, count: Int, seed: UInt64) -> DoubleMatrix {
+        var rng = SeededGenerator(seed: seed)
+        var x = DoubleMatrix(rows: batch, columns: count)
+        for b in 0..<batch { for i in 0..<count where rng.next() % 5 == 0 { x[b, i] = Double(rng.next() % 1000 + 1) / 1000 } }
+        return x
+    }
+
+    @Test func inputCurrentsMatchBLAS() throws {
+        let c = try TestSupport.circuit("ideal", [784, 40, 10], seed: 5)
+        let u = CircuitConditions.inputVoltages(pixels: Self.pixels(batch: 4, count: 784, seed: 1), gain: c.preset.inputGain)
+        let fast = c.inputCurrents(u), blas = DoubleMatrix.product(u, c.crossbar(0))
+        let scale = blas.elements.map(abs).max()!
+        #expect(scale > 0)
+        #expect(fast.maxAbsDifference(blas) <= 1e-14 * scale, "difference \(fast.maxAbsDifference(blas)) A of \(scale) A")
+    }
+
+    /// The EqProp step cell by cell, as DESIGN §2.2 writes it: ΔG = −η/(Δβ·B)·Σ_b [½ΔV²(s²) − ½ΔV²(s¹)],
+    /// times dG_eff/dG with wires, then programmed.
+    static func referenceStep(_ c: ResistiveCircuit, _ eta: Double, _ u: DoubleMatrix, _ s1: [DoubleMatrix], _ s2: [DoubleMatrix],
+                              _ betaDifference: Double) -> [DoubleMatrix] {
+        let p = c.preset, batch = u.rows
+        return (0..<c.depth).map { l in
+            var g = c.network.conductances[l]
+            for i in 0..<g.rows {
+                for j in 0..<g.columns {
+                    var sum = 0.0
+                    for b in 0..<batch {
+                        let below2 = l == 0 ? u[b, i] : p.amplifierGain * s2[l - 1][b, i]
+                        let below1 = l == 0 ? u[b, i] : p.amplifierGain * s1[l - 1][b, i]
+                        let d2 = below2 - s2[l][b, j], d1 = below1 - s1[l][b, j]
+                        sum += 0.5 * d2 * d2 - 0.5 * d1 * d1
+                    }
+                    let e = p.effectiveConductance(g[i, j], row: i, column: j)
+                    g[i, j] = p.programmable(g[i, j] - eta / (betaDifference * Double(batch)) * sum * (e / g[i, j]) * (e / g[i, j]))
+                }
+            }
+            return g
+        }
+    }
+
+    @Test(arguments: ["ideal", "memristive", "levels-without-wires"])
+    func programmedUpdateMatchesTheCellByCellRule(presetName: String) throws {
+        var preset = try TestSupport.preset(presetName == "levels-without-wires" ? "memristive" : presetName)
+        if presetName == "levels-without-wires" { preset.wireResistance = 0 }
+        var rng = SeededGenerator(seed: 9)
+        let c = ResistiveCircuit(network: ResistiveNetwork(architecture: [784, 40, 10], preset: preset, conductanceScale: 2e-3, rng: &rng),
+                                 preset: preset)
+        let batch = 3
+        let u = CircuitConditions.inputVoltages(pixels: Self.pixels(batch: batch, count: 784, seed: 2), gain: preset.inputGain)
+        // Two phases' states: node voltages of a few hundred mV, as in training.
+        func state(_ seed: UInt64) -> [DoubleMatrix] {
+            var r = SeededGenerator(seed: seed)
+            return c.network.layerSizes.map { n in
+                var m = DoubleMatrix(rows: batch, columns: n)
+                for k in 0..<m.count { m.elements[k] = Double(Int(r.next() % 2001) - 1000) * 4e-4 * preset.inputGain }
+                return m
+            }
+        }
+        let s1 = state(3), s2 = state(4)
+        // η large enough that steps are comparable to a level and some cells clip at the window's edges.
+        let eta = 5e-9 / (preset.inputGain * preset.inputGain), betaDifference = 2e-4
+        var fast = c
+        fast.applyEquilibriumPropagation(EquilibriumPropagationStep(learningRates: [eta, eta], biasLearningRates: [0, 0]),
+                                         inputVoltages: u, first: s1, second: s2, betaDifference: betaDifference)
+        let reference = Self.referenceStep(c, eta, u, s1, s2, betaDifference)
+        let window = preset.conductanceMax - preset.conductanceMin
+        var changed = 0, clipped = 0, offByLevel = 0
+        for l in 0..<c.depth {
+            let before = c.network.conductances[l].elements, after = fast.network.conductances[l].elements
+            for k in before.indices {
+                if after[k] != before[k] { changed += 1 }
+                if after[k] == preset.conductanceMin || after[k] == preset.conductanceMax { clipped += 1 }
+                // With levels, a step within rounding of a level boundary may land one level apart.
+                let d = abs(after[k] - reference[l].elements[k])
+                if preset.conductanceLevels >= 2 && d > 1e-12 * window {
+                    offByLevel += 1
+                    #expect(d <= window / Double(preset.conductanceLevels - 1) * 1.000001)
+                } else {
+                    #expect(d <= 1e-12 * window, "crossbar \(l) cell \(k): \(after[k]) vs \(reference[l].elements[k])")
+                }
+            }
+        }
+        let cells = c.network.conductances.map(\.count).reduce(0, +)
+        #expect(changed > cells / 4 && clipped > 0 && offByLevel <= cells / 10_000, "changed \(changed), clipped \(clipped), off by a level \(offByLevel)")
+
+        // Node conductances after the step: the same sums as from the new matrices directly.
+        for (l, a) in fast.nodeConductances().enumerated() {
+            for j in a.indices {
+                var sum = fast.network.biasToPositiveRail[l][j] + fast.network.biasToNegativeRail[l][j]
+                var below = 0.0
+                for i in 0..<fast.crossbar(l).rows { below += fast.crossbar(l)[i, j] }
+                sum += below
+                if l + 1 < fast.depth { sum += fast.crossbar(l + 1).row(j).reduce(0, +) }
+                #expect(a[j] == sum, "layer \(l + 1) node \(j)")
+            }
+        }
+    }
+}
