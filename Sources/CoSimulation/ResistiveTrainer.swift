@@ -168,6 +168,7 @@ public final class ResistiveTrainer {
         var ffErrors = 0, relaxedErrors = 0, batches = 0, skipped = 0, counted = 0
         var residualSum = 0.0, sweepSum = 0.0
         crosscheckMax = nil
+        let engineStart = ngspice?.pool.engineSeconds
         var done = 0
         while done < data.count {
             let indices = order[done..<min(done + config.batchSize, data.count)]
@@ -255,6 +256,7 @@ public final class ResistiveTrainer {
                               meanFreeIterations: sweepSum / Double(max(batches - skipped, 1)))
         t.skippedBatches = skipped
         t.maxCrosscheckDifference = crosscheckMax
+        if let engineStart, let pool = ngspice?.pool { t.engineSeconds = pool.engineSeconds - engineStart }
         return t
     }
 

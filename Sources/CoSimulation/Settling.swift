@@ -50,9 +50,9 @@ public struct SettlingMeasurement {
         var transientDeck = deck
         transientDeck.initialConditions = transientDeck.nodeset
         transientDeck.nodeset = []
-        let lines = try SpiceWriter.write(transientDeck).split(separator: "\n").map(String.init)
+        let text = try SpiceWriter.write(transientDeck)
         let nodes = circuit.names.freeNodes
-        let job = PoolJob(deckID: "settle-\(UUID().uuidString)", deck: lines, analysis: "tran", sources: [],
+        let job = PoolJob(deckID: "settle-\(UUID().uuidString)", deck: text, analysis: "tran", sources: [],
                           values: [[step, stop]], nodes: nodes)
         let rows = try pool.run([job])[0]
         let time = rows[0]
@@ -75,6 +75,23 @@ public struct SettlingMeasurement {
             }
         }
         return Sample(seconds: time[settled], joules: energy, initialError: initialError)
+    }
+
+    /// ngspice's Newton iterations for the operating point of one sample (pixels x ∈ [0, 1]) of
+    /// the Norton-form deck with `.nodeset` at `start` (nil: 0 V): what the prediction buys the
+    /// simulator's own solver. A fresh deck per call, so the count is this `op`'s alone.
+    public func newtonIterations(pixels: [Double], start: [Double]?, freeNodes: Int, pool: NgspiceWorkerPool) throws -> Int {
+        let u = CircuitConditions.inputVoltages(pixels: DoubleMatrix(rows: 1, columns: pixels.count, elements: pixels),
+                                                gain: circuit.preset.inputGain)
+        let deck = try circuit.netlist(CircuitConditions(inputVoltages: u),
+                                       options: NetlistOptions(form: .nortonInputs, analysis: .none,
+                                                               startState: start ?? Array(repeating: 0, count: freeNodes)))
+        let text = try SpiceWriter.write(deck)
+        let job = PoolJob(deckID: "newton-\(UUID().uuidString)", deck: text, analysis: "op-iterations", sources: [],
+                          values: [[]], nodes: circuit.names.freeNodes)
+        let rows = try pool.run([job])[0]
+        guard rows.count == 2, let n = rows[1].first else { throw NgspiceError.worker("op-iterations: no iteration count in the reply") }
+        return Int(n)
     }
 
     /// Power delivered by every source of the full circuit at a given free-node state, W:

@@ -6,8 +6,9 @@ import Numerics
 
 /// Initialization measured on test samples after training, from the feedforward prediction s^f
 /// and from 0 V: the Swift solver's sweeps (exact layer solves: few from any start), the
-/// forward-Euler steps of the node dynamics (Algorithm 1's relaxation for a circuit) and the
-/// circuit's transient settling in ngspice.
+/// forward-Euler steps of the node dynamics (Algorithm 1's relaxation for a circuit), ngspice's
+/// Newton iterations for the operating point (`.nodeset` at the start) and the circuit's
+/// transient settling in ngspice.
 public struct SettlingReport: Codable, Sendable {
     public struct Side: Codable, Sendable {
         /// Mean sweeps of the Swift solver to its tolerance.
@@ -26,12 +27,14 @@ public struct SettlingReport: Codable, Sendable {
         public var meanInitialErrorVolts: Double
         /// Samples that did not settle within the simulated window.
         public var unsettled: Int
+        /// Mean Newton iterations of ngspice's `op` with `.nodeset` at the start.
+        public var ngspiceNewtonIterations: Double?
 
         enum CodingKeys: String, CodingKey {
             case sweepsToTolerance = "sweeps_to_tolerance", sweepsToBand = "sweeps_to_band", eulerStepsToBand = "euler_steps_to_band"
             case medianSettlingSeconds = "median_settling_seconds", meanSettlingSeconds = "mean_settling_seconds"
             case medianSettlingJoules = "median_settling_joules", meanInitialErrorVolts = "mean_initial_error_volts"
-            case unsettled
+            case unsettled, ngspiceNewtonIterations = "ngspice_newton_iterations"
         }
     }
 
@@ -47,6 +50,7 @@ public struct SettlingReport: Codable, Sendable {
     public var eulerStepFraction: Double
     public var settlingRatio: Double?
     public var energyRatio: Double?
+    public var newtonIterationRatio: Double?
     public var steadyStatePowerWatts: Double
     public var nodeCapacitanceFarads: Double
 
@@ -54,7 +58,7 @@ public struct SettlingReport: Codable, Sendable {
         case samples, bandVolts = "band_volts", toleranceVolts = "tolerance_volts"
         case fromPrediction = "from_prediction", fromZero = "from_zero"
         case sweepRatio = "sweep_ratio", eulerStepRatio = "euler_step_ratio", eulerStepFraction = "euler_step_fraction"
-        case settlingRatio = "settling_ratio", energyRatio = "energy_ratio"
+        case settlingRatio = "settling_ratio", energyRatio = "energy_ratio", newtonIterationRatio = "newton_iteration_ratio"
         case steadyStatePowerWatts = "steady_state_power_watts", nodeCapacitanceFarads = "node_capacitance_farads"
     }
 
@@ -116,16 +120,20 @@ public struct SettlingReport: Codable, Sendable {
         var settle = SettlingMeasurement(circuit: circuit)
         settle.band = band
         var predicted: [SettlingMeasurement.Sample] = [], zeros: [SettlingMeasurement.Sample] = []
+        var newtonPredicted = 0, newtonZero = 0
         if let pool {
+            let freeNodes = circuit.names.freeNodes.count
             for b in 0..<batch {
-                let target = fixed.flatMap { $0.row(b) }
-                predicted.append(try settle.measure(pixels: pixels.row(b), start: prediction.flatMap { $0.row(b) },
-                                                    fixedPoint: target, pool: pool))
+                let target = fixed.flatMap { $0.row(b) }, start = prediction.flatMap { $0.row(b) }
+                predicted.append(try settle.measure(pixels: pixels.row(b), start: start, fixedPoint: target, pool: pool))
                 zeros.append(try settle.measure(pixels: pixels.row(b), start: nil, fixedPoint: target, pool: pool))
+                newtonPredicted += try settle.newtonIterations(pixels: pixels.row(b), start: start, freeNodes: freeNodes, pool: pool)
+                newtonZero += try settle.newtonIterations(pixels: pixels.row(b), start: nil, freeNodes: freeNodes, pool: pool)
                 progress?(b + 1)
             }
         }
-        func side(_ s: [SettlingMeasurement.Sample], _ sweeps: (tolerance: Double, band: Double), euler: Double, start: [DoubleMatrix]) -> Side {
+        func side(_ s: [SettlingMeasurement.Sample], _ sweeps: (tolerance: Double, band: Double), euler: Double, start: [DoubleMatrix],
+                  newton: Int) -> Side {
             let seconds = s.compactMap(\.seconds).sorted(), joules = s.compactMap(\.joules).sorted()
             var initial = 0.0
             for b in 0..<batch {
@@ -137,10 +145,11 @@ public struct SettlingReport: Codable, Sendable {
                         medianSettlingSeconds: seconds.isEmpty ? nil : seconds[seconds.count / 2],
                         meanSettlingSeconds: seconds.isEmpty ? nil : seconds.reduce(0, +) / Double(seconds.count),
                         medianSettlingJoules: joules.isEmpty ? nil : joules[joules.count / 2],
-                        meanInitialErrorVolts: initial / Double(batch), unsettled: s.count - seconds.count)
+                        meanInitialErrorVolts: initial / Double(batch), unsettled: s.count - seconds.count,
+                        ngspiceNewtonIterations: pool == nil ? nil : Double(newton) / Double(batch))
         }
-        let p = side(predicted, fromPrediction, euler: eulerFromPrediction, start: prediction)
-        let z = side(zeros, fromZero, euler: eulerFromZero, start: zero)
+        let p = side(predicted, fromPrediction, euler: eulerFromPrediction, start: prediction, newton: newtonPredicted)
+        let z = side(zeros, fromZero, euler: eulerFromZero, start: zero, newton: newtonZero)
         var power = 0.0
         for b in 0..<batch {
             let state: [Double] = fixed.flatMap { m -> [Double] in m.row(b) }
@@ -154,7 +163,7 @@ public struct SettlingReport: Codable, Sendable {
             sweepRatio: z.sweepsToTolerance / max(p.sweepsToTolerance, 1e-12),
             eulerStepRatio: z.eulerStepsToBand / max(p.eulerStepsToBand, 1), eulerStepFraction: euler.stepFraction,
             settlingRatio: settlingRatio,
-            energyRatio: energyRatio, steadyStatePowerWatts: power / Double(batch),
+            energyRatio: energyRatio, newtonIterationRatio: pool == nil ? nil : Double(newtonZero) / Double(max(newtonPredicted, 1)), steadyStatePowerWatts: power / Double(batch),
             nodeCapacitanceFarads: circuit.preset.nodeCapacitance)
     }
 }

@@ -14,6 +14,10 @@ public struct EpochTraining: Sendable {
     public var skippedBatches: Int = 0
     /// Largest difference seen between two solvers of the same circuit (co-simulation), V.
     public var maxCrosscheckDifference: Double? = nil
+    /// Co-simulation: time the simulator processes spent inside the engine (loading circuits
+    /// and solving), summed over processes, s. The rest of `seconds` is the host's own work
+    /// and the messages between them.
+    public var engineSeconds: Double? = nil
     /// Mean cosine, per feedforward layer, between its local-loss gradient and the global-loss
     /// gradient over the measured batches (Fig. 3).
     public var alignment: [Double]? = nil
@@ -66,6 +70,7 @@ public struct EpochMetrics: Codable, Sendable {
     public var testIterations: Double
     public var skippedBatches: Int?
     public var maxCrosscheckDiffVolts: Double?
+    public var engineSeconds: Double?
     public var alignment: [Double]?
 
     enum CodingKeys: String, CodingKey {
@@ -83,6 +88,7 @@ public struct EpochMetrics: Codable, Sendable {
         case testIterations = "test_iterations"
         case skippedBatches = "skipped_batches"
         case maxCrosscheckDiffVolts = "max_crosscheck_diff_volts"
+        case engineSeconds = "engine_seconds"
         case alignment
     }
 
@@ -101,6 +107,7 @@ public struct EpochMetrics: Codable, Sendable {
         testIterations = e.meanIterations
         skippedBatches = t.skippedBatches > 0 ? t.skippedBatches : nil
         maxCrosscheckDiffVolts = t.maxCrosscheckDifference
+        engineSeconds = t.engineSeconds
         alignment = t.alignment
     }
 }

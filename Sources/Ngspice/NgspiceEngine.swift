@@ -151,6 +151,12 @@ public final class NgspiceEngine: @unchecked Sendable {
         bytes.withUnsafeMutableBufferPointer { _ = library.command($0.baseAddress) }
     }
 
+    /// A deck's text, split into lines on its bytes (splitting a String by Characters costs
+    /// milliseconds at a few thousand lines).
+    public func load(text: String) throws {
+        try load(text.utf8.split(separator: UInt8(ascii: "\n")).map { String(decoding: $0, as: UTF8.self) })
+    }
+
     /// Loads a circuit (one deck line per element, title first, `.end` last), replacing the
     /// previous one and freeing its memory.
     public func load(_ deck: [String]) throws {
@@ -219,6 +225,21 @@ public final class NgspiceEngine: @unchecked Sendable {
             guard v.count == 1 else { throw NgspiceError.missingVector(name) }
             return v[0]
         }
+    }
+
+    /// The Newton iterations ngspice has spent on the loaded circuit since it was loaded
+    /// (`rusage totiter`, which prints "Total iterations = N").
+    public func newtonIterations() throws -> Int {
+        lock.lock(); defer { lock.unlock() }
+        try execute("rusage totiter")
+        for line in output {
+            let parts = line.text.split(separator: "=")
+            if parts.count == 2, parts[0].lowercased().contains("total iterations"),
+               let n = Int(parts[1].trimmingCharacters(in: .whitespaces)) {
+                return n
+            }
+        }
+        throw NgspiceError.analysis(command: "rusage totiter", lines: ["no 'Total iterations' line in ngspice's answer"])
     }
 
     /// One operating point per row of `values` (points × sources) in a single `dc` sweep of

@@ -16,7 +16,7 @@ public final class NgspiceRelaxer {
     /// The deck of the last circuit, keyed by the circuit's identity and revision and the
     /// conditions' shape (nudge and tether change the set of sources, not the per-sample
     /// values); its id is unique across relaxers sharing a pool.
-    private var cachedDeck: (key: String, lines: [String], id: String)?
+    private var cachedDeck: (key: String, text: String, id: String)?
     /// Samples per job: a worker sweeps at most this many points per request.
     public var chunk = 64
 
@@ -44,8 +44,9 @@ public final class NgspiceRelaxer {
         if cachedDeck?.key != fullKey {
             var options = NetlistOptions(form: form, analysis: .none, externalInputs: true)
             options.sweepSource = true
+            options.nodeCapacitances = false
             let netlist = try circuit.netlist(conditions, options: options)
-            cachedDeck = (fullKey, try SpiceWriter.write(netlist).split(separator: "\n").map(String.init), UUID().uuidString)
+            cachedDeck = (fullKey, try SpiceWriter.write(netlist), UUID().uuidString)
         } else {
             try circuit.validateInputs(conditions.inputVoltages)
         }
@@ -58,7 +59,7 @@ public final class NgspiceRelaxer {
         var start = 0
         while start < batch {
             let end = min(start + per, batch)
-            jobs.append(PoolJob(deckID: deck.id, deck: deck.lines, sources: sources.names,
+            jobs.append(PoolJob(deckID: deck.id, deck: deck.text, sources: sources.names,
                                 values: Array(sources.values[start..<end]), nodes: nodes))
             starts.append(start)
             start = end
@@ -85,10 +86,10 @@ public final class NgspiceRelaxer {
     /// A failed sweep: find the first sample whose own operating point (`op`, which falls
     /// back to gmin and source stepping) fails, and name it.
     private func diagnose(_ error: Error, circuit: ResistiveCircuit, conditions: CircuitConditions,
-                          deck: (key: String, lines: [String], id: String), phase: String) throws -> Error {
+                          deck: (key: String, text: String, id: String), phase: String) throws -> Error {
         let sources = circuit.externalSourceValues(conditions, form: form)
         for b in 0..<conditions.batchSize {
-            let job = PoolJob(deckID: deck.id, deck: deck.lines, analysis: "op", sources: sources.names,
+            let job = PoolJob(deckID: deck.id, deck: deck.text, analysis: "op", sources: sources.names,
                               values: [sources.values[b]], nodes: circuit.names.freeNodes)
             do { _ = try pool.run([job]) } catch {
                 return NgspiceError.notConverged(phase: phase, sample: b, detail: "\(error)")

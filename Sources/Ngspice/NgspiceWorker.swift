@@ -28,7 +28,7 @@ public enum NgspiceWorker {
                         continue
                     }
                     loadedDeck = nil
-                    try engine.load(deck)
+                    try engine.load(text: deck)
                     loadedDeck = request.deckID
                 }
                 let voltages: [[Double]]
@@ -38,6 +38,11 @@ public enum NgspiceWorker {
                 case "op":
                     let external = Dictionary(uniqueKeysWithValues: zip(request.sources, request.values.first ?? []))
                     voltages = [try engine.operatingPoint(external: external, nodes: request.nodes)]
+                case "op-iterations":
+                    // The deck's own operating point (from its .nodeset, if any) and, as a second
+                    // row, the Newton iterations it took (a freshly loaded deck: nothing else ran).
+                    let v = try engine.operatingPoint(nodes: request.nodes)
+                    voltages = [v, [Double(try engine.newtonIterations())]]
                 case "tran":
                     // values[0] = [step, stop]; the reply's first row is the time axis, then one
                     // row per node.

@@ -3,13 +3,14 @@ import Foundation
 /// One piece of work for a worker: a circuit and the operating points to compute.
 public struct PoolJob: Sendable {
     public var deckID: String
-    public var deck: [String]
+    /// The deck's text (`SpiceWriter.write`): title first, one element per line, `.end` last.
+    public var deck: String
     public var analysis: String
     public var sources: [String]
     public var values: [[Double]]
     public var nodes: [String]
 
-    public init(deckID: String, deck: [String], analysis: String = "sweep", sources: [String], values: [[Double]], nodes: [String]) {
+    public init(deckID: String, deck: String, analysis: String = "sweep", sources: [String], values: [[Double]], nodes: [String]) {
         self.deckID = deckID
         self.deck = deck
         self.analysis = analysis

@@ -4,9 +4,12 @@ public struct WorkerRequest: Codable, Sendable {
     public var id: Int
     /// Identifies the circuit; the deck is sent only when the worker does not hold it yet.
     public var deckID: String
-    public var deck: [String]?
+    /// The deck's text: one JSON string encodes and decodes several times faster than an
+    /// array of its few thousand lines.
+    public var deck: String?
     /// "sweep": one operating point per row of `values` (`dc` sweep of `Vsweep`);
-    /// "op": one operating point with the deck's own values.
+    /// "op": one operating point with the deck's own values; "op-iterations": the same, with
+    /// the Newton iterations it took as a second row; "tran": a transient (see the worker).
     public var analysis: String
     public var sources: [String]
     public var values: [[Double]]

@@ -132,7 +132,7 @@ extension EqPropCommand.Benchmark {
                         let one = conditions.rows(b..<(b + 1))
                         let deck = try SpiceWriter.write(try circuit.netlist(one, options: NetlistOptions(analysis: .none)))
                         let t0 = DispatchTime.now().uptimeNanoseconds
-                        let v = try pool.run([PoolJob(deckID: "op-\(text)-\(b)", deck: deck.split(separator: "\n").map(String.init),
+                        let v = try pool.run([PoolJob(deckID: "op-\(text)-\(b)", deck: deck,
                                                       analysis: "op", sources: [], values: [[]], nodes: circuit.names.freeNodes)])
                         seconds += Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9
                         diff = max(diff, maxDiff(b..<(b + 1), v[0]))

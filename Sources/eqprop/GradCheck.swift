@@ -98,10 +98,9 @@ extension EqPropCommand {
                 guard folder.hasCheckpoint else { throw ValidationError("--run: no checkpoint.safetensors in \(folder.url.path)") }
                 let saved = try folder.readCheckpoint()
                 if saved.model == "resistive" {
-                    let config = try JSONDecoder().decode(ResistiveTrainingConfig.self, from: Data(saved.config.utf8))
-                    let preset = try HardwarePreset.load(config.hardware)
-                    let (network, _) = try ResistiveTrainer.networks(from: saved.file, path: folder.checkpoint.path)
-                    return .resistive(network, preset, targetVolts: config.targetVolts(inputGain: preset.inputGain), unit: config.conductanceUnit)
+                    let run = try TrainedResistiveRun(folder: folder)
+                    return .resistive(run.network, run.preset, targetVolts: run.config.targetVolts(inputGain: run.preset.inputGain),
+                                      unit: run.config.conductanceUnit)
                 }
                 let config = try JSONDecoder().decode(HopfieldTrainingConfig.self, from: Data(saved.config.utf8))
                 return .hopfield(try LayeredHopfieldNetwork(from: saved.file, prefix: "theta", layerSizes: config.layerSizes,

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Circuit
+import CoSimulation
 import Datasets
 import Foundation
 import Numerics
@@ -12,8 +13,11 @@ extension EqPropCommand {
             discussion: """
             The deck is complete (title, parts, .model card, .options, .control block running
             `op` and printing every free node's voltage, .end) and runs unchanged with
-            `ngspice -b FILE.cir`. The network is a fresh seeded one (--layers) or a saved one
-            (--network FILE.drn.safetensors). The input is a test sample (--sample), explicit
+            `ngspice -b FILE.cir`. The network is a fresh seeded one (--layers), a saved one
+            (--network FILE.drn.safetensors) or the trained circuit of a run folder on the preset it
+            was trained on (--run DIR); with --run the deck also starts ngspice where training
+            starts the circuit: a `.nodeset` at the run's digital network's prediction s^f of every
+            free node (--no-nodeset leaves it out). The input is a test sample (--sample), explicit
             pixel values in [0, 1] (--pixels) or explicit source voltages (--input-volts).
             With --json the summary includes `swift_voltages`: the Swift solver's voltage for
             every free node of this deck, to check the deck in stock ngspice.
@@ -40,6 +44,9 @@ extension EqPropCommand {
         @Flag(help: "Nudge by a conductance β to a source at the target instead of a fixed current β(y − V⁰).")
         var conductanceNudge = false
 
+        @Flag(help: "With --run: no .nodeset from the digital network's prediction.")
+        var noNodeset = false
+
         @Option(help: "full (one resistor per crossbar cell) or norton (input crossbar as its Norton equivalent).")
         var form: String = "full"
 
@@ -63,14 +70,17 @@ extension EqPropCommand {
             var freeNodes: Int
             var swiftVoltages: [String: Double]
             var swiftSweeps: Int
+            /// Free node → the `.nodeset` voltage (the digital network's prediction), V.
+            var nodeset: [String: Double]?
             enum CodingKeys: String, CodingKey {
-                case path, architecture, preset, phase, form, elements, nodes
+                case path, architecture, preset, phase, form, elements, nodes, nodeset
                 case freeNodes = "free_nodes", swiftVoltages = "swift_voltages", swiftSweeps = "swift_sweeps"
             }
         }
 
         func run() throws {
-            let (network, preset) = try self.network.load(defaultHardware: "hardware/ideal.json")
+            let (network, preset, run) = try self.network.load(defaultHardware: "hardware/ideal.json")
+            if noNodeset && run == nil { throw ValidationError("--no-nodeset applies to decks of a run (--run)") }
             let outURL = URL(fileURLWithPath: out)
             for (flag, path) in [("--out", out), ("--svg", svg)] {
                 if let path, FileManager.default.fileExists(atPath: path) && !force {
@@ -79,6 +89,7 @@ extension EqPropCommand {
             }
             // The input and its label.
             var sampleLabel: Int?
+            var pixelValues: [Double]?
             let voltages: [Double]
             switch (sample, pixels, inputVolts) {
             case let (k?, nil, nil):
@@ -89,6 +100,7 @@ extension EqPropCommand {
                 let images = try testImages(ds, count: k + 1, pixels: network.inputs)
                 let x = images.images.row(k).map(Double.init)
                 sampleLabel = images.labels[k]
+                pixelValues = x
                 voltages = CircuitConditions.inputVoltages(pixels: x, gain: preset.inputGain)
             case let (nil, text?, nil):
                 let x = try parseList(text, flag: "--pixels", as: Double.self)
@@ -98,6 +110,7 @@ extension EqPropCommand {
                 if let bad = x.firstIndex(where: { !($0 >= 0 && $0 <= 1) }) {
                     throw ValidationError("--pixels: value \(x[bad]) at position \(bad) is outside [0, 1]")
                 }
+                pixelValues = x
                 voltages = CircuitConditions.inputVoltages(pixels: x, gain: preset.inputGain)
             case let (nil, nil, text?):
                 voltages = try parseList(text, flag: "--input-volts", as: Double.self)
@@ -109,6 +122,13 @@ extension EqPropCommand {
             }
 
             var request = DeckRequest(circuit: ResistiveCircuit(network: network, preset: preset), inputVoltages: voltages)
+            if let run, !noNodeset {
+                guard let x = pixelValues else {
+                    throw ValidationError("--input-volts gives no pixels for the digital network's .nodeset: use --sample or --pixels, or pass --no-nodeset")
+                }
+                let prediction = try run.swiftTrainer().predictedState(FloatMatrix(rows: 1, columns: x.count, elements: x.map { Float($0) }))
+                request.options.startState = prediction.flatMap(\.elements)
+            }
             switch phase {
             case "free": request.phase = .free
             case "nudged":
@@ -128,6 +148,8 @@ extension EqPropCommand {
             request.options.description = [
                 "input: \(source); phase: \(phase)" + (phase == "nudged" ? " (beta \(SpiceNumber.format(beta)) S)" : ""),
                 network.presetName == preset.name || network.presetName.isEmpty ? "" : "network trained for preset '\(network.presetName)'",
+                run.map { "network: run \($0.folder.url.lastPathComponent) after \($0.epochs) epochs" } ?? "",
+                request.options.startState == nil ? "" : ".nodeset: the run's digital network's prediction s^f of every free node",
                 "run: ngspice -b \(outURL.lastPathComponent)",
             ].filter { !$0.isEmpty }
             let result: DeckRequest.Result
@@ -141,7 +163,8 @@ extension EqPropCommand {
                     path: outURL.path, architecture: network.architecture, preset: preset.name, phase: phase, form: form,
                     elements: result.netlist.elementCounts, nodes: result.netlist.nodes.count,
                     freeNodes: result.swiftVoltages.count, swiftVoltages: result.swiftVoltages,
-                    swiftSweeps: result.solverStatistics.sweeps)))
+                    swiftSweeps: result.solverStatistics.sweeps,
+                    nodeset: request.options.startState.map { Dictionary(uniqueKeysWithValues: zip(request.circuit.names.freeNodes, $0)) })))
             } else {
                 let counts = result.netlist.elementCounts.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
                 print("wrote \(outURL.path): \(counts); \(result.netlist.nodes.count) nodes; run it with: ngspice -b \(outURL.path)")

@@ -1,17 +1,22 @@
 import ArgumentParser
 import Circuit
+import CoSimulation
 import Datasets
+import EqProp
 import Foundation
 import Numerics
 import Reporting
 
 /// Which deep resistive network a command works on: a fresh seeded one (`--layers`) or a
-/// saved one (`--network`), on a hardware preset (`--hardware`).
+/// saved one (`--network`), on a hardware preset (`--hardware`), or the trained circuit of a
+/// run folder on the preset it was trained on (`--run`).
 struct NetworkOptions: ParsableArguments {
     @Option(help: "Architecture of a fresh seeded network: pixels,hidden…,classes (2 input sources per pixel).")
     var layers: String?
     @Option(name: .customLong("network"), help: "A saved network (.drn.safetensors) instead of --layers.")
     var networkPath: String?
+    @Option(name: .customLong("run"), help: "A resistive training run folder: its trained circuit on its own hardware preset (and, where a command uses it, its digital network).")
+    var runPath: String?
     @Option(help: "Hardware preset: a name in hardware/ or a path to a JSON file (default: see the command).")
     var hardware: String?
     @Option(help: "Seed of a fresh network's conductances.")
@@ -21,11 +26,21 @@ struct NetworkOptions: ParsableArguments {
     @Flag(help: "Program a saved network onto the preset: clip every conductance to its window and round it to the nearest of its levels.")
     var program = false
 
-    /// The preset and the validated network.
-    func load(defaultHardware: String) throws -> (ResistiveNetwork, HardwarePreset) {
-        let preset = try HardwarePreset.load(hardware ?? defaultHardware)
+    /// The validated network, its preset, and the run it came from (with `--run`).
+    func load(defaultHardware: String) throws -> (ResistiveNetwork, HardwarePreset, TrainedResistiveRun?) {
+        let preset: HardwarePreset
         var network: ResistiveNetwork
-        if let path = networkPath {
+        var run: TrainedResistiveRun?
+        if let runPath {
+            for (flag, given) in [("--layers", layers != nil), ("--network", networkPath != nil), ("--hardware", hardware != nil)] where given {
+                throw ValidationError("--run uses the run's own network and hardware preset: leave out \(flag)")
+            }
+            do { run = try TrainedResistiveRun(folder: RunFolder(URL(fileURLWithPath: runPath))) } catch let e as TrainedResistiveRun.LoadError {
+                throw ValidationError("--run: \(e)")
+            }
+            (network, preset) = (run!.network, run!.preset)
+        } else if let path = networkPath {
+            preset = try HardwarePreset.load(hardware ?? defaultHardware)
             network = try ResistiveNetwork(contentsOf: URL(fileURLWithPath: path))
             if let layers {
                 let arch = try parseList(layers, flag: "--layers", as: Int.self)
@@ -34,7 +49,8 @@ struct NetworkOptions: ParsableArguments {
                 }
             }
         } else {
-            guard let layers else { throw ValidationError("give --layers A,B,C for a fresh network or --network FILE") }
+            guard let layers else { throw ValidationError("give --layers A,B,C for a fresh network, --network FILE or --run DIR") }
+            preset = try HardwarePreset.load(hardware ?? defaultHardware)
             let arch = try parseList(layers, flag: "--layers", as: Int.self)
             guard arch.count >= 2, arch.allSatisfy({ $0 > 0 }) else {
                 throw ValidationError("--layers needs at least pixels and classes, all positive (got \(layers))")
@@ -49,7 +65,7 @@ struct NetworkOptions: ParsableArguments {
                        + "they are used as given (pass --program to round them to the nearest level)")
         }
         do { try network.validate(against: preset) } catch { throw ValidationError("\(error)") }
-        return (network, preset)
+        return (network, preset, run)
     }
 }
 

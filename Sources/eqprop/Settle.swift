@@ -15,7 +15,8 @@ extension EqPropCommand {
             discussion: """
             For test samples of a trained resistive run (--run): the Swift solver's sweeps to its tolerance
             and to within --band of the fixed point, the forward-Euler steps of the node dynamics (ideal
-            clamps: Algorithm 1's relaxation for a circuit) to within --band, and ngspice transients with the preset's node
+            clamps: Algorithm 1's relaxation for a circuit) to within --band, ngspice's Newton iterations for the
+            operating point with .nodeset = s^f or 0 V, and ngspice transients with the preset's node
             capacitances (.ic = s^f, or 0 V): the time until every node stays within --band of its fixed
             point, and the energy the sources deliver until then.
             """)
@@ -43,21 +44,15 @@ extension EqPropCommand {
                 throw ValidationError("--tolerance must be a positive number of volts (got \(tolerance))")
             }
             guard workers > 0 else { throw ValidationError("--workers must be positive (got \(workers))") }
-            let folder = RunFolder(URL(fileURLWithPath: runPath))
-            guard folder.hasCheckpoint else { throw ValidationError("--run: no checkpoint.safetensors in \(folder.url.path)") }
-            let saved = try folder.readCheckpoint()
-            guard saved.model == "resistive" else {
-                throw ValidationError("--run: \(folder.url.path) holds a \(saved.model) model; settling needs a resistive network")
+            let run: TrainedResistiveRun
+            do { run = try TrainedResistiveRun(folder: RunFolder(URL(fileURLWithPath: runPath))) } catch let e as TrainedResistiveRun.LoadError {
+                throw ValidationError("--run: \(e)")
             }
-            let config = try JSONDecoder().decode(ResistiveTrainingConfig.self, from: Data(saved.config.utf8))
-            let (network, feedforward) = try ResistiveTrainer.networks(from: saved.file, path: folder.checkpoint.path)
-            let preset = try HardwarePreset.load(config.hardware)
+            let (network, preset, config) = (run.network, run.preset, run.config)
             guard preset.nodeCapacitance > 0 || noTransient else {
                 throw ValidationError("preset '\(preset.name)' has no node capacitance: transients need node_capacitance_farads > 0")
             }
-            var swiftConfig = config
-            swiftConfig.solver = .swift
-            let trainer = try ResistiveTrainer(config: swiftConfig, preset: preset, network: network, feedforward: feedforward)
+            let trainer = try run.swiftTrainer()
             let ds = try data.load()
             let test = ds.test.prefix(samples)
             guard test.pixels == network.inputs else {
@@ -80,6 +75,10 @@ extension EqPropCommand {
                              p.sweepsToBand, z.sweepsToBand))
                 print(String(format: "Euler steps of the node dynamics (Δt = %.2g·C/max a_i) to within %.0f mV: %.1f from s^f vs %.1f from 0 V (%.1f×)",
                              report.eulerStepFraction, 1000 * band, p.eulerStepsToBand, z.eulerStepsToBand, report.eulerStepRatio))
+                if let pn = p.ngspiceNewtonIterations, let zn = z.ngspiceNewtonIterations {
+                    print(String(format: "ngspice Newton iterations of an op: %.1f with .nodeset = s^f vs %.1f with .nodeset = 0 V (%.1f×)",
+                                 pn, zn, zn / max(pn, 1e-12)))
+                }
                 if let ps = p.meanSettlingSeconds, let zs = z.meanSettlingSeconds {
                     print(String(format: "transient settling to %.0f mV: mean %.3g s from s^f vs %.3g s from 0 V (%.1f×); median energy %.3g J vs %.3g J",
                                  1000 * band, ps, zs, zs / ps, p.medianSettlingJoules ?? .nan, z.medianSettlingJoules ?? .nan))

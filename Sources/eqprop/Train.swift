@@ -294,30 +294,28 @@ extension EqPropCommand.Train {
         let folder = runFolder(solver: solver ?? .swift)
         var network: ResistiveNetwork?, feedforward: FeedforwardNetwork?
         var epochsDone = 0
+        let presetFile: URL
         if resume {
-            guard folder.hasCheckpoint else { throw ValidationError("--resume: no checkpoint.safetensors in \(folder.url.path)") }
-            let saved = try folder.readCheckpoint()
-            guard saved.model == "resistive" else {
-                throw ValidationError("--resume: \(folder.checkpoint.path) holds a '\(saved.model)' model, not a resistive network")
+            let run: TrainedResistiveRun
+            do { run = try TrainedResistiveRun(folder: folder) } catch let e as TrainedResistiveRun.LoadError {
+                throw ValidationError("--resume: \(e)")
             }
             try rejectChangesOnResume()
-            config = try JSONDecoder().decode(ResistiveTrainingConfig.self, from: Data(saved.config.utf8))
+            config = run.config
             if let v = epochs { config.epochs = v }
             if let v = solver { config.solver = v }
             if let v = workers { config.workers = v }
             if let v = crosscheckEvery { config.crosscheckEvery = v }
-            (network, feedforward) = try ResistiveTrainer.networks(from: saved.file, path: folder.checkpoint.path)
-            epochsDone = saved.epochs
+            (network, feedforward, epochsDone, presetFile) = (run.network, run.feedforward, run.epochs, run.presetFile)
         } else {
             if folder.hasCheckpoint {
                 throw ValidationError("--out \(folder.url.path) already holds a checkpoint: pass --resume to continue it, or choose another folder")
             }
             config = try resolvedResistiveConfig()
+            presetFile = try HardwarePreset.file(config.hardware)
         }
-        // A resumed run reads the preset copy it started with (run folders older than that copy
-        // look the preset up again by its saved name or path).
-        let savedPreset = resume && FileManager.default.fileExists(atPath: folder.hardware.path)
-        let presetFile = savedPreset ? folder.hardware : try HardwarePreset.file(config.hardware)
+        // A resumed run reads the preset copy it started with (see `TrainedResistiveRun`).
+        let savedPreset = presetFile == folder.hardware
         let hardwarePreset = try HardwarePreset(contentsOf: presetFile)
         let dataset = try data.load()
         let trainer = try ResistiveTrainer(config: config, preset: hardwarePreset, network: network, feedforward: feedforward,

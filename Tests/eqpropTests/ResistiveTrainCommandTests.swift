@@ -40,6 +40,27 @@ import Testing
         #expect(n.status == 0, "\(n.stderr)")
         let ng = try NgspiceBatchRun.run(file: deck)
         #expect(ng.errorLines.isEmpty && ng.voltages.count == 110)
+
+        // The run's own deck: its preset, and a .nodeset at the digital network's prediction;
+        // ngspice lands on the Swift twin's fixed point from there.
+        let runDeck = out.appendingPathComponent("run.cir")
+        let d = try Eqprop.run(["netlist", "--run", out.path, "--sample", "1"] + dataArgs() + ["--out", runDeck.path, "--json"])
+        #expect(d.status == 0, "\(d.stderr)")
+        let nodeset = try #require(d.json?["nodeset"] as? [String: Double])
+        let swift = try #require(d.json?["swift_voltages"] as? [String: Double])
+        #expect(nodeset.count == 110 && Set(nodeset.keys) == Set(swift.keys))
+        #expect(nodeset.values.contains { $0 != 0 }, "a prediction of all zeros")
+        let text = try String(contentsOf: runDeck, encoding: .utf8)
+        #expect(text.contains(".nodeset v(h1_0)=") && text.contains("after 2 epochs"))
+        let ngRun = try NgspiceBatchRun.run(file: runDeck)
+        #expect(ngRun.errorLines.isEmpty, "\(ngRun.errorLines)")
+        for (node, v) in swift { #expect(abs(v - (ngRun.voltages[node] ?? .infinity)) <= 1e-9, "\(node)") }
+        let plain = try Eqprop.run(["netlist", "--run", out.path, "--sample", "1", "--no-nodeset"] + dataArgs()
+                                   + ["--out", out.appendingPathComponent("plain.cir").path, "--json"])
+        #expect(plain.status == 0 && plain.json?["nodeset"] == nil, "\(plain.stderr)")
+        let clash = try Eqprop.run(["netlist", "--run", out.path, "--hardware", "real-diode", "--sample", "1"] + dataArgs()
+                                   + ["--out", out.appendingPathComponent("clash.cir").path])
+        #expect(clash.status != 0 && clash.stderr.contains("--hardware"), "\(clash.stderr)")
     }
 
     /// On soft (real-diode) clamps the digital network trains on targets projected into its
@@ -109,6 +130,12 @@ import Testing
         #expect(sw.status == 0, "\(sw.stderr)")
         let a = try #require(json["test_error_relaxed"] as? Double), b = try #require(sw.json?["test_error_relaxed"] as? Double)
         #expect(abs(a - b) <= 0.02, "ngspice \(a) vs Swift \(b)")
+        // Where the time went: inside the engine processes, a part of the epoch's wall time × workers.
+        let run = try #require(json["run_dir"] as? String)
+        let metrics = try String(contentsOf: URL(fileURLWithPath: run).appendingPathComponent("metrics.jsonl"), encoding: .utf8)
+        let epoch = try #require(try JSONSerialization.jsonObject(with: Data(metrics.split(separator: "\n")[0].utf8)) as? [String: Any])
+        let engine = try #require(epoch["engine_seconds"] as? Double), train = try #require(epoch["train_seconds"] as? Double)
+        #expect(engine > 0 && engine < 2 * train, "engine \(engine) s of \(train) s")
     }
 
     @Test func settleReportsBothStarts() throws {
@@ -124,6 +151,8 @@ import Testing
         #expect((json["settling_ratio"] as? Double ?? 0) > 1)
         let pe = try #require(prediction["euler_steps_to_band"] as? Double), ze = try #require(zero["euler_steps_to_band"] as? Double)
         #expect(ze > pe, "Euler steps from s^f \(pe) vs from 0 V \(ze)")
+        let pn = try #require(prediction["ngspice_newton_iterations"] as? Double), zn = try #require(zero["ngspice_newton_iterations"] as? Double)
+        #expect(pn >= 1 && zn >= 1, "Newton iterations from s^f \(pn), from 0 V \(zn)")
     }
 
     @Test func nonConvergenceStopsWithoutLearningFromIt() throws {

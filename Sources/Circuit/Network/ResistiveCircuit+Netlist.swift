@@ -30,6 +30,9 @@ public struct NetlistOptions: Sendable {
     /// A dummy source `Vsweep` (with a 1 Ω load) whose `dc` sweep steps through the samples of
     /// a batch, one operating point per sample.
     public var sweepSource = false
+    /// The preset's node capacitances to ground. Open circuits at an operating point: decks
+    /// that only sweep operating points (the co-simulation's) leave them out and load faster.
+    public var nodeCapacitances = true
     /// Comment lines describing the sample and phase.
     public var description: [String] = []
 
@@ -182,7 +185,7 @@ extension ResistiveCircuit {
             }
         }
 
-        if preset.nodeCapacitance > 0 {
+        if preset.nodeCapacitance > 0 && options.nodeCapacitances {
             deck.items.append(.blank)
             deck.comment("node capacitances to ground (transient settling)")
             for node in names.freeNodes {
