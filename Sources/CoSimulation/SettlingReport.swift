@@ -122,13 +122,12 @@ public struct SettlingReport: Codable, Sendable {
         var predicted: [SettlingMeasurement.Sample] = [], zeros: [SettlingMeasurement.Sample] = []
         var newtonPredicted = 0, newtonZero = 0
         if let pool {
-            let freeNodes = circuit.names.freeNodes.count
             for b in 0..<batch {
                 let target = fixed.flatMap { $0.row(b) }, start = prediction.flatMap { $0.row(b) }
                 predicted.append(try settle.measure(pixels: pixels.row(b), start: start, fixedPoint: target, pool: pool))
                 zeros.append(try settle.measure(pixels: pixels.row(b), start: nil, fixedPoint: target, pool: pool))
-                newtonPredicted += try settle.newtonIterations(pixels: pixels.row(b), start: start, freeNodes: freeNodes, pool: pool)
-                newtonZero += try settle.newtonIterations(pixels: pixels.row(b), start: nil, freeNodes: freeNodes, pool: pool)
+                newtonPredicted += try settle.newtonIterations(pixels: pixels.row(b), start: start, pool: pool)
+                newtonZero += try settle.newtonIterations(pixels: pixels.row(b), start: nil, pool: pool)
                 progress?(b + 1)
             }
         }
@@ -163,7 +162,9 @@ public struct SettlingReport: Codable, Sendable {
             sweepRatio: z.sweepsToTolerance / max(p.sweepsToTolerance, 1e-12),
             eulerStepRatio: z.eulerStepsToBand / max(p.eulerStepsToBand, 1), eulerStepFraction: euler.stepFraction,
             settlingRatio: settlingRatio,
-            energyRatio: energyRatio, newtonIterationRatio: pool == nil ? nil : Double(newtonZero) / Double(max(newtonPredicted, 1)), steadyStatePowerWatts: power / Double(batch),
+            energyRatio: energyRatio,
+            newtonIterationRatio: pool == nil ? nil : Double(newtonZero) / Double(max(newtonPredicted, 1)),
+            steadyStatePowerWatts: power / Double(batch),
             nodeCapacitanceFarads: circuit.preset.nodeCapacitance)
     }
 }

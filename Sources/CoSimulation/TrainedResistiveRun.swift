@@ -3,7 +3,7 @@ import EqProp
 import Foundation
 
 /// A resistive training run read back from its folder, for the commands that use a trained
-/// circuit (`settle`, `gradcheck --run`, `netlist --run`, `train --resume`): its configuration,
+/// circuit (`settle`, `gradcheck --run`, `netlist --run`, `crosscheck --run`, `train --resume`): its configuration,
 /// the hardware preset it was trained on, the circuit and the digital network of the last
 /// completed epoch.
 ///

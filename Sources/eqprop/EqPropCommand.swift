@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 @main
 struct EqPropCommand: ParsableCommand {
@@ -13,4 +14,21 @@ struct EqPropCommand: ParsableCommand {
         """,
         subcommands: [Train.self, Netlist.self, Crosscheck.self, Settle.self, GradCheck.self, FiguresCommand.self, Benchmark.self, Export.self, Infer.self, NgspiceWorkerCommand.self]
     )
+
+    /// As ArgumentParser's own entry point, except for a `ValidationError` thrown while a
+    /// command runs (a file that is missing or of the wrong kind, a run folder that holds a
+    /// checkpoint…): its message names the flag or file, and the usage line ArgumentParser
+    /// would add is the root command's, which says nothing about the mistake.
+    static func main() {
+        var command: ParsableCommand
+        do { command = try parseAsRoot() } catch { exit(withError: error) }
+        do {
+            try command.run()
+        } catch let error as ValidationError {
+            FileHandle.standardError.write(Data("Error: \(error.message)\n".utf8))
+            Foundation.exit(ExitCode.validationFailure.rawValue)
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

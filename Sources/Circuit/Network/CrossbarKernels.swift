@@ -4,8 +4,8 @@ import Numerics
 /// found: the Norton currents of the input crossbar, and the programming of every cell after an
 /// EqProp step. Both are memory-bound (a 1568 × 1024 crossbar is 12.8 MB of doubles, read for
 /// 2 to 8 multiply-adds per cell at batch 4), so each touches every cell once and skips what it
-/// can: black pixels drive no current, and with ±g·x inputs on MNIST ≈ 80% of a batch-4 row of
-/// input voltages is zero.
+/// can: a black pixel drives no current (≈ 80% of MNIST's input voltages are 0 V), and a
+/// clamped hidden node at 0 V adds nothing to the product terms of the crossbar above it.
 ///
 /// Work is split by columns over the two cores. Every output element is then computed by one
 /// thread in the same order as a serial pass, so results do not depend on the split.
