@@ -50,13 +50,13 @@ let package = Package(
 
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "NumericsTests", dependencies: ["Numerics"]),
-        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "CZlib"]),
-        .testTarget(name: "ReportingTests", dependencies: ["Reporting"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "CZlib", "TestSupport"]),
+        .testTarget(name: "ReportingTests", dependencies: ["Reporting", "TestSupport"]),
         .testTarget(name: "EqPropTests", dependencies: ["EqProp", "Numerics", "Datasets"]),
         .testTarget(name: "eqpropTests", dependencies: ["eqprop", "Datasets", "TestSupport"]),
         .testTarget(name: "CircuitTests", dependencies: ["Circuit", "Numerics", "EqProp", "TestSupport", .product(name: "PropertyBased", package: "swift-property-based")]),
         .testTarget(name: "GradientsTests", dependencies: ["Gradients", "EqProp", "Circuit", "Numerics"]),
-        .testTarget(name: "ExportTests", dependencies: ["Export", "EqProp", "Numerics", "Reporting", "Datasets"]),
-        .testTarget(name: "NgspiceTests", dependencies: ["Ngspice", "Circuit", "Numerics", "EqProp", .product(name: "PropertyBased", package: "swift-property-based")]),
+        .testTarget(name: "ExportTests", dependencies: ["Export", "EqProp", "Numerics", "Reporting", "Datasets", "TestSupport"]),
+        .testTarget(name: "NgspiceTests", dependencies: ["Ngspice", "Circuit", "Numerics", "EqProp", "TestSupport", .product(name: "PropertyBased", package: "swift-property-based")]),
     ]
 )

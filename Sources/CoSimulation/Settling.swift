@@ -78,14 +78,15 @@ public struct SettlingMeasurement {
     }
 
     /// ngspice's Newton iterations for the operating point of one sample (pixels x ∈ [0, 1]) of
-    /// the Norton-form deck with `.nodeset` at `start` (nil: 0 V): what the prediction buys the
+    /// the Norton-form deck with `.nodeset` at `start` (nil: no `.nodeset`, ngspice's own start
+    /// from 0 V without the extra pass a `.nodeset` costs): what the prediction buys the
     /// simulator's own solver. A fresh deck per call, so the count is this `op`'s alone.
     public func newtonIterations(pixels: [Double], start: [Double]?, pool: NgspiceWorkerPool) throws -> Int {
         let u = CircuitConditions.inputVoltages(pixels: DoubleMatrix(rows: 1, columns: pixels.count, elements: pixels),
                                                 gain: circuit.preset.inputGain)
         let deck = try circuit.netlist(CircuitConditions(inputVoltages: u),
                                        options: NetlistOptions(form: .nortonInputs, analysis: .none,
-                                                               startState: start ?? Array(repeating: 0, count: circuit.names.freeNodes.count)))
+                                                               startState: start))
         let text = try SpiceWriter.write(deck)
         let job = PoolJob(deckID: "newton-\(UUID().uuidString)", deck: text, analysis: "op-iterations", sources: [],
                           values: [[]], nodes: circuit.names.freeNodes)

@@ -7,7 +7,7 @@ import Numerics
 /// Initialization measured on test samples after training, from the feedforward prediction s^f
 /// and from 0 V: the Swift solver's sweeps (exact layer solves: few from any start), the
 /// forward-Euler steps of the node dynamics (Algorithm 1's relaxation for a circuit), ngspice's
-/// Newton iterations for the operating point (`.nodeset` at the start) and the circuit's
+/// Newton iterations for the operating point (`.nodeset` at s^f, none from 0 V) and the circuit's
 /// transient settling in ngspice.
 public struct SettlingReport: Codable, Sendable {
     public struct Side: Codable, Sendable {
@@ -27,7 +27,7 @@ public struct SettlingReport: Codable, Sendable {
         public var meanInitialErrorVolts: Double
         /// Samples that did not settle within the simulated window.
         public var unsettled: Int
-        /// Mean Newton iterations of ngspice's `op` with `.nodeset` at the start.
+        /// Mean Newton iterations of ngspice's `op`: `.nodeset` at s^f, or none (its own 0 V start).
         public var ngspiceNewtonIterations: Double?
 
         enum CodingKeys: String, CodingKey {

@@ -1,11 +1,12 @@
 import Circuit
 import EqProp
+import Reporting
 import Foundation
 
 /// A resistive training run read back from its folder, for the commands that use a trained
 /// circuit (`settle`, `gradcheck --run`, `netlist --run`, `crosscheck --run`, `train --resume`): its configuration,
-/// the hardware preset it was trained on, the circuit and the digital network of the last
-/// completed epoch.
+/// the hardware preset it was trained on, the trained network (conductances, S) and the digital
+/// network of the last completed epoch.
 ///
 /// The preset is the folder's own copy (`hardware.json`), so a run reads the same wherever it
 /// is opened from and whatever became of the preset file it started from; folders written
@@ -33,9 +34,10 @@ public struct TrainedResistiveRun {
         }
     }
 
-    public init(folder: RunFolder) throws {
+    /// Reads the folder's checkpoint, or uses `saved` when the caller has read it already.
+    public init(folder: RunFolder, checkpoint: (file: SafeTensors, epochs: Int, model: String, config: String)? = nil) throws {
         guard folder.hasCheckpoint else { throw LoadError.noCheckpoint(folder.url.path) }
-        let saved = try folder.readCheckpoint()
+        let saved = try checkpoint ?? folder.readCheckpoint()
         guard saved.model == "resistive" else { throw LoadError.otherModel(path: folder.checkpoint.path, model: saved.model) }
         self.folder = folder
         do {

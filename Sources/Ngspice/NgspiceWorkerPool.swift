@@ -35,9 +35,12 @@ public final class NgspiceWorkerPool: @unchecked Sendable {
     private var workers: [WorkerProcess?]
     private let lock = NSLock()
     private var nextID = 0
-    public private(set) var restarts = 0
+    private var restartCount = 0
+    private var engineTotal = 0.0
+    /// Workers restarted after dying, hanging or losing their engine.
+    public var restarts: Int { lock.lock(); defer { lock.unlock() }; return restartCount }
     /// Time spent inside ngspice by all workers, s.
-    public private(set) var engineSeconds = 0.0
+    public var engineSeconds: Double { lock.lock(); defer { lock.unlock() }; return engineTotal }
 
     public init(executable: URL, size: Int = ProcessInfo.processInfo.activeProcessorCount, timeout: Double = 600) {
         self.executable = executable
@@ -83,7 +86,7 @@ public final class NgspiceWorkerPool: @unchecked Sendable {
     private func worker(_ slot: Int) throws -> WorkerProcess {
         lock.lock(); defer { lock.unlock() }
         if let w = workers[slot], w.isRunning { return w }
-        if workers[slot] != nil { restarts += 1 }  // died between jobs
+        if workers[slot] != nil { restartCount += 1 }  // died between jobs
         let w = try WorkerProcess(executable: executable)
         workers[slot] = w
         return w
@@ -94,7 +97,7 @@ public final class NgspiceWorkerPool: @unchecked Sendable {
         lock.lock(); defer { lock.unlock() }
         workers[slot]?.stop()
         workers[slot] = nil
-        restarts += 1
+        restartCount += 1
     }
 
     private func execute(_ job: PoolJob, on slot: Int) throws -> [[Double]] {
@@ -113,7 +116,7 @@ public final class NgspiceWorkerPool: @unchecked Sendable {
                 }
                 if response.ok, let v = response.voltages {
                     w.deckID = job.deckID
-                    lock.lock(); engineSeconds += response.seconds ?? 0; lock.unlock()
+                    lock.lock(); engineTotal += response.seconds ?? 0; lock.unlock()
                     return v
                 }
                 w.deckID = nil

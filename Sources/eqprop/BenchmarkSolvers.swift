@@ -23,7 +23,7 @@ extension EqPropCommand.Benchmark {
         @Option(help: "Architectures, separated by ';' (e.g. 64,32,10;784,100,10;784,500,10).")
         var layers: String = "64,32,10;784,100,10;784,500,10"
         @Option(help: "Hardware preset.")
-        var hardware: String = "hardware/real-diode.json"
+        var hardware: String = "real-diode"
         @Option(help: "Samples per architecture for the Swift solver and the batched ngspice paths.")
         var samples: Int = 100
         @Option(help: "Samples for the naive single-op path (each loads the full deck).")

@@ -65,7 +65,7 @@ extension EqPropCommand {
             guard samples > 0 else { throw ValidationError("--samples must be positive (got \(samples))") }
             guard workers > 0 else { throw ValidationError("--workers must be positive (got \(workers))") }
             guard beta.isFinite && beta > 0 else { throw ValidationError("--beta must be a positive number of siemens (got \(beta))") }
-            let (network, preset, _) = try self.network.load(defaultHardware: "hardware/real-diode.json")
+            let (network, preset, _) = try self.network.load(defaultHardware: "real-diode")
             let input = try data.inputSamples(count: samples, pixels: network.inputs, classes: network.classes,
                                               seed: self.network.seed, flag: "--samples")
             let (pixels, labels, inputs) = (input.pixels, input.labels, input.source)

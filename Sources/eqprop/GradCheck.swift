@@ -33,7 +33,7 @@ extension EqPropCommand {
         @Option(name: .customLong("run"), help: "A training run folder: check its trained network (model, architecture, preset and units from the run) instead of a seeded one.")
         var runPath: String?
         @Option(help: "Resistive: hardware preset of a seeded network.")
-        var hardware: String = "hardware/ideal.json"
+        var hardware: String = "ideal"
         @Option(help: "Resistive: ideal or shockley diodes (default: the preset's).")
         var diodeModel: CircuitSolver.DiodeModel?
         @Option(help: "Seed of the network (and of random inputs).")
@@ -98,7 +98,7 @@ extension EqPropCommand {
                 guard folder.hasCheckpoint else { throw ValidationError("--run: no checkpoint.safetensors in \(folder.url.path)") }
                 let saved = try folder.readCheckpoint()
                 if saved.model == "resistive" {
-                    let run = try TrainedResistiveRun(folder: folder)
+                    let run = try TrainedResistiveRun(folder: folder, checkpoint: saved)
                     return .resistive(run.network, run.preset, targetVolts: run.config.targetVolts(inputGain: run.preset.inputGain),
                                       unit: run.config.conductanceUnit)
                 }

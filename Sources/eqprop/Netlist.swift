@@ -15,8 +15,8 @@ extension EqPropCommand {
             `op` and printing every free node's voltage, .end) and runs unchanged with
             `ngspice -b FILE.cir`. The network is a fresh seeded one (--layers), a saved one
             (--network FILE.drn.safetensors) or the trained circuit of a run folder on the preset it
-            was trained on (--run DIR); with --run the deck also starts ngspice where training
-            starts the circuit: a `.nodeset` at the run's digital network's prediction s^f of every
+            was trained on (--run DIR); with --run the deck also starts ngspice where the Swift
+            solver starts the circuit in training: a `.nodeset` at the run's digital network's prediction s^f of every
             free node (--no-nodeset leaves it out). The input is a test sample (--sample), explicit
             pixel values in [0, 1] (--pixels) or explicit source voltages (--input-volts).
             With --json the summary includes `swift_voltages`: the Swift solver's voltage for
@@ -79,7 +79,7 @@ extension EqPropCommand {
         }
 
         func run() throws {
-            let (network, preset, run) = try self.network.load(defaultHardware: "hardware/ideal.json")
+            let (network, preset, run) = try self.network.load(defaultHardware: "ideal")
             if noNodeset && run == nil { throw ValidationError("--no-nodeset applies to decks of a run (--run)") }
             let outURL = URL(fileURLWithPath: out)
             for (flag, path) in [("--out", out), ("--svg", svg)] {

@@ -21,8 +21,8 @@ struct NetworkOptions: ParsableArguments {
     var hardware: String?
     @Option(help: "Seed of a fresh network's conductances.")
     var seed: UInt64 = 1
-    @Option(help: "Initial conductance scale of a fresh network, S (cells uniform in [G_min, G_min + scale/√rows]).")
-    var conductanceScale: Double = ResistiveNetwork.defaultConductanceScale
+    @Option(help: "Initial conductance scale of a fresh network, S (cells uniform in [G_min, G_min + scale/√rows]; default: \(ResistiveNetwork.defaultConductanceScale)).")
+    var conductanceScale: Double?
     @Flag(help: "Program a saved network onto the preset: clip every conductance to its window and round it to the nearest of its levels.")
     var program = false
 
@@ -31,6 +31,9 @@ struct NetworkOptions: ParsableArguments {
         let preset: HardwarePreset
         var network: ResistiveNetwork
         var run: TrainedResistiveRun?
+        if conductanceScale != nil && (runPath != nil || networkPath != nil) {
+            throw ValidationError("--conductance-scale sets up a fresh --layers network; \(runPath != nil ? "--run" : "--network") brings its own conductances")
+        }
         if let runPath {
             for (flag, given) in [("--layers", layers != nil), ("--network", networkPath != nil), ("--hardware", hardware != nil)] where given {
                 throw ValidationError("--run uses the run's own network and hardware preset: leave out \(flag)")
@@ -56,7 +59,7 @@ struct NetworkOptions: ParsableArguments {
                 throw ValidationError("--layers needs at least pixels and classes, all positive (got \(layers))")
             }
             var rng = SeededGenerator(seed: seed)
-            network = ResistiveNetwork(architecture: arch, preset: preset, conductanceScale: conductanceScale, rng: &rng)
+            network = ResistiveNetwork(architecture: arch, preset: preset, conductanceScale: conductanceScale ?? ResistiveNetwork.defaultConductanceScale, rng: &rng)
         }
         if program {
             network = network.programmed(onto: preset)
@@ -69,10 +72,12 @@ struct NetworkOptions: ParsableArguments {
     }
 }
 
-/// The first `count` test images resampled to `pixels` inputs, or an error naming --layers.
+/// The first `count` test images resampled to `pixels` inputs, or an error naming the
+/// dataset and the input counts it can feed.
 func testImages(_ ds: Dataset, count: Int, pixels: Int) throws -> LabeledImages {
     guard let images = ds.test.prefix(count).resampled(toPixels: pixels) else {
-        throw ValidationError("--layers: \(pixels) inputs cannot be made from \(ds.test.height)×\(ds.test.width) images; use one of \(LabeledImages.reachablePixelCounts(from: ds.test.height).map(String.init).joined(separator: ", "))")
+        throw ValidationError("the network's \(pixels) inputs cannot be made from the \(ds.test.height)×\(ds.test.width) images of \(ds.name.rawValue) (--data, --dataset); "
+                              + "a network for them takes one of \(LabeledImages.reachablePixelCounts(from: ds.test.height).map(String.init).joined(separator: ", ")) inputs (--layers)")
     }
     return images
 }

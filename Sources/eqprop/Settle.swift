@@ -32,7 +32,7 @@ extension EqPropCommand {
         var tolerance: Double?
         @Option(help: "ngspice worker processes.")
         var workers: Int = ProcessInfo.processInfo.activeProcessorCount
-        @Flag(help: "Solver sweeps only (no ngspice transients).")
+        @Flag(help: "Solver sweeps and Euler steps only (no ngspice runs: no transients, no Newton counts).")
         var noTransient = false
         @Flag(help: "Print one JSON line.")
         var json = false
@@ -76,8 +76,8 @@ extension EqPropCommand {
                 print(String(format: "Euler steps of the node dynamics (Δt = %.2g·C/max a_i) to within %.0f mV: %.1f from s^f vs %.1f from 0 V (%.1f×)",
                              report.eulerStepFraction, 1000 * band, p.eulerStepsToBand, z.eulerStepsToBand, report.eulerStepRatio))
                 if let pn = p.ngspiceNewtonIterations, let zn = z.ngspiceNewtonIterations {
-                    print(String(format: "ngspice Newton iterations of an op: %.1f with .nodeset = s^f vs %.1f with .nodeset = 0 V (%.1f×)",
-                                 pn, zn, zn / max(pn, 1e-12)))
+                    print(String(format: "ngspice Newton iterations of an op: %.1f with .nodeset = s^f vs %.1f without (%.1f×)",
+                                 pn, zn, report.newtonIterationRatio ?? .nan))
                 }
                 if let ps = p.meanSettlingSeconds, let zs = z.meanSettlingSeconds {
                     print(String(format: "transient settling to %.0f mV: mean %.3g s from s^f vs %.3g s from 0 V (%.1f×); median energy %.3g J vs %.3g J",

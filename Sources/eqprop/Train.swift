@@ -294,7 +294,7 @@ extension EqPropCommand.Train {
         let folder = runFolder(solver: solver ?? .swift)
         var network: ResistiveNetwork?, feedforward: FeedforwardNetwork?
         var epochsDone = 0
-        let presetFile: URL
+        let presetFile: URL, hardwarePreset: HardwarePreset
         if resume {
             let run: TrainedResistiveRun
             do { run = try TrainedResistiveRun(folder: folder) } catch let e as TrainedResistiveRun.LoadError {
@@ -306,17 +306,17 @@ extension EqPropCommand.Train {
             if let v = solver { config.solver = v }
             if let v = workers { config.workers = v }
             if let v = crosscheckEvery { config.crosscheckEvery = v }
-            (network, feedforward, epochsDone, presetFile) = (run.network, run.feedforward, run.epochs, run.presetFile)
+            (network, feedforward, epochsDone, presetFile, hardwarePreset) = (run.network, run.feedforward, run.epochs, run.presetFile, run.preset)
         } else {
             if folder.hasCheckpoint {
                 throw ValidationError("--out \(folder.url.path) already holds a checkpoint: pass --resume to continue it, or choose another folder")
             }
             config = try resolvedResistiveConfig()
             presetFile = try HardwarePreset.file(config.hardware)
+            hardwarePreset = try HardwarePreset(contentsOf: presetFile)
         }
         // A resumed run reads the preset copy it started with (see `TrainedResistiveRun`).
         let savedPreset = presetFile == folder.hardware
-        let hardwarePreset = try HardwarePreset(contentsOf: presetFile)
         let dataset = try data.load()
         let trainer = try ResistiveTrainer(config: config, preset: hardwarePreset, network: network, feedforward: feedforward,
                                            workerExecutable: currentExecutable)

@@ -49,10 +49,14 @@ import Testing
         }
     }
 
-    @Test(arguments: ["ideal", "memristive", "levels-without-wires"])
+    /// `amplified`: ideal hardware with amplifiers of gain 2 between layers, so the hidden
+    /// crossbar's drops are A·V_{l−1} − V_l.
+    @Test(arguments: ["ideal", "memristive", "levels-without-wires", "amplified"])
     func programmedUpdateMatchesTheCellByCellRule(presetName: String) throws {
-        var preset = try TestSupport.preset(presetName == "levels-without-wires" ? "memristive" : presetName)
+        let base = ["levels-without-wires": "memristive", "amplified": "ideal"][presetName] ?? presetName
+        var preset = try TestSupport.preset(base)
         if presetName == "levels-without-wires" { preset.wireResistance = 0 }
+        if presetName == "amplified" { preset.amplifierGain = 2 }
         var rng = SeededGenerator(seed: 9)
         let c = ResistiveCircuit(network: ResistiveNetwork(architecture: [784, 40, 10], preset: preset, conductanceScale: 2e-3, rng: &rng),
                                  preset: preset)

@@ -1,6 +1,7 @@
 import Circuit
 import Foundation
 import Numerics
+import TestSupport
 
 enum TestSupport {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -20,8 +21,6 @@ enum TestSupport {
     }
 
     static func temporaryDirectory() -> URL {
-        let d = FileManager.default.temporaryDirectory.appendingPathComponent("eqprop-circuit-\(UUID().uuidString)")
-        try? FileManager.default.createDirectory(at: d, withIntermediateDirectories: true)
-        return d
+        Scratch.directory("circuit")
     }
 }

@@ -2,12 +2,11 @@ import CZlib
 import Datasets
 import Foundation
 import Testing
+import TestSupport
 
 @Suite struct IDXTests {
     let dir: URL = {
-        let d = FileManager.default.temporaryDirectory.appendingPathComponent("eqprop-idx-\(UUID().uuidString)")
-        try! FileManager.default.createDirectory(at: d, withIntermediateDirectories: true)
-        return d
+        Scratch.directory("idx")
     }()
 
     func write(_ data: Data, _ name: String) -> URL {

@@ -4,6 +4,7 @@ import Foundation
 import Numerics
 import Reporting
 import Testing
+import TestSupport
 
 /// Writers and readers of the exported network, on small seeded networks.
 @Suite struct ExportedNetworkTests {
@@ -17,9 +18,7 @@ import Testing
     }
 
     let dir: URL = {
-        let d = FileManager.default.temporaryDirectory.appendingPathComponent("eqprop-export-\(UUID().uuidString)")
-        try! FileManager.default.createDirectory(at: d, withIntermediateDirectories: true)
-        return d
+        Scratch.directory("export")
     }()
 
     @Test func plainActivationsAreClipsToTheirBounds() {

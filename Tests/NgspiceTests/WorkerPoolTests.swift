@@ -3,6 +3,7 @@ import Foundation
 import Ngspice
 import Numerics
 import Testing
+import TestSupport
 
 /// Worker processes (the real `eqprop ngspice-worker`): parallel jobs, and recovery from a
 /// worker that crashes or hangs, with its job re-run. Fault injection: a worker aborts (or
@@ -10,9 +11,7 @@ import Testing
 /// EQPROP_WORKER_HANG_FILE) exists, deleting it first.
 @Suite(.serialized) struct WorkerPoolTests {
     let directory: URL = {
-        let d = FileManager.default.temporaryDirectory.appendingPathComponent("eqprop-pool-\(UUID().uuidString)")
-        try? FileManager.default.createDirectory(at: d, withIntermediateDirectories: true)
-        return d
+        Scratch.directory("pool")
     }()
 
     func setup() throws -> (ResistiveCircuit, CircuitConditions, [DoubleMatrix]) {

@@ -1,15 +1,12 @@
 import Foundation
-#if canImport(FoundationXML)
 import FoundationXML
-#endif
 import Reporting
 import Testing
+import TestSupport
 
 @Suite struct ReportingTests {
     let dir: URL = {
-        let d = FileManager.default.temporaryDirectory.appendingPathComponent("eqprop-rep-\(UUID().uuidString)")
-        try! FileManager.default.createDirectory(at: d, withIntermediateDirectories: true)
-        return d
+        Scratch.directory("rep")
     }()
 
     @Test func atomicWriteReplacesAndLeavesNoTemporaryFile() throws {

@@ -59,7 +59,7 @@ public struct NgspiceBatchRun {
     }
 
     public static func run(deck: String) throws -> NgspiceBatchRun {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("eqprop-ng-\(UUID().uuidString)")
+        let dir = Scratch.directory("ng")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let file = dir.appendingPathComponent("deck.cir")

@@ -39,9 +39,7 @@ enum Eqprop {
 
     /// A fresh temporary folder.
     static func temporaryDirectory(_ label: String) -> URL {
-        let d = FileManager.default.temporaryDirectory.appendingPathComponent("eqprop-\(label)-\(UUID().uuidString)")
-        try? FileManager.default.createDirectory(at: d, withIntermediateDirectories: true)
-        return d
+        Scratch.directory(label)
     }
 
     /// Real MNIST when available, else Fashion-MNIST from Debian's package (installed by

@@ -1,6 +1,7 @@
 import Datasets
 import Foundation
 import Testing
+import TestSupport
 
 /// A small training run made by the real binary, shared by the export tests.
 struct ExportedRun: Sendable {
@@ -72,7 +73,7 @@ func checkExports(_ stem: URL, of run: ExportedRun, int8Tolerance: Double = 0.00
     p.arguments = ["python3", Eqprop.packageRoot.appendingPathComponent("scripts/check_exports.py").path,
                    "--eqprop", Eqprop.executable.path, "--exports", stem.path, "--dataset", run.dataset,
                    "--data", run.data, "--limit", ExportedRun.testLimit, "--int8-tolerance", String(int8Tolerance), "--json"]
-    let out = FileManager.default.temporaryDirectory.appendingPathComponent("check-\(UUID().uuidString).out")
+    let out = Scratch.file("check.out")
     let err = out.appendingPathExtension("err")
     _ = FileManager.default.createFile(atPath: out.path, contents: nil)
     _ = FileManager.default.createFile(atPath: err.path, contents: nil)

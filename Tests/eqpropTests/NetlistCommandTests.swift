@@ -106,6 +106,7 @@ import Testing
             (["--layers", "4,3,2", "--pixels", "0,0,0,0"], "even"),
             (["--layers", "100,4,2", "--sample", "0", "--dataset", data.name, "--data", data.folder], "cannot be made"),
             (["--layers", "4,2,2", "--pixels", "0,0,0,0", "--phase", "sideways"], "--phase"),
+            (["--network", good.path, "--conductance-scale", "1e-3", "--pixels", "0,0,0,0"], "--network brings its own conductances"),
         ]
         for (extra, message) in cases {
             var args = base

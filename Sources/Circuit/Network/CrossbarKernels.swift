@@ -13,7 +13,8 @@ enum CrossbarKernels {
     /// Below this many cells a pass runs on one core (the fork/join would cost more).
     static let parallelCells = 1 << 15
 
-    /// Columns `0..<n` split in two, the first part a multiple of 8 (whole cache lines).
+    /// Columns `0..<n` split in two, the first part a multiple of 8 columns, so the two threads
+    /// share at most the one cache line a row's boundary falls in.
     static func halves(_ n: Int) -> (Range<Int>, Range<Int>) {
         let mid = min(n, ((n / 2) + 7) / 8 * 8)
         return (0..<mid, mid..<n)
