@@ -1,7 +1,7 @@
 import Circuit
 import EqProp
-import Reporting
 import Foundation
+import Reporting
 
 /// A resistive training run read back from its folder, for the commands that use a trained
 /// circuit (`settle`, `gradcheck --run`, `netlist --run`, `crosscheck --run`, `train --resume`): its configuration,
@@ -34,7 +34,7 @@ public struct TrainedResistiveRun {
         }
     }
 
-    /// Reads the folder's checkpoint, or uses `saved` when the caller has read it already.
+    /// Reads the folder's checkpoint, or uses `checkpoint` when the caller has read it already.
     public init(folder: RunFolder, checkpoint: (file: SafeTensors, epochs: Int, model: String, config: String)? = nil) throws {
         guard folder.hasCheckpoint else { throw LoadError.noCheckpoint(folder.url.path) }
         let saved = try checkpoint ?? folder.readCheckpoint()
