@@ -39,13 +39,9 @@ public struct SettlingMeasurement {
     /// (free nodes, layer by layer), simulated by an ngspice worker.
     public func measure(pixels: [Double], start: [Double]?, fixedPoint: [Double], pool: NgspiceWorkerPool) throws -> Sample {
         precondition(circuit.preset.nodeCapacitance > 0, "settling needs node capacitances")
-        let u = CircuitConditions.inputVoltages(pixels: DoubleMatrix(rows: 1, columns: pixels.count, elements: pixels),
-                                                gain: circuit.preset.inputGain)
-        let conditions = CircuitConditions(inputVoltages: u)
         let (fast, slow) = timeConstants()
         let step = fast * stepTimeConstants, stop = slow * windowTimeConstants
-        let deck = try circuit.netlist(conditions, options: NetlistOptions(form: .nortonInputs, analysis: .none,
-                                                                           startState: start ?? Array(repeating: 0, count: fixedPoint.count)))
+        let (deck, u) = try sampleDeck(pixels: pixels, start: start ?? Array(repeating: 0, count: fixedPoint.count))
         // .ic applies with a transient only: mark the deck as transient for the writer.
         var transientDeck = deck
         transientDeck.initialConditions = transientDeck.nodeset
@@ -66,10 +62,10 @@ public struct SettlingMeasurement {
         let initialError = (0..<nodes.count).map { abs(trajectory[$0][0] - fixedPoint[$0]) }.max() ?? 0
         guard let settled = settledIndex else { return Sample(seconds: nil, joules: nil, initialError: initialError) }
         var energy = 0.0
-        var previous = power(u.row(0), state: (0..<nodes.count).map { trajectory[$0][0] })
+        var previous = power(u, state: (0..<nodes.count).map { trajectory[$0][0] })
         if settled > 0 {
             for t in 1...settled {
-                let p = power(u.row(0), state: (0..<nodes.count).map { trajectory[$0][t] })
+                let p = power(u, state: (0..<nodes.count).map { trajectory[$0][t] })
                 energy += 0.5 * (p + previous) * (time[t] - time[t - 1])
                 previous = p
             }
@@ -82,17 +78,22 @@ public struct SettlingMeasurement {
     /// from 0 V without the extra pass a `.nodeset` costs): what the prediction buys the
     /// simulator's own solver. A fresh deck per call, so the count is this `op`'s alone.
     public func newtonIterations(pixels: [Double], start: [Double]?, pool: NgspiceWorkerPool) throws -> Int {
-        let u = CircuitConditions.inputVoltages(pixels: DoubleMatrix(rows: 1, columns: pixels.count, elements: pixels),
-                                                gain: circuit.preset.inputGain)
-        let deck = try circuit.netlist(CircuitConditions(inputVoltages: u),
-                                       options: NetlistOptions(form: .nortonInputs, analysis: .none,
-                                                               startState: start))
-        let text = try SpiceWriter.write(deck)
+        let text = try SpiceWriter.write(try sampleDeck(pixels: pixels, start: start).netlist)
         let job = PoolJob(deckID: "newton-\(UUID().uuidString)", deck: text, analysis: "op-iterations", sources: [],
                           values: [[]], nodes: circuit.names.freeNodes)
         let rows = try pool.run([job])[0]
         guard rows.count == 2, let n = rows[1].first else { throw NgspiceError.worker("op-iterations: no iteration count in the reply") }
         return Int(n)
+    }
+
+    /// The Norton-form deck of one sample (pixels x ∈ [0, 1]), no analysis, with a `.nodeset` at
+    /// `start` (free nodes, layer by layer, V; nil: none), and the sample's source voltages ±g·x, V.
+    private func sampleDeck(pixels: [Double], start: [Double]?) throws -> (netlist: Netlist, inputVoltages: [Double]) {
+        let u = CircuitConditions.inputVoltages(pixels: DoubleMatrix(rows: 1, columns: pixels.count, elements: pixels),
+                                                gain: circuit.preset.inputGain)
+        let netlist = try circuit.netlist(CircuitConditions(inputVoltages: u),
+                                          options: NetlistOptions(form: .nortonInputs, analysis: .none, startState: start))
+        return (netlist, u.row(0))
     }
 
     /// Power delivered by every source of the full circuit at a given free-node state, W:
