@@ -161,7 +161,21 @@ extension HardwarePreset {
         }
     }
 
+    /// The longest preset name, characters; names are file-name safe and go into deck titles.
+    public static let maxNameLength = 64
+    /// The longest description, characters.
+    public static let maxDescriptionLength = 2000
+
     func validate(fail: (String) -> PresetError) throws {
+        guard !name.isEmpty, name.unicodeScalars.count <= Self.maxNameLength, name.unicodeScalars.allSatisfy({ c in
+            (c >= "a" && c <= "z") || (c >= "A" && c <= "Z") || (c >= "0" && c <= "9") || c == "_" || c == "-" || c == "."
+        }) else {
+            throw fail("field 'name' must be 1 to \(Self.maxNameLength) letters, digits, '_', '-' or '.' (got \(name.unicodeScalars.count) characters)")
+        }
+        guard description.unicodeScalars.count <= Self.maxDescriptionLength,
+              !description.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            throw fail("field 'description' must be at most \(Self.maxDescriptionLength) characters without line breaks or control characters")
+        }
         guard conductanceMin > 0, conductanceMax > conductanceMin else {
             throw fail("need 0 < conductance_min_siemens < conductance_max_siemens (got \(conductanceMin), \(conductanceMax))")
         }

@@ -1,15 +1,35 @@
 /// Writes a `Netlist` as an ngspice deck: title, body, model cards, options, `.nodeset`,
 /// `.ic`, `.save`, the `.control` block, `.end`. The same netlist always gives the same
 /// bytes. Long `.nodeset`/`.ic`/`.save` lists are split over continuation lines (`+`).
+///
+/// Nothing user-controlled reaches a deck unfiltered. The title and comments are the only free
+/// text in a deck, and they carry names from files a user may have been handed (a hardware
+/// preset's name, a network file's preset, a run folder's name). ngspice 39.3 cuts a line after
+/// 4,999 bytes and reads the rest as a new card, so an unbounded name ending in `.include FILE`
+/// would make `ngspice -b deck.cir` run FILE's `.control`/`shell` block. Free text is therefore
+/// reduced to printable ASCII (anything else becomes `?`) and cut to `maxTextLength`; names are
+/// letters, digits and `_` of at most `maxNameLength`; and every line the writer emits is
+/// checked against `maxLineLength`, far below ngspice's cut.
 public enum SpiceWriter {
+    /// The longest line the writer emits, bytes (ngspice splits lines at 4,999).
+    public static let maxLineLength = 1000
+    /// The longest title or comment text kept, characters (longer text ends in `...`).
+    public static let maxTextLength = 200
+    /// The longest element, node or model name, characters.
+    public static let maxNameLength = 64
+
     public enum WriterError: Error, CustomStringConvertible, Equatable {
         case invalidName(String)
         case duplicateName(String)
         case nonFinite(element: String, value: Double)
+        case lineTooLong(line: Int, length: Int)
 
         public var description: String {
             switch self {
-            case let .invalidName(n): return "invalid SPICE name '\(n)' (letters, digits and _ only, element names start with their kind letter)"
+            case let .invalidName(n):
+                return "invalid SPICE name '\(SpiceWriter.safeText(n))' (letters, digits and _ only, at most \(SpiceWriter.maxNameLength), element names start with their kind letter)"
+            case let .lineTooLong(line, length):
+                return "deck line \(line) would be \(length) bytes long (at most \(SpiceWriter.maxLineLength))"
             case let .duplicateName(n): return "element name '\(n)' is used twice"
             case let .nonFinite(e, v): return "element \(e) has a non-finite value \(v)"
             }
@@ -30,13 +50,17 @@ public enum SpiceWriter {
             if let v = value(of: e), !v.isFinite { throw WriterError.nonFinite(element: e.name, value: v) }
         }
         for m in netlist.diodeModels where !isValidName(m.name) { throw WriterError.invalidName(m.name) }
-        return render(netlist)
+        let lines = render(netlist)
+        if let i = lines.firstIndex(where: { $0.utf8.count > maxLineLength }) {
+            throw WriterError.lineTooLong(line: i + 1, length: lines[i].utf8.count)
+        }
+        return lines.joined(separator: "\n") + "\n"
     }
 
-    /// Letters, digits and underscores; SPICE is case-insensitive, so uniqueness is checked
-    /// on upper-cased names.
+    /// Letters, digits and underscores, at most `maxNameLength`; SPICE is case-insensitive, so
+    /// uniqueness is checked on upper-cased names.
     public static func isValidName(_ s: String) -> Bool {
-        !s.isEmpty && s.unicodeScalars.allSatisfy { c in
+        !s.isEmpty && s.unicodeScalars.count <= maxNameLength && s.unicodeScalars.allSatisfy { c in
             (c >= "a" && c <= "z") || (c >= "A" && c <= "Z") || (c >= "0" && c <= "9") || c == "_"
         }
     }
@@ -50,10 +74,25 @@ public enum SpiceWriter {
         }
     }
 
-    /// A comment: SPICE comments are single lines, so line breaks become spaces.
-    static func commentLine(_ text: String) -> String {
-        "* " + text.replacingOccurrences(of: "\r", with: " ").replacingOccurrences(of: "\n", with: " ")
+    /// Free text as it may appear in a title or comment: line breaks and tabs become spaces,
+    /// any other character outside printable ASCII becomes `?`, and text longer than `limit`
+    /// characters is cut and ends in `...`.
+    public static func safeText(_ text: String, limit: Int = maxTextLength) -> String {
+        var out = String.UnicodeScalarView()
+        for c in text.unicodeScalars {
+            if out.count >= limit { break }
+            switch c.value {
+            case 0x0A, 0x0D, 0x09: out.append(" ")
+            case 0x20...0x7E: out.append(c)
+            default: out.append("?")
+            }
+        }
+        let kept = String(out)
+        return text.unicodeScalars.count > limit ? String(kept.dropLast(3)) + "..." : kept
     }
+
+    /// A comment: one line of safe text.
+    static func commentLine(_ text: String) -> String { "* " + safeText(text) }
 
     static func line(_ e: Element) -> String {
         let f = SpiceNumber.format
@@ -74,10 +113,11 @@ public enum SpiceWriter {
         }
     }
 
-    static func render(_ netlist: Netlist) -> String {
+    /// The deck's lines, without their line breaks.
+    static func render(_ netlist: Netlist) -> [String] {
         let f = SpiceNumber.format
         var out: [String] = []
-        out.append(netlist.title.replacingOccurrences(of: "\n", with: " "))
+        out.append(safeText(netlist.title))
         for item in netlist.items {
             switch item {
             case .comment(let text): out.append(commentLine(text))
@@ -104,7 +144,7 @@ public enum SpiceWriter {
             out.append(".endc")
         }
         out.append(".end")
-        return out.joined(separator: "\n") + "\n"
+        return out
     }
 
     /// `keyword a b c …` over lines of at most ~8 entries, continued with `+`.
