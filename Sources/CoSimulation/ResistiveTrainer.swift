@@ -33,9 +33,15 @@ public final class ResistiveTrainer {
     public var log: ((String) -> Void)?
 
     /// A fresh run (seeded conductances and feedforward weights) or a resumed one.
-    public init(config: ResistiveTrainingConfig, preset: HardwarePreset, network: ResistiveNetwork? = nil,
-                feedforward: FeedforwardNetwork? = nil, workerExecutable: URL? = nil) throws {
+    ///
+    /// `preset` is the hardware as its file describes it; the configuration's device overrides
+    /// (`--update-scheme`, `--chip-seed`) are applied here. `accumulators` are the
+    /// mixed-precision accumulators of a resumed run (`deviceAccumulators(from:)`).
+    public init(config: ResistiveTrainingConfig, preset filePreset: HardwarePreset, network: ResistiveNetwork? = nil,
+                feedforward: FeedforwardNetwork? = nil, accumulators: DeviceAccumulators? = nil,
+                workerExecutable: URL? = nil) throws {
         try config.validate()
+        let preset = try config.hardware(from: filePreset)
         self.config = config
         self.preset = preset
         let root = SeededGenerator(seed: config.seed)
@@ -47,6 +53,7 @@ public final class ResistiveTrainer {
         }
         do { try net.validate(against: preset) } catch { throw TrainingError.invalidConfiguration("\(error)") }
         circuit = ResistiveCircuit(network: net, preset: preset)
+        if let accumulators { try circuit.restoreAccumulators(accumulators) }
         let sizes = [config.architecture[0]] + net.layerSizes
         let activations: [UnitActivation] = net.layerSizes.indices.map { $0 == net.layerSizes.count - 1 ? .identity : .excitatoryInhibitory }
         guard preset.clamp == .oneSided else {
@@ -167,6 +174,7 @@ public final class ResistiveTrainer {
         let beta = config.betaSiemens
         var ffErrors = 0, relaxedErrors = 0, batches = 0, skipped = 0, counted = 0
         var residualSum = 0.0, sweepSum = 0.0
+        var programming = ProgrammingTally()
         crosscheckMax = nil
         let engineStart = ngspice?.pool.engineSeconds
         var done = 0
@@ -177,7 +185,10 @@ public final class ResistiveTrainer {
             let pixels = x.converted(to: Double.self)
             feedforward.forward(x, leaky: true, workspace: ffWorkspace)
             let request = freeRequest(pixels: pixels)
-            let free = try relaxer.relax(circuit, request)
+            // Each phase reads the chip afresh (read noise; the circuit itself without it).
+            let batchKey = CounterRandom.key(config.seed, UInt64(epoch), UInt64(batches))
+            func reading(_ phase: UInt64) -> ResistiveCircuit { circuit.read(key: CounterRandom.key(batchKey, 0x5EAD, phase)) }
+            let free = try relaxer.relax(reading(0), request)
             batches += 1
             done += indices.count
             defer { progress?(done) }
@@ -203,7 +214,7 @@ public final class ResistiveTrainer {
             // Nudged phases from the free state.
             let y = targets(labels)
             func nudged(_ b: Double) throws -> Relaxation<Double> {
-                try relaxer.relax(circuit, RelaxationRequest(inputs: pixels, start: free.states,
+                try relaxer.relax(reading(b > 0 ? 1 : 2), RelaxationRequest(inputs: pixels, start: free.states,
                                                              nudge: .init(beta: b, targets: y, freeState: free.states),
                                                              tether: request.tether))
             }
@@ -239,8 +250,9 @@ public final class ResistiveTrainer {
                 }
                 return f
             }
-            circuit.applyEquilibriumPropagation(step, inputVoltages: inputVoltages, first: first.states,
-                                                second: second.states, betaDifference: difference)
+            programming.add(circuit.applyEquilibriumPropagation(step, inputVoltages: inputVoltages, first: first.states,
+                                                                second: second.states, betaDifference: difference,
+                                                                programmingKey: batchKey))
             let loss = feedforward.applyLocalLossUpdate(input: x, targets: ffTargets,
                                                         learningRates: config.feedforwardLearningRates, normalized: true,
                                                         workspace: ffWorkspace)
@@ -256,6 +268,16 @@ public final class ResistiveTrainer {
                               meanFreeIterations: sweepSum / Double(max(batches - skipped, 1)))
         t.skippedBatches = skipped
         t.maxCrosscheckDifference = crosscheckMax
+        if DeviceState.needsProgrammer(preset) {
+            t.lostUpdateFraction = programming.lostFraction
+            if programming.lostFraction > 0.5 {
+                let others = UpdateScheme.allCases.filter { $0 != .round && $0 != preset.device.updateScheme }.map(\.rawValue)
+                log?(String(format: "epoch %d: %.1f%% of the requested conductance updates were lost (rounded away, stuck cells or at a bound) "
+                            + "on '%@' with update scheme '%@'%@",
+                            epoch, 100 * programming.lostFraction, preset.name, preset.device.updateScheme.rawValue,
+                            preset.device.updateScheme == .round ? "; try --update-scheme " + others.joined(separator: ", ") : ""))
+            }
+        }
         if let engineStart, let pool = ngspice?.pool { t.engineSeconds = pool.engineSeconds - engineStart }
         return t
     }
@@ -287,7 +309,8 @@ public final class ResistiveTrainer {
             let labels = indices.map { data.labels[$0] }
             feedforward.forward(x, leaky: false, workspace: ffWorkspace)
             ffErrors += errors(ffWorkspace.activations.last!, labels)
-            let free = try relaxer.relax(circuit, freeRequest(pixels: x.converted(to: Double.self)))
+            let key = CounterRandom.key(config.seed ^ 0xE7A1, UInt64(done))
+            let free = try relaxer.relax(circuit.read(key: key), freeRequest(pixels: x.converted(to: Double.self)))
             guard free.statistics.converged else {
                 throw TrainingError.invalidConfiguration("the circuit did not converge on test samples \(done)..<\(done + indices.count) (residual \(free.statistics.residual) V)")
             }
@@ -307,11 +330,27 @@ extension ResistiveTrainer: EpochTrainer {
     public func configurationJSON() throws -> String { try JSONOutput.pretty(config) }
 
     public func checkpointTensors() -> SafeTensors {
-        let drn = circuit.network.safeTensors()
-        var file = SafeTensors(tensors: drn.tensors.map { ("drn." + $0.name, $0.tensor) } + feedforward.tensors(prefix: "phi"))
+        var drn = circuit.network.safeTensors()
+        for (k, v) in chipMetadata { drn.metadata[k] = v }
+        var file = SafeTensors(tensors: drn.tensors.map { ("drn." + $0.name, $0.tensor) } + feedforward.tensors(prefix: "phi")
+                                   + circuit.accumulatorTensors())
         file.metadata = feedforward.metadata(prefix: "phi")
         for (k, v) in drn.metadata { file.metadata["drn." + k] = v }
         return file
+    }
+
+    /// The trained circuit as a network file, with the chip it was trained on.
+    func networkFile() -> SafeTensors {
+        var file = circuit.network.safeTensors(description: "trained by eqprop (\(config.preset), \(config.solver.rawValue) solver)")
+        for (k, v) in chipMetadata { file.metadata[k] = v }
+        return file
+    }
+
+    /// The update scheme and chip seed of non-ideal devices (nothing for ideal ones, whose
+    /// files stay as they were).
+    var chipMetadata: [String: String] {
+        guard preset.device != DeviceModel() else { return [:] }
+        return ["update_scheme": preset.device.updateScheme.rawValue, "chip_seed": String(preset.device.chipSeed)]
     }
 
     public var curveLabels: (feedforward: String, relaxed: String) {
@@ -320,8 +359,7 @@ extension ResistiveTrainer: EpochTrainer {
 
     /// `network.drn.safetensors`: the trained circuit, readable by `eqprop netlist --network`.
     public func writeArtifacts(to folder: RunFolder) throws {
-        try circuit.network.write(to: folder.url.appendingPathComponent("network.drn.safetensors"),
-                                  description: "trained by eqprop (\(config.preset), \(config.solver.rawValue) solver)")
+        try networkFile().write(to: folder.url.appendingPathComponent("network.drn.safetensors"))
     }
 
     /// The DRN and feedforward network stored in a checkpoint.

@@ -58,6 +58,22 @@ public struct ResistiveTrainingConfig: Codable, Sendable, Equatable {
     public var maxSkippedFraction: Double
     public var epochs: Int
     public var seed: UInt64
+    /// Overrides the hardware preset's `device.update_scheme` (nil: the preset's).
+    public var updateScheme: UpdateScheme? = nil
+    /// Overrides the hardware preset's `device.chip_seed`: another chip of the same kind.
+    public var chipSeed: UInt64? = nil
+
+    /// The hardware the run trains on: `preset` with this configuration's device overrides,
+    /// checked again (a scheme may need fields the preset left at their defaults).
+    public func hardware(from preset: HardwarePreset) throws -> HardwarePreset {
+        var p = preset
+        if let updateScheme { p.device.updateScheme = updateScheme }
+        if let chipSeed { p.device.chipSeed = chipSeed }
+        if p != preset {
+            do { try p.validate() } catch { throw TrainingError.invalidConfiguration("--update-scheme / --chip-seed: \(error)") }
+        }
+        return p
+    }
 
     /// DRN-XS: 784 pixels driving 1568 input sources (±x), 100 hidden, 10 outputs: the size of
     /// Kendall et al. 2020.

@@ -19,6 +19,8 @@ public struct TrainedResistiveRun {
     public let preset: HardwarePreset
     public let network: ResistiveNetwork
     public let feedforward: FeedforwardNetwork
+    /// Mixed-precision accumulators of the last completed epoch (nil for other schemes).
+    public let accumulators: DeviceAccumulators?
     /// Completed epochs.
     public let epochs: Int
 
@@ -46,8 +48,9 @@ public struct TrainedResistiveRun {
             throw TrainingError.checkpoint(path: folder.checkpoint.path, reason: "its configuration cannot be read (\(error))")
         }
         presetFile = FileManager.default.fileExists(atPath: folder.hardware.path) ? folder.hardware : try HardwarePreset.file(config.hardware)
-        preset = try HardwarePreset(contentsOf: presetFile)
+        preset = try config.hardware(from: try HardwarePreset(contentsOf: presetFile))
         (network, feedforward) = try ResistiveTrainer.networks(from: saved.file, path: folder.checkpoint.path)
+        accumulators = try ResistiveCircuit.accumulators(from: saved.file, path: folder.checkpoint.path)
         epochs = saved.epochs
     }
 
@@ -56,6 +59,6 @@ public struct TrainedResistiveRun {
     public func swiftTrainer() throws -> ResistiveTrainer {
         var c = config
         c.solver = .swift
-        return try ResistiveTrainer(config: c, preset: preset, network: network, feedforward: feedforward)
+        return try ResistiveTrainer(config: c, preset: preset, network: network, feedforward: feedforward, accumulators: accumulators)
     }
 }

@@ -18,6 +18,9 @@ public struct EpochTraining: Sendable {
     /// and solving), summed over processes, s. The rest of `seconds` is the host's own work
     /// and the messages between them.
     public var engineSeconds: Double? = nil
+    /// Programmable devices: the fraction of requested conductance updates that left the cell
+    /// unchanged (rounded away, stuck, at a bound).
+    public var lostUpdateFraction: Double? = nil
     /// Mean cosine, per feedforward layer, between its local-loss gradient and the global-loss
     /// gradient over the measured batches (Fig. 3).
     public var alignment: [Double]? = nil
@@ -71,6 +74,7 @@ public struct EpochMetrics: Codable, Sendable {
     public var skippedBatches: Int?
     public var maxCrosscheckDiffVolts: Double?
     public var engineSeconds: Double?
+    public var lostUpdateFraction: Double?
     public var alignment: [Double]?
 
     enum CodingKeys: String, CodingKey {
@@ -89,6 +93,7 @@ public struct EpochMetrics: Codable, Sendable {
         case skippedBatches = "skipped_batches"
         case maxCrosscheckDiffVolts = "max_crosscheck_diff_volts"
         case engineSeconds = "engine_seconds"
+        case lostUpdateFraction = "lost_update_fraction"
         case alignment
     }
 
@@ -108,6 +113,7 @@ public struct EpochMetrics: Codable, Sendable {
         skippedBatches = t.skippedBatches > 0 ? t.skippedBatches : nil
         maxCrosscheckDiffVolts = t.maxCrosscheckDifference
         engineSeconds = t.engineSeconds
+        lostUpdateFraction = t.lostUpdateFraction
         alignment = t.alignment
     }
 }

@@ -53,6 +53,12 @@ extension EqPropCommand {
         @Option(help: "Resistive, Swift solver: ideal or shockley diodes (default: the preset's; shockley solves exactly the circuit ngspice simulates).")
         var diodeModel: CircuitSolver.DiodeModel?
 
+        @Option(help: "Resistive: how updates are programmed into the cells: round, stochastic, pulsed or mixed-precision (default: the hardware preset's device.update_scheme; see hardware/README.md).")
+        var updateScheme: UpdateScheme?
+
+        @Option(help: "Resistive: another chip of the same hardware (seed of the device-to-device variation; default: the preset's device.chip_seed).")
+        var chipSeed: UInt64?
+
         @OptionGroup var data: DataOptions
 
         @Option(help: "Run folder (default: runs/<preset>-seed<S>, for circuits runs/<preset>-<solver>-seed<S>; -2, -3, … appended when that holds a run).")
@@ -216,6 +222,7 @@ extension EqPropCommand.Train {
         let given: [(String, Bool)] = [
             ("--model", model != nil), ("--hardware", hardware != nil), ("--nudge", nudge != nil), ("--tolerance", tolerance != nil),
             ("--lr-decay", lrDecay != nil), ("--max-sweeps", maxSweeps != nil), ("--diode-model", diodeModel != nil),
+            ("--update-scheme", updateScheme != nil), ("--chip-seed", chipSeed != nil),
             ("--seed", seed != nil), ("--layers", layers != nil), ("--batch-size", batchSize != nil), ("--beta", beta != nil),
             ("--beta-sign", betaSign != nil), ("--step-size", stepSize != nil), ("--steps-free", stepsFree != nil),
             ("--steps-nudged", stepsNudged != nil), ("--learning-rates", learningRates != nil),
@@ -246,6 +253,7 @@ extension BetaSign: ExpressibleByArgument {}
 extension ResistiveTrainingConfig.Solver: ExpressibleByArgument {}
 extension NudgeKind: ExpressibleByArgument {}
 extension CircuitSolver.DiodeModel: ExpressibleByArgument {}
+extension UpdateScheme: ExpressibleByArgument {}
 
 extension EqPropCommand.Train {
     func resolvedResistiveConfig() throws -> ResistiveTrainingConfig {
@@ -268,6 +276,8 @@ extension EqPropCommand.Train {
         if let v = nudge { c.nudge = v }
         if let v = tolerance { c.tolerance = v }
         if let v = diodeModel { c.diodeModel = v }
+        if let v = updateScheme { c.updateScheme = v }
+        if let v = chipSeed { c.chipSeed = v }
         if let v = lrDecay { c.learningRateDecay = v }
         if let v = maxSweeps { c.maxSweeps = v }
         if let v = batchSize { c.batchSize = v }
@@ -292,7 +302,7 @@ extension EqPropCommand.Train {
     func runResistive() throws {
         var config: ResistiveTrainingConfig
         let folder = runFolder(solver: solver ?? .swift)
-        var network: ResistiveNetwork?, feedforward: FeedforwardNetwork?
+        var network: ResistiveNetwork?, feedforward: FeedforwardNetwork?, accumulators: DeviceAccumulators?
         var epochsDone = 0
         let presetFile: URL, hardwarePreset: HardwarePreset
         if resume {
@@ -307,6 +317,7 @@ extension EqPropCommand.Train {
             if let v = workers { config.workers = v }
             if let v = crosscheckEvery { config.crosscheckEvery = v }
             (network, feedforward, epochsDone, presetFile, hardwarePreset) = (run.network, run.feedforward, run.epochs, run.presetFile, run.preset)
+            accumulators = run.accumulators
         } else {
             if folder.hasCheckpoint {
                 throw ValidationError("--out \(folder.url.path) already holds a checkpoint: pass --resume to continue it, or choose another folder")
@@ -319,7 +330,7 @@ extension EqPropCommand.Train {
         let savedPreset = presetFile == folder.hardware
         let dataset = try data.load()
         let trainer = try ResistiveTrainer(config: config, preset: hardwarePreset, network: network, feedforward: feedforward,
-                                           workerExecutable: currentExecutable)
+                                           accumulators: accumulators, workerExecutable: currentExecutable)
         trainer.log = { printError("warning: " + $0) }
         try execute(trainer, folder: folder, epochsDone: epochsDone, epochs: config.epochs, dataset: dataset,
                     files: savedPreset ? [:] : [folder.hardware: try Data(contentsOf: presetFile)],

@@ -55,6 +55,8 @@ import Testing
     func programmedUpdateMatchesTheCellByCellRule(presetName: String) throws {
         let base = ["levels-without-wires": "memristive", "amplified": "ideal"][presetName] ?? presetName
         var preset = try TestSupport.preset(base)
+        // The reference rule is `programmable`: deterministic rounding to the nearest level.
+        preset.device.updateScheme = .round
         if presetName == "levels-without-wires" { preset.wireResistance = 0 }
         if presetName == "amplified" { preset.amplifierGain = 2 }
         var rng = SeededGenerator(seed: 9)

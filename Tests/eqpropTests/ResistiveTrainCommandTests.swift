@@ -78,9 +78,24 @@ import Testing
 
     /// The resume reads the run folder's copy of the hardware preset: it works after the preset
     /// file given to the first run is gone.
-    @Test func resumeContinuesBitIdentically() throws {
-        let preset = Eqprop.temporaryDirectory("drn-preset").appendingPathComponent("my-ideal.json")
-        try FileManager.default.copyItem(at: Eqprop.packageRoot.appendingPathComponent("hardware/ideal.json"), to: preset)
+    ///
+    /// `chip`: 64-level devices programmed with mixed precision (the accumulators are part of
+    /// the checkpoint), soft bounds, asymmetry, every device-to-device variation, write and
+    /// read noise: a resumed run keeps its chip and its accumulators.
+    @Test(arguments: ["ideal", "chip"])
+    func resumeContinuesBitIdentically(hardware: String) throws {
+        let preset = Eqprop.temporaryDirectory("drn-preset").appendingPathComponent("my-\(hardware).json")
+        if hardware == "chip" {
+            let data = try Data(contentsOf: Eqprop.packageRoot.appendingPathComponent("hardware/memristive.json"))
+            var object = try JSONSerialization.jsonObject(with: data) as! [String: Any]
+            object["name"] = "test-chip"
+            object["device"] = ["update_scheme": "mixed-precision", "soft_bounds": true, "up_down_asymmetry": 0.1, "step_spread": 0.3,
+                                "bound_spread": 0.2, "write_noise": 0.5, "read_noise": 0.02, "stuck_at_min_fraction": 0.01,
+                                "stuck_at_max_fraction": 0.01, "chip_seed": 7] as [String: Any]
+            try JSONSerialization.data(withJSONObject: object).write(to: preset)
+        } else {
+            try FileManager.default.copyItem(at: Eqprop.packageRoot.appendingPathComponent("hardware/ideal.json"), to: preset)
+        }
         let common = ["train"] + Self.small + (try dataArgs())
             + ["--train-limit", "400", "--test-limit", "100", "--seed", "3", "--hardware", preset.path]
         let straight = Eqprop.temporaryDirectory("drn-straight"), resumed = Eqprop.temporaryDirectory("drn-resumed")
@@ -93,6 +108,12 @@ import Testing
         #expect(again.status == 0, "\(again.stderr)")
         for file in ["checkpoint.safetensors", "network.drn.safetensors"] {
             #expect(try Data(contentsOf: straight.appendingPathComponent(file)) == Data(contentsOf: resumed.appendingPathComponent(file)), "\(file)")
+        }
+        if hardware == "chip" {
+            let checkpoint = try String(decoding: Data(contentsOf: straight.appendingPathComponent("checkpoint.safetensors")).prefix(100_000), as: UTF8.self)
+            #expect(checkpoint.contains("device.accumulator.0") && checkpoint.contains("\"drn.chip_seed\":\"7\""))
+            let metrics = try String(contentsOf: straight.appendingPathComponent("metrics.jsonl"), encoding: .utf8)
+            #expect(metrics.contains("lost_update_fraction"))
         }
     }
 
@@ -171,6 +192,8 @@ import Testing
         (["--learning-rates", "0.1"], "--learning-rates"),
         (["--beta", "0"], "--beta"),
         (["--max-sweeps", "0"], "sweep limit"),
+        (["--update-scheme", "magic"], "--update-scheme"),
+        (["--update-scheme", "pulsed"], "pulse_step_fraction"),
     ])
     func badFlags(extra: [String], flag: String) throws {
         let r = try Eqprop.run(["train"] + Self.small + dataArgs() + ["--train-limit", "100", "--test-limit", "50", "--epochs", "1",

@@ -65,12 +65,19 @@ public struct HardwarePreset: Sendable, Equatable {
     /// ngspice `.options` for decks that must agree with the Swift solver to 1e-6 V.
     public var spiceOptions: [String: Double]
 
+    /// How cells respond to programming and reading (the optional `device` section; absent:
+    /// ideal devices programmed by clip-and-round).
+    public var device = DeviceModel()
+
     /// The JSON field names, in file order.
     static let fields = [
         "name", "description", "conductance_min_siemens", "conductance_max_siemens", "conductance_levels",
         "wire_resistance_ohms", "input_gain_volts", "bias_volts", "clamp", "clamp_low_volts", "clamp_high_volts",
         "diode", "diode_offset_volts", "output_readout", "node_capacitance_farads", "amplifier_gain", "spice_options",
+        "device",
     ]
+    /// Fields that may be left out.
+    static let optionalFields: Set<String> = ["device"]
     static let diodeFields = ["kind", "saturation_current_amperes", "emission_coefficient", "series_resistance_ohms"]
     static let spiceOptionNames: Set<String> = ["reltol", "vntol", "abstol", "gmin", "itl1", "itl2"]
 }
@@ -149,6 +156,9 @@ extension HardwarePreset {
             opts[k] = try number(options, k, "spice_options.")
         }
         spiceOptions = opts
+        if let section = top["device"] {
+            device = try Self.deviceModel(section, fail: fail)
+        }
         try validate(fail: fail)
     }
 
@@ -156,15 +166,59 @@ extension HardwarePreset {
         for key in o.keys.sorted() where !allowed.contains(key) {
             throw fail("unknown field '\(context)\(key)'")
         }
-        for key in allowed where o[key] == nil {
+        for key in allowed where o[key] == nil && !(context.isEmpty && optionalFields.contains(key)) {
             throw fail("missing field '\(context)\(key)'")
         }
+    }
+
+    /// The `device` section: `update_scheme` is required, every other field defaults to an
+    /// ideal device (0, false; chip seed 1).
+    static func deviceModel(_ value: JSONValue, fail: (String) -> PresetError) throws -> DeviceModel {
+        guard let o = value.object else { throw fail("field 'device' must be an object") }
+        let keys = DeviceModel.CodingKeys.allCases.map(\.rawValue)
+        for key in o.keys.sorted() where !keys.contains(key) { throw fail("unknown field 'device.\(key)'") }
+        var d = DeviceModel()
+        guard let schemeName = o["update_scheme"]?.string else {
+            throw fail("field 'device.update_scheme' must be one of " + UpdateScheme.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", "))
+        }
+        guard let scheme = UpdateScheme(rawValue: schemeName) else {
+            throw fail("field 'device.update_scheme': unknown scheme \"\(SpiceWriter.safeText(schemeName, limit: 40))\" (known: "
+                        + UpdateScheme.allCases.map(\.rawValue).joined(separator: ", ") + ")")
+        }
+        d.updateScheme = scheme
+        func number(_ key: DeviceModel.CodingKeys) throws -> Double? {
+            guard let v = o[key.rawValue] else { return nil }
+            guard let x = v.number else { throw fail("field 'device.\(key.rawValue)' must be a number") }
+            return x
+        }
+        if let v = try number(.pulseStepFraction) { d.pulseStepFraction = v }
+        if let v = o["soft_bounds"] {
+            guard case .bool(let b) = v else { throw fail("field 'device.soft_bounds' must be true or false") }
+            d.softBounds = b
+        }
+        if let v = try number(.upDownAsymmetry) { d.upDownAsymmetry = v }
+        if let v = try number(.stepSpread) { d.stepSpread = v }
+        if let v = try number(.boundSpread) { d.boundSpread = v }
+        if let v = try number(.writeNoise) { d.writeNoise = v }
+        if let v = try number(.readNoise) { d.readNoise = v }
+        if let v = try number(.stuckAtMinFraction) { d.stuckAtMinFraction = v }
+        if let v = try number(.stuckAtMaxFraction) { d.stuckAtMaxFraction = v }
+        if let v = try number(.chipSeed) {
+            guard v >= 0, v < 0x1p53, v == v.rounded() else { throw fail("field 'device.chip_seed' must be a whole number in [0, 2^53)") }
+            d.chipSeed = UInt64(v)
+        }
+        return d
     }
 
     /// The longest preset name, characters; names are file-name safe and go into deck titles.
     public static let maxNameLength = 64
     /// The longest description, characters.
     public static let maxDescriptionLength = 2000
+
+    /// Checks every field's range, as reading a file does.
+    public func validate() throws {
+        try validate(fail: { PresetError(path: name, reason: $0) })
+    }
 
     func validate(fail: (String) -> PresetError) throws {
         guard !name.isEmpty, name.unicodeScalars.count <= Self.maxNameLength, name.unicodeScalars.allSatisfy({ c in
@@ -190,6 +244,7 @@ extension HardwarePreset {
         }
         guard nodeCapacitance >= 0 else { throw fail("node_capacitance_farads must be ≥ 0") }
         guard amplifierGain > 0 else { throw fail("amplifier_gain must be positive (1: no amplifier)") }
+        try device.validate(levels: conductanceLevels, fail: { fail($0) })
     }
 
     /// The closest programmable conductance: clipped to the window and, with levels, rounded to
@@ -200,6 +255,17 @@ extension HardwarePreset {
         guard conductanceLevels >= 2 else { return clipped }
         let step = (conductanceMax - conductanceMin) / Double(conductanceLevels - 1)
         return conductanceMin + ((clipped - conductanceMin) / step).rounded() * step
+    }
+
+    /// Spacing of the programmable levels Δℓ, S (0 on a continuous device).
+    public var levelStep: Double {
+        conductanceLevels >= 2 ? (conductanceMax - conductanceMin) / Double(conductanceLevels - 1) : 0
+    }
+
+    /// Nominal size of one programming pulse Δp, S: the device section's fraction of the
+    /// window, else one level.
+    public var pulseStep: Double {
+        device.pulseStepFraction > 0 ? device.pulseStepFraction * (conductanceMax - conductanceMin) : levelStep
     }
 
     /// The conductance cell (i, j) of a crossbar presents: device G in series with its wire

@@ -62,35 +62,42 @@ enum CrossbarKernels {
     }
 
     /// G_ij ← program(G_ij + scale·(Σ_terms Σ_b x_bi·y_bj + c_j + r_i)) for every cell, in one
-    /// pass. `program` is the preset's clip-and-round (`HardwarePreset.programmable`); with wire
-    /// resistance the step of cell (i, j) is multiplied by dG_eff/dG = (G_eff/G)².
+    /// pass. On ideal continuous devices `program` clips to the window; otherwise `programmer`
+    /// applies the preset's update scheme and device response (`CellProgrammer`), with
+    /// `accumulator` (rows × columns) the full-precision accumulators of mixed precision. With
+    /// wire resistance the step of cell (i, j) is multiplied by dG_eff/dG = (G_eff/G)².
     ///
     /// Returns Σ_i G_ij per column, rows summed in increasing order (as `columnSums` does): the
-    /// new conductances' share of each node's a_i. Nil with wire resistance, where a_i sums the
-    /// effective conductances instead.
+    /// new conductances' share of each node's a_i (nil with wire resistance, where a_i sums the
+    /// effective conductances instead), and how many cells were asked to move and did not.
     static func programmedUpdate(
         _ g: inout DoubleMatrix, terms: [Term], columnTerm c: [Double], rowTerm r: [Double]?, scale: Double,
-        preset: HardwarePreset
-    ) -> [Double]? {
+        preset: HardwarePreset, programmer: CellProgrammer?, accumulator: inout [Double]
+    ) -> (sums: [Double]?, tally: ProgrammingTally) {
         let rows = g.rows, n = g.columns
         precondition(c.count == n && (r?.count ?? rows) == rows)
         precondition(terms.allSatisfy { $0.x.columns == rows && $0.y.columns == n && $0.x.rows == $0.y.rows })
+        precondition(accumulator.isEmpty || accumulator.count == rows * n)
         var sums = [Double](repeating: 0, count: n)
+        var tallies = [ProgrammingTally](repeating: .init(), count: 2)
         let lo = preset.conductanceMin, hi = preset.conductanceMax
-        let levels = preset.conductanceLevels >= 2, wire = preset.wireResistance > 0
+        let wireResistance = preset.wireResistance, wire = wireResistance > 0
         // Every term's rows of x and y, one after the other: (x_b, y_b) for b of term 1, then term 2…
         let pairs = terms.map(\.x.rows).reduce(0, +)
         let xs = terms.flatMap(\.x.elements), ys = terms.flatMap(\.y.elements)
         let rowTerm = r ?? [Double](repeating: 0, count: rows)
         g.withUnsafeMutableBufferPointer { pg in
         sums.withUnsafeMutableBufferPointer { ps in
+        tallies.withUnsafeMutableBufferPointer { pt in
+        accumulator.withUnsafeMutableBufferPointer { pa in
         xs.withUnsafeBufferPointer { px in
         ys.withUnsafeBufferPointer { py in
         c.withUnsafeBufferPointer { pc in
         rowTerm.withUnsafeBufferPointer { pr in
-            let g = pg.baseAddress!, s = ps.baseAddress!
+            let g = pg.baseAddress!, s = ps.baseAddress!, accumulators = pa.baseAddress
             split(rows: rows, columns: n) { range in
                 let j0 = range.lowerBound, width = range.count
+                var tally = ProgrammingTally()
                 let acc = UnsafeMutablePointer<Double>.allocate(capacity: max(width, 1))
                 defer { acc.deallocate() }
                 let cj = pc.baseAddress! + j0, si = s + j0
@@ -104,16 +111,18 @@ enum CrossbarKernels {
                         for j in 0..<width { acc[j] += w * yp[j] }
                     }
                     let gi = g + (i &* n &+ j0)
-                    if wire {
+                    if let programmer {
+                        let first = i &* n &+ j0
                         for j in 0..<width {
                             let old = gi[j]
-                            let e = preset.effectiveConductance(old, row: i, column: j0 + j)
-                            gi[j] = preset.programmable(old + scale * acc[j] * (e / old) * (e / old))
-                            si[j] += gi[j]
-                        }
-                    } else if levels {
-                        for j in 0..<width {
-                            gi[j] = preset.programmable(gi[j] + scale * acc[j])
+                            var delta = scale * acc[j]
+                            if wireResistance > 0 {
+                                // G_eff = 1/(1/G + r·(i + j + 2)), as `HardwarePreset.effectiveConductance`.
+                                let e = 1 / (1 / old + wireResistance * Double(i + j0 + j + 2))
+                                delta *= (e / old) * (e / old)
+                            }
+                            gi[j] = programmer.program(old, delta, cell: first &+ j,
+                                                       accumulator: accumulators.map { $0 + (first &+ j) }, tally: &tally)
                             si[j] += gi[j]
                         }
                     } else {
@@ -125,8 +134,11 @@ enum CrossbarKernels {
                         }
                     }
                 }
+                pt[j0 == 0 ? 0 : 1] = tally
             }
-        }}}}}}
-        return wire ? nil : sums
+        }}}}}}}}
+        var tally = tallies[0]
+        tally.add(tallies[1])
+        return (wire ? nil : sums, tally)
     }
 }

@@ -10,10 +10,11 @@ import Numerics
 ///
 ///     ΔG = −η · (∂E/∂G(s²) − ∂E/∂G(s¹)) / ((β₂ − β₁)·B),
 ///
-/// then programmed: clipped to [G_min, G_max] and, on hardware with `conductance_levels`,
-/// rounded to the nearest level, as a device that holds only those levels would be. A step
-/// smaller than half a level is then lost, which is what such hardware does (no hidden
-/// high-precision copy of the weights is kept).
+/// then programmed by the preset's update scheme (`UpdateScheme`, `CellProgrammer`): clipped to
+/// [G_min, G_max] on ideal continuous devices; with `conductance_levels` rounded to a level
+/// (deterministically, where a step below half a level is lost, or stochastically), sent as
+/// programming pulses through the device's response, or accumulated at full precision on the
+/// digital side until it crosses a level.
 ///
 /// Batched, Σ_b (u_bi − V_bj)² = Σ_b u_bi² + Σ_b V_bj² − 2 (uᵀV)_ij: a rank-B product per phase
 /// plus rank-one terms; for the input crossbar u is the same in both phases, so a single product
@@ -45,15 +46,24 @@ extension ResistiveCircuit {
     ///
     /// where u is the layer below (the same input voltages in both phases for crossbar 0, so its
     /// first two terms merge into Σ_b u_bi (V²_bj − V¹_bj) and the last vanishes).
+    ///
+    /// `programmingKey` names this programming event (e.g. seed and minibatch) for the random
+    /// draws of stochastic schemes and write noise. Returns how many cells were asked to move
+    /// and how many did not.
+    @discardableResult
     public mutating func applyEquilibriumPropagation(
         _ step: EquilibriumPropagationStep, inputVoltages u: DoubleMatrix,
-        first s1: [DoubleMatrix], second s2: [DoubleMatrix], betaDifference: Double
-    ) {
+        first s1: [DoubleMatrix], second s2: [DoubleMatrix], betaDifference: Double, programmingKey: UInt64 = 0
+    ) -> ProgrammingTally {
         let depth = self.depth
         let batch = Double(u.rows)
         let gain = amplifierGain
         let preset = self.preset
         let vb = preset.biasVolts
+        let programmed = DeviceState.needsProgrammer(preset)
+        var devices = self.devices
+        var tally = ProgrammingTally()
+        defer { self.devices = devices }
         programNetwork { net in
             var columnSums: [[Double]?] = []
             for l in 0..<depth {
@@ -78,23 +88,46 @@ extension ResistiveCircuit {
                     let rowSquares2 = Self.columnSquareSums(below2), rowSquares1 = Self.columnSquareSums(below1)
                     rowTerm = (0..<below1.columns).map { -0.5 * gain * gain * (rowSquares2[$0] - rowSquares1[$0]) }
                 }
-                columnSums.append(CrossbarKernels.programmedUpdate(&net.conductances[l], terms: terms, columnTerm: columnTerm,
-                                                                   rowTerm: rowTerm, scale: scale, preset: preset))
-                // Bias conductances: −∂E/∂B⁺ = −½(V − V_b)², −∂E/∂B⁻ = −½(V + V_b)².
+                let update = CellProgrammer.with(preset: preset, cells: devices.chip?.crossbars[l],
+                                                 key: CounterRandom.key(programmingKey, UInt64(l))) { programmer in
+                    CrossbarKernels.programmedUpdate(&net.conductances[l], terms: terms, columnTerm: columnTerm,
+                                                     rowTerm: rowTerm, scale: scale, preset: preset,
+                                                     programmer: programmed ? programmer : nil, accumulator: &devices.accumulators[l])
+                }
+                columnSums.append(update.sums)
+                tally.add(update.tally)
+                // Bias conductances: −∂E/∂B⁺ = −½(V − V_b)², −∂E/∂B⁻ = −½(V + V_b)²; cells
+                // 0..<n of the layer's bias devices go to the + rail, n..<2n to the − rail.
                 let biasScale = step.biasLearningRates[l] / (betaDifference * batch)
-                for j in 0..<net.layerSizes[l] {
-                    var dp = 0.0, dn = 0.0
-                    for b in 0..<v2.rows {
-                        let a = v2[b, j], c = v1[b, j]
-                        dp -= 0.5 * ((a - vb) * (a - vb) - (c - vb) * (c - vb))
-                        dn -= 0.5 * ((a + vb) * (a + vb) - (c + vb) * (c + vb))
+                let n = net.layerSizes[l]
+                CellProgrammer.with(preset: preset, cells: devices.chip?.biases[l],
+                                    key: CounterRandom.key(programmingKey, UInt64(l), 1)) { biasProgrammer in
+                devices.biasAccumulators[l].withUnsafeMutableBufferPointer { acc in
+                    var biasTally = ProgrammingTally()
+                    for j in 0..<n {
+                        var dp = 0.0, dn = 0.0
+                        for b in 0..<v2.rows {
+                            let a = v2[b, j], c = v1[b, j]
+                            dp -= 0.5 * ((a - vb) * (a - vb) - (c - vb) * (c - vb))
+                            dn -= 0.5 * ((a + vb) * (a + vb) - (c + vb) * (c + vb))
+                        }
+                        if programmed {
+                            net.biasToPositiveRail[l][j] = biasProgrammer.program(
+                                net.biasToPositiveRail[l][j], biasScale * dp, cell: j, accumulator: acc.baseAddress.map { $0 + j }, tally: &biasTally)
+                            net.biasToNegativeRail[l][j] = biasProgrammer.program(
+                                net.biasToNegativeRail[l][j], biasScale * dn, cell: n + j, accumulator: acc.baseAddress.map { $0 + n + j }, tally: &biasTally)
+                        } else {
+                            net.biasToPositiveRail[l][j] = preset.programmable(net.biasToPositiveRail[l][j] + biasScale * dp)
+                            net.biasToNegativeRail[l][j] = preset.programmable(net.biasToNegativeRail[l][j] + biasScale * dn)
+                        }
                     }
-                    net.biasToPositiveRail[l][j] = preset.programmable(net.biasToPositiveRail[l][j] + biasScale * dp)
-                    net.biasToNegativeRail[l][j] = preset.programmable(net.biasToNegativeRail[l][j] + biasScale * dn)
+                    tally.add(biasTally)
+                }
                 }
             }
             return columnSums
         }
+        return tally
     }
 
     /// Σ_b m_bj² per column.

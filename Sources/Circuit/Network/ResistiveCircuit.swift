@@ -15,6 +15,8 @@ public struct ResistiveCircuit: Sendable {
     /// serve; see `HardwarePreset.effectiveConductance`), S.
     private var wireCorrected: [DoubleMatrix]
     public let names: NodeNames
+    /// The chip's per-cell variation and the mixed-precision accumulators.
+    public internal(set) var devices: DeviceState
     /// Identifies this circuit and its conductances for caches: a fresh identity per circuit,
     /// a new revision after every `updateNetwork`. Revisions come from one process-wide
     /// counter, so two copies of a circuit changed in different ways never share a key.
@@ -62,8 +64,13 @@ public struct ResistiveCircuit: Sendable {
         }
     }
 
+    /// The circuit of `network` built on `preset`'s devices. On a chip with variation, stuck
+    /// cells take their stuck value and every cell is clipped to its own window, as programming
+    /// the network onto that chip would leave it.
     public init(network: ResistiveNetwork, preset: HardwarePreset) {
-        self.network = network
+        let devices = DeviceState(preset: preset, network: network)
+        self.network = devices.chip.map { $0.imposed(on: network, preset: preset) } ?? network
+        self.devices = devices
         self.preset = preset
         self.names = NodeNames(network: network)
         wireCorrected = []

@@ -108,10 +108,13 @@ extension ResistiveNetwork {
     /// preset's window. The error names the crossbar cell, e.g. "crossbar 1 cell (x3p, h1_7)".
     public func validate(against preset: HardwarePreset, allowOutsideWindow: Bool = false) throws {
         let names = NodeNames(network: self)
+        // On a chip with bound spread every cell has its own window (`DeviceChip`), which the
+        // circuit built on that chip enforces; the preset's nominal window does not apply.
+        let cellsHaveOwnWindows = preset.device.boundSpread > 0
         func check(_ g: Double, _ what: () -> String) throws {
             guard g.isFinite else { throw CircuitError("\(what()) has a non-finite conductance \(g) S") }
             guard g > 0 else { throw CircuitError("\(what()) has a non-positive conductance \(g) S") }
-            if !allowOutsideWindow && (g < preset.conductanceMin * (1 - 1e-12) || g > preset.conductanceMax * (1 + 1e-12)) {
+            if !allowOutsideWindow && !cellsHaveOwnWindows && (g < preset.conductanceMin * (1 - 1e-12) || g > preset.conductanceMax * (1 + 1e-12)) {
                 throw CircuitError("\(what()) has conductance \(g) S, outside preset '\(preset.name)' window [\(preset.conductanceMin), \(preset.conductanceMax)] S")
             }
         }

@@ -1,0 +1,184 @@
+import Circuit
+import Datasets
+import EqProp
+import Foundation
+import Numerics
+import Reporting
+
+/// In-situ vs ex-situ training on imperfect hardware (the question an analog designer asks of a
+/// device technology: what does each imperfection cost, and does learning on the chip itself
+/// recover it?). For every value of one swept non-ideality:
+///
+/// - **ex-situ**: the network trained once on the nominal hardware (the base preset with ideal,
+///   continuous devices) is programmed onto the imperfect chip — stuck cells stay stuck, every
+///   cell lands in its own window, each write carries the chip's write noise, optionally
+///   corrected by write-verify iterations — and evaluated there;
+/// - **in-situ**: a fresh network is trained by EqProp on the imperfect chip itself (fixed
+///   points measured on it, updates programmed by its update scheme) and evaluated there.
+///
+/// Both evaluations relax the chip with its read noise. The digital feedforward network of the
+/// in-situ run is reported beside it.
+public struct RobustnessSweep {
+    /// A non-ideality that can be swept, and how a value is written into a preset.
+    public enum Parameter: String, CaseIterable, Sendable, Codable {
+        case stepSpread = "step_spread", boundSpread = "bound_spread", writeNoise = "write_noise", readNoise = "read_noise"
+        /// Half of the value at G_min, half at G_max.
+        case stuckFraction = "stuck_fraction"
+        case levels = "conductance_levels"
+        case wireResistance = "wire_resistance_ohms"
+
+        public func apply(_ v: Double, to preset: inout HardwarePreset) {
+            switch self {
+            case .stepSpread: preset.device.stepSpread = v
+            case .boundSpread: preset.device.boundSpread = v
+            case .writeNoise: preset.device.writeNoise = v
+            case .readNoise: preset.device.readNoise = v
+            case .stuckFraction: preset.device.stuckAtMinFraction = v / 2; preset.device.stuckAtMaxFraction = v / 2
+            case .levels: preset.conductanceLevels = Int(v)
+            case .wireResistance: preset.wireResistance = v
+            }
+        }
+    }
+
+    /// One row of the result (one JSON line).
+    public struct Point: Codable, Sendable {
+        public var parameter: Parameter
+        public var value: Double
+        public var exSituTestError: Double
+        public var inSituTestError: Double
+        public var inSituDigitalTestError: Double
+        public var inSituLostUpdateFraction: Double?
+        public var seconds: Double
+
+        enum CodingKeys: String, CodingKey {
+            case parameter, value, seconds
+            case exSituTestError = "ex_situ_test_error", inSituTestError = "in_situ_test_error"
+            case inSituDigitalTestError = "in_situ_digital_test_error", inSituLostUpdateFraction = "in_situ_lost_update_fraction"
+        }
+    }
+
+    public var config: ResistiveTrainingConfig
+    public var preset: HardwarePreset
+    public var parameter: Parameter
+    public var values: [Double]
+    /// Write-verify iterations of ex-situ programming: each re-writes (with fresh write noise)
+    /// every cell further than half a pulse step from its target.
+    public var writeVerifyIterations = 0
+
+    public init(config: ResistiveTrainingConfig, preset: HardwarePreset, parameter: Parameter, values: [Double]) {
+        self.config = config
+        self.preset = preset
+        self.parameter = parameter
+        self.values = values
+    }
+
+    /// The base preset with ideal continuous devices: the hardware ex-situ training assumes.
+    public var nominalPreset: HardwarePreset {
+        var p = preset
+        p.device = DeviceModel()
+        p.conductanceLevels = 0
+        return p
+    }
+
+    /// The chip for one swept value (checked like a preset file).
+    public func chip(_ value: Double) throws -> HardwarePreset {
+        var p = preset
+        parameter.apply(value, to: &p)
+        do { try p.validate() } catch { throw TrainingError.invalidConfiguration("--values \(value) for \(parameter.rawValue): \(error)") }
+        return p
+    }
+
+    /// Trains `epochs` epochs on `hardware` and returns the trainer.
+    func train(on hardware: HardwarePreset, _ data: Dataset, log: ((String) -> Void)?) throws -> (ResistiveTrainer, Double?) {
+        var c = config
+        c.updateScheme = nil
+        c.chipSeed = nil
+        let trainer = try ResistiveTrainer(config: c, preset: hardware)
+        trainer.log = log
+        var lost: Double?
+        for epoch in 1...config.epochs {
+            let t = try trainer.trainEpoch(epoch, on: data.train, progress: nil)
+            lost = t.lostUpdateFraction
+        }
+        return (trainer, lost)
+    }
+
+    /// Runs the sweep; `onPoint` sees each row as it is measured.
+    public func run(_ data: Dataset, log: ((String) -> Void)? = nil, onPoint: (Point) -> Void = { _ in }) throws -> [Point] {
+        for v in values { _ = try chip(v) }
+        let (nominal, _) = try train(on: nominalPreset, data, log: log)
+        var points: [Point] = []
+        for v in values {
+            let start = Date()
+            let hardware = try chip(v)
+            // Ex-situ: the nominal network programmed onto this chip.
+            let programmed = ExSituProgramming(preset: hardware, writeVerifyIterations: writeVerifyIterations)
+                .program(nominal.circuit.network, key: CounterRandom.key(config.seed, 0xE7, UInt64(v.bitPattern)))
+            var exConfig = config
+            exConfig.updateScheme = nil
+            exConfig.chipSeed = nil
+            let exSitu = try ResistiveTrainer(config: exConfig, preset: hardware, network: programmed, feedforward: nominal.feedforward)
+            let exError = try exSitu.evaluate(data.test).errorRelaxed
+            // In-situ: trained on the chip.
+            let (inSitu, lost) = try train(on: hardware, data, log: log)
+            let e = try inSitu.evaluate(data.test)
+            let point = Point(parameter: parameter, value: v, exSituTestError: exError, inSituTestError: e.errorRelaxed,
+                              inSituDigitalTestError: e.errorFeedforward, inSituLostUpdateFraction: lost,
+                              seconds: Date().timeIntervalSince(start))
+            points.append(point)
+            onPoint(point)
+        }
+        return points
+    }
+
+    /// Test error (%) against the swept value, one curve per approach.
+    public static func plot(_ points: [Point], note: String) -> LinePlot {
+        var plot = LinePlot(title: "In-situ vs ex-situ training", xLabel: points.first?.parameter.rawValue ?? "value",
+                            yLabel: "test error (%)")
+        plot.notes = [note]
+        let colors = LinePlot.palette
+        plot.series = [
+            .init(name: "ex-situ (trained on nominal devices, programmed onto the chip)",
+                  points: points.map { ($0.value, 100 * $0.exSituTestError) }, color: colors[0], markers: true),
+            .init(name: "in-situ (EqProp on the chip), analog", points: points.map { ($0.value, 100 * $0.inSituTestError) },
+                  color: colors[1], markers: true),
+            .init(name: "in-situ, digital copy", points: points.map { ($0.value, 100 * $0.inSituDigitalTestError) },
+                  color: colors[1], dashed: true),
+        ]
+        return plot
+    }
+}
+
+/// Programming a network trained elsewhere onto a chip (ex-situ): each cell is written toward
+/// its target once, with the chip's write noise σ_w·max(Δℓ, Δp) per write and rounded to a
+/// level on devices with levels; write-verify iterations re-write every cell further than half a
+/// step from its target. Stuck cells stay stuck and every cell stays inside its own window
+/// (`ResistiveCircuit` imposes the chip).
+public struct ExSituProgramming {
+    public var preset: HardwarePreset
+    public var writeVerifyIterations: Int
+
+    public init(preset: HardwarePreset, writeVerifyIterations: Int) {
+        self.preset = preset
+        self.writeVerifyIterations = writeVerifyIterations
+    }
+
+    public func program(_ network: ResistiveNetwork, key: UInt64) -> ResistiveNetwork {
+        var n = network.programmed(onto: preset)
+        let noise = preset.device.writeNoise * max(preset.levelStep, preset.pulseStep)
+        guard noise > 0 else { return n }
+        let tolerance = 0.5 * max(preset.levelStep, preset.pulseStep)
+        for l in 0..<n.depth {
+            let target = n.conductances[l].elements
+            for iteration in 0...writeVerifyIterations {
+                let k = CounterRandom.key(key, UInt64(l), UInt64(iteration))
+                n.conductances[l].withUnsafeMutableBufferPointer { g in
+                    for c in g.indices where iteration == 0 || abs(g[c] - target[c]) > tolerance {
+                        g[c] = preset.programmable(target[c] + noise * CounterRandom.normal(k, c))
+                    }
+                }
+            }
+        }
+        return n
+    }
+}

@@ -1,0 +1,194 @@
+import Circuit
+import EqProp
+import Foundation
+import Numerics
+import Testing
+
+/// The update schemes and device responses of `hardware/README.md`, checked against their
+/// defining equations: expectations over many programming events, exact conservation where the
+/// scheme promises it, the closed form of soft bounds against pulse-by-pulse iteration, and
+/// chips that are pure functions of their seed.
+@Suite struct DeviceProgrammingTests {
+    static func preset(_ scheme: UpdateScheme, levels: Int = 64, edit: (inout DeviceModel) -> Void = { _ in }) throws -> HardwarePreset {
+        var p = try TestSupport.preset("memristive")
+        p.wireResistance = 0
+        p.conductanceLevels = levels
+        p.device.updateScheme = scheme
+        edit(&p.device)
+        try p.validate()
+        return p
+    }
+
+    /// Mean programmed change over `events` independent events for one request.
+    static func meanChange(_ p: HardwarePreset, from g: Double, by delta: Double, events: Int = 40_000) -> (mean: Double, sd: Double) {
+        var sum = 0.0, squares = 0.0
+        var tally = ProgrammingTally()
+        for e in 0..<events {
+            var a = 0.0
+            let d = p.programCell(g, by: delta, key: CounterRandom.key(7, UInt64(e)), accumulator: &a, tally: &tally) - g
+            sum += d
+            squares += d * d
+        }
+        let mean = sum / Double(events)
+        return (mean, (squares / Double(events) - mean * mean).squareRoot())
+    }
+
+    @Test func roundingLosesStepsBelowHalfALevel() throws {
+        let p = try Self.preset(.round)
+        let g = p.conductanceMin + 10 * p.levelStep
+        var a = 0.0, tally = ProgrammingTally()
+        #expect(p.programCell(g, by: 0.4 * p.levelStep, key: 1, accumulator: &a, tally: &tally) == g)
+        #expect(tally == { var t = ProgrammingTally(); t.requested = 1; t.lost = 1; return t }())
+    }
+
+    /// E[ΔG] = requested ΔG within 5 standard errors, for steps of a fraction of a level and
+    /// of several levels.
+    @Test(arguments: [UpdateScheme.stochastic, .pulsed], [0.03, 0.37, 2.6])
+    func stochasticSchemesAreUnbiased(scheme: UpdateScheme, levels fraction: Double) throws {
+        let p = try Self.preset(scheme)
+        let g = p.conductanceMin + 20 * p.levelStep, delta = fraction * p.levelStep
+        for sign in [1.0, -1.0] {
+            let (mean, sd) = Self.meanChange(p, from: g, by: sign * delta)
+            #expect(abs(mean - sign * delta) <= 5 * sd / 200 + 1e-9 * delta, "mean \(mean) vs \(sign * delta) (sd \(sd))")
+        }
+    }
+
+    /// Mixed precision keeps every request: programmed change + accumulator = Σ requests, and
+    /// the accumulator stays within one level (away from the window's ends, where a clip
+    /// would lose part of a step: the walk below stays within ±15 levels of level 32).
+    @Test func mixedPrecisionConservesEveryRequest() throws {
+        let p = try Self.preset(.mixedPrecision, levels: 64)
+        var rng = SeededGenerator(seed: 4)
+        var g = p.conductanceMin + 32 * p.levelStep, a = 0.0, requested = 0.0
+        let start = g
+        var tally = ProgrammingTally()
+        for e in 0..<5_000 {
+            let delta = (rng.nextUnit() - 0.5) * 0.2 * p.levelStep
+            requested += delta
+            g = p.programCell(g, by: delta, key: UInt64(e), accumulator: &a, tally: &tally)
+            #expect(abs(a) < p.levelStep * (1 + 1e-12))
+        }
+        #expect(abs((g - start) + a - requested) <= 1e-9 * p.levelStep, "\(g - start) + \(a) vs \(requested)")
+        #expect(tally.lost == 0 && tally.requested > 0)
+    }
+
+    /// n pulses at once (the closed form) land where n single pulses do, up and down.
+    @Test func softBoundsClosedFormMatchesSinglePulses() throws {
+        let p = try Self.preset(.pulsed, levels: 0) { d in d.softBounds = true; d.upDownAsymmetry = 0.2; d.pulseStepFraction = 0.01 }
+        for upward in [true, false] {
+            let g0 = p.conductanceMin + 0.3 * (p.conductanceMax - p.conductanceMin)
+            let step = (upward ? 1.0 : -1.0) * p.pulseStep
+            var single = g0, a = 0.0, tally = ProgrammingTally()
+            // Exactly one pulse per request: |ΔG| = Δp.
+            for e in 0..<25 { single = p.programCell(single, by: step, key: UInt64(e), accumulator: &a, tally: &tally) }
+            let many = p.programCell(g0, by: 25 * step, key: 99, accumulator: &a, tally: &tally)
+            #expect(abs(single - many) <= 1e-12 * p.conductanceMax, "\(single) vs \(many)")
+            // The step shrinks toward the bound it approaches.
+            let first = p.programCell(g0, by: step, key: 0, accumulator: &a, tally: &tally) - g0
+            let nearBound = upward ? p.conductanceMax - 0.05 * p.pulseStep * 100 : p.conductanceMin + 0.05 * p.pulseStep * 100
+            let late = p.programCell(nearBound, by: step, key: 0, accumulator: &a, tally: &tally) - nearBound
+            #expect(abs(late) < abs(first))
+            #expect(abs(first / p.pulseStep) > 0 && (upward ? first > 0 : first < 0))
+        }
+    }
+
+    @Test func chipsArePureFunctionsOfTheirSeed() throws {
+        let p = try Self.preset(.pulsed) { d in d.stepSpread = 0.3; d.boundSpread = 0.2; d.stuckAtMinFraction = 0.05; d.stuckAtMaxFraction = 0.02 }
+        let shapes = [(rows: 200, columns: 50)]
+        let a = try #require(DeviceChip(device: p.device, preset: p, crossbarShapes: shapes, layerSizes: [50]))
+        let b = try #require(DeviceChip(device: p.device, preset: p, crossbarShapes: shapes, layerSizes: [50]))
+        var other = p.device
+        other.chipSeed = 2
+        let c = try #require(DeviceChip(device: other, preset: p, crossbarShapes: shapes, layerSizes: [50]))
+        #expect(a.crossbars[0].stepScale == b.crossbars[0].stepScale && a.crossbars[0].stuck == b.crossbars[0].stuck)
+        #expect(a.crossbars[0].stepScale != c.crossbars[0].stepScale)
+        let cells = a.crossbars[0]
+        let stuckMin = cells.stuck.filter { $0 == 1 }.count, stuckMax = cells.stuck.filter { $0 == 2 }.count
+        #expect(abs(Double(stuckMin) / 10_000 - 0.05) < 0.01 && abs(Double(stuckMax) / 10_000 - 0.02) < 0.006)
+        let mean = cells.stepScale.reduce(0) { $0 + Double($1) } / 10_000
+        let sd = (cells.stepScale.reduce(0) { $0 + (Double($1) - mean) * (Double($1) - mean) } / 10_000).squareRoot()
+        #expect(abs(mean - 1) < 0.02 && abs(sd - 0.3) < 0.02, "step scale mean \(mean), sd \(sd)")
+        #expect(zip(cells.minimum, cells.maximum).allSatisfy { $0 > 0 && $1 > $0 })
+        #expect(DeviceChip(device: DeviceModel(), preset: p, crossbarShapes: shapes, layerSizes: [50]) == nil)
+    }
+
+    /// A training step on a chip: stuck cells keep their value, every other cell stays in its
+    /// own window, the result does not depend on how the columns were split over the cores
+    /// (the same step on a column-permuted copy would differ; instead, the step is repeated and
+    /// must give the same bits), and read noise leaves the stored conductances alone.
+    @Test func trainingStepOnAChip() throws {
+        let p = try Self.preset(.pulsed, levels: 0) { d in
+            d.pulseStepFraction = 0.001; d.stepSpread = 0.3; d.boundSpread = 0.2; d.writeNoise = 1
+            d.stuckAtMinFraction = 0.02; d.stuckAtMaxFraction = 0.02; d.softBounds = true; d.readNoise = 0.03
+        }
+        var rng = SeededGenerator(seed: 9)
+        let c = ResistiveCircuit(network: ResistiveNetwork(architecture: [784, 40, 10], preset: p, conductanceScale: 2e-3, rng: &rng), preset: p)
+        let chip = try #require(c.devices.chip)
+        // Stuck cells sit at their stuck value from the start.
+        let cells = chip.crossbars[0], g0 = c.network.conductances[0].elements
+        for k in g0.indices where cells.stuck[k] != 0 {
+            #expect(g0[k] == (cells.stuck[k] == 1 ? cells.minimum[k] : cells.maximum[k]))
+        }
+        let batch = 3
+        let u = CircuitConditions.inputVoltages(pixels: CrossbarKernelsTests.pixels(batch: batch, count: 784, seed: 2), gain: p.inputGain)
+        func state(_ seed: UInt64) -> [DoubleMatrix] {
+            var r = SeededGenerator(seed: seed)
+            return c.network.layerSizes.map { n in
+                var m = DoubleMatrix(rows: batch, columns: n)
+                for k in 0..<m.count { m.elements[k] = Double(Int(r.next() % 2001) - 1000) * 4e-4 * p.inputGain }
+                return m
+            }
+        }
+        let step = EquilibriumPropagationStep(learningRates: [1e-8, 1e-8], biasLearningRates: [1e-8, 1e-8])
+        var first = c, second = c
+        let t1 = first.applyEquilibriumPropagation(step, inputVoltages: u, first: state(3), second: state(4), betaDifference: 2e-4, programmingKey: 5)
+        let t2 = second.applyEquilibriumPropagation(step, inputVoltages: u, first: state(3), second: state(4), betaDifference: 2e-4, programmingKey: 5)
+        #expect(first.network == second.network && t1 == t2)
+        let g1 = first.network.conductances[0].elements
+        var moved = 0
+        for k in g1.indices {
+            if cells.stuck[k] != 0 { #expect(g1[k] == g0[k]) }
+            #expect(g1[k] >= cells.minimum[k] && g1[k] <= cells.maximum[k])
+            if g1[k] != g0[k] { moved += 1 }
+        }
+        #expect(moved > g1.count / 10, "only \(moved) cells moved")
+        #expect(t1.requested > 0 && t1.lost >= cells.stuck.filter { $0 != 0 }.count / 2)
+        // Read noise: a fresh circuit per key, the stored one untouched.
+        let r1 = first.read(key: 1), r2 = first.read(key: 2)
+        #expect(r1.network != first.network && r1.network != r2.network && first.network.conductances[0].elements == g1)
+        let ratio = zip(r1.network.conductances[0].elements, g1).map { $0 / $1 - 1 }
+        let sd = (ratio.reduce(0) { $0 + $1 * $1 } / Double(ratio.count)).squareRoot()
+        #expect(abs(sd - 0.03) < 0.003, "read noise sd \(sd)")
+    }
+
+    @Test func badDeviceSectionsAreNamed() throws {
+        let data = try Data(contentsOf: TestSupport.root.appendingPathComponent("hardware/ideal.json"))
+        let cases: [([String: Any], String)] = [
+            (["update_scheme": "magic"], "unknown scheme"),
+            (["update_scheme": "pulsed"], "pulse_step_fraction"),
+            (["update_scheme": "round", "step_spread": -0.1], "device.step_spread"),
+            (["update_scheme": "round", "read_noise": 0.9], "device.read_noise"),
+            (["update_scheme": "round", "stuck_at_min_fraction": 0.7, "stuck_at_max_fraction": 0.6], "must not exceed 1"),
+            (["update_scheme": "round", "stuck_at_max_fraction": 1.5], "device.stuck_at_max_fraction"),
+            (["update_scheme": "round", "colour": 1], "unknown field 'device.colour'"),
+            (["step_spread": 0.1], "device.update_scheme"),
+            (["update_scheme": "round", "chip_seed": -1], "device.chip_seed"),
+        ]
+        for (device, expected) in cases {
+            var object = try JSONSerialization.jsonObject(with: data) as! [String: Any]
+            object["device"] = device
+            do {
+                _ = try HardwarePreset(json: try JSONSerialization.data(withJSONObject: object), path: "chip.json")
+                Issue.record("accepted \(device)")
+            } catch let e as PresetError {
+                #expect(e.description.contains(expected), "\(e)")
+            }
+        }
+    }
+}
+
+extension DeviceChip: Equatable {
+    public static func == (a: DeviceChip, b: DeviceChip) -> Bool {
+        zip(a.crossbars, b.crossbars).allSatisfy { $0.stepScale == $1.stepScale && $0.stuck == $1.stuck && $0.minimum == $1.minimum }
+    }
+}
