@@ -96,7 +96,37 @@ public struct ResistiveTrainingConfig: Codable, Sendable, Equatable {
         targetRatio: 480, conductanceUnit: 1e-4, initialConductanceScale: 1e-4, diodeModel: nil, tolerance: 1e-9,
         maxSweeps: 1000, crosscheckEvery: 50, workers: 2, maxSkippedFraction: 0.01, epochs: 50, seed: 1)
 
-    public static let presets: [String: ResistiveTrainingConfig] = ["drn-xs": drnXS, "drn-1h": drn1H]
+    /// DRN-2H: 784 (1568 sources) – 1024 – 1024 – 10. Per-crossbar η̂ 0.002/0.006/0.018 of the
+    /// reference (Scellier 2024; its table for DRN-2H), β = 1 centered, batch 4, 50 epochs; input
+    /// gain 480 V_u and decay ×0.95 as DRN-1H. Not yet tuned here (BENCHMARKS.md).
+    public static let drn2H = ResistiveTrainingConfig(
+        preset: "drn-2h", architecture: [784, 1024, 1024, 10], hardware: "ideal", solver: .swift, batchSize: 4,
+        beta: 1, betaSign: .centered, nudge: .current, learningRates: [0.002, 0.006, 0.018], biasLearningRates: [0.002, 0.006, 0.018],
+        learningRateDecay: 0.95, feedforwardLearningRates: [1, 1, 1], lambda: 0, useInitialization: true,
+        targetRatio: 480, conductanceUnit: 1e-4, initialConductanceScale: 1e-4, diodeModel: nil, tolerance: 1e-9,
+        maxSweeps: 1000, crosscheckEvery: 50, workers: 2, maxSkippedFraction: 0.01, epochs: 50, seed: 1)
+
+    /// DRN-3H: 784 – 1024 – 1024 – 1024 – 10, η̂ 0.005/0.02/0.08/0.005 of the reference, otherwise as
+    /// DRN-2H. Not yet tuned here.
+    public static let drn3H = ResistiveTrainingConfig(
+        preset: "drn-3h", architecture: [784, 1024, 1024, 1024, 10], hardware: "ideal", solver: .swift, batchSize: 4,
+        beta: 1, betaSign: .centered, nudge: .current, learningRates: [0.005, 0.02, 0.08, 0.005],
+        biasLearningRates: [0.005, 0.02, 0.08, 0.005], learningRateDecay: 0.95, feedforwardLearningRates: [1, 1, 1, 1], lambda: 0,
+        useInitialization: true, targetRatio: 480, conductanceUnit: 1e-4, initialConductanceScale: 1e-4, diodeModel: nil,
+        tolerance: 1e-9, maxSweeps: 1000, crosscheckEvery: 50, workers: 2, maxSkippedFraction: 0.01, epochs: 50, seed: 1)
+
+    /// DRN-XL: 784 – 32768 – 10 (the reference's widest network, 100 epochs), with DRN-1H's
+    /// rates. Its input crossbar alone holds 1568 × 32768 cells (411 MB of conductances).
+    public static let drnXL = ResistiveTrainingConfig(
+        preset: "drn-xl", architecture: [784, 32768, 10], hardware: "ideal", solver: .swift, batchSize: 4,
+        beta: 1, betaSign: .centered, nudge: .current, learningRates: [0.02, 0.02], biasLearningRates: [0.02, 0.02],
+        learningRateDecay: 0.95, feedforwardLearningRates: [1, 1], lambda: 0, useInitialization: true,
+        targetRatio: 480, conductanceUnit: 1e-4, initialConductanceScale: 1e-4, diodeModel: nil, tolerance: 1e-9,
+        maxSweeps: 1000, crosscheckEvery: 50, workers: 2, maxSkippedFraction: 0.01, epochs: 100, seed: 1)
+
+    public static let presets: [String: ResistiveTrainingConfig] = [
+        "drn-xs": drnXS, "drn-1h": drn1H, "drn-2h": drn2H, "drn-3h": drn3H, "drn-xl": drnXL,
+    ]
 
     /// Physical values for a preset's input gain.
     public func targetVolts(inputGain: Double) -> Double { inputGain / targetRatio }
