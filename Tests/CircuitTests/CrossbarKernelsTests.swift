@@ -16,6 +16,16 @@ import Testing
         return x
     }
 
+    /// One phase's node voltages: a few hundred mV, as in training.
+    static func state(_ c: ResistiveCircuit, batch: Int, seed: UInt64) -> [DoubleMatrix] {
+        var r = SeededGenerator(seed: seed)
+        return c.network.layerSizes.map { n in
+            var m = DoubleMatrix(rows: batch, columns: n)
+            for k in 0..<m.count { m.elements[k] = Double(Int(r.next() % 2001) - 1000) * 4e-4 * c.preset.inputGain }
+            return m
+        }
+    }
+
     @Test func inputCurrentsMatchBLAS() throws {
         let c = try TestSupport.circuit("ideal", [784, 40, 10], seed: 5)
         let u = CircuitConditions.inputVoltages(pixels: Self.pixels(batch: 4, count: 784, seed: 1), gain: c.preset.inputGain)
@@ -76,16 +86,7 @@ import Testing
                                  preset: preset)
         let batch = 3
         let u = CircuitConditions.inputVoltages(pixels: Self.pixels(batch: batch, count: 784, seed: 2), gain: preset.inputGain)
-        // Two phases' states: node voltages of a few hundred mV, as in training.
-        func state(_ seed: UInt64) -> [DoubleMatrix] {
-            var r = SeededGenerator(seed: seed)
-            return c.network.layerSizes.map { n in
-                var m = DoubleMatrix(rows: batch, columns: n)
-                for k in 0..<m.count { m.elements[k] = Double(Int(r.next() % 2001) - 1000) * 4e-4 * preset.inputGain }
-                return m
-            }
-        }
-        let s1 = state(3), s2 = state(4)
+        let s1 = Self.state(c, batch: batch, seed: 3), s2 = Self.state(c, batch: batch, seed: 4)
         // η large enough that steps are comparable to a level and some cells clip at the window's edges.
         let eta = 5e-9 / (preset.inputGain * preset.inputGain), betaDifference = 2e-4
         var fast = c

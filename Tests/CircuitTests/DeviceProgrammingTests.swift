@@ -131,14 +131,7 @@ import Testing
         }
         let batch = 3
         let u = CircuitConditions.inputVoltages(pixels: CrossbarKernelsTests.pixels(batch: batch, count: 784, seed: 2), gain: p.inputGain)
-        func state(_ seed: UInt64) -> [DoubleMatrix] {
-            var r = SeededGenerator(seed: seed)
-            return c.network.layerSizes.map { n in
-                var m = DoubleMatrix(rows: batch, columns: n)
-                for k in 0..<m.count { m.elements[k] = Double(Int(r.next() % 2001) - 1000) * 4e-4 * p.inputGain }
-                return m
-            }
-        }
+        func state(_ seed: UInt64) -> [DoubleMatrix] { CrossbarKernelsTests.state(c, batch: batch, seed: seed) }
         let step = EquilibriumPropagationStep(learningRates: [1e-8, 1e-8], biasLearningRates: [1e-8, 1e-8])
         var first = c, second = c
         let t1 = first.applyEquilibriumPropagation(step, inputVoltages: u, first: state(3), second: state(4), betaDifference: 2e-4, programmingKey: 5)
