@@ -47,6 +47,33 @@ import Testing
         #expect(worst <= 1, "largest difference is \(worst) of its bound 4·n·ε·Σ|u||G|")
     }
 
+    /// The hidden-crossbar couplings of large crossbars (one pass over G) against BLAS, both
+    /// products, with and without accumulation, to a few ulps of Σ|v||G| per element.
+    @Test func hiddenCouplingsMatchBLAS() throws {
+        let c = try TestSupport.circuit("ideal", [64, 600, 600, 10], seed: 5)
+        let g = c.crossbar(1)
+        #expect(g.rows == 600 && g.columns == 600)
+        let v = Self.state(c, batch: 4, seed: 8)[0]
+        var absV = v
+        absV.withUnsafeMutableBufferPointer { p in for i in p.indices { p[i] = abs(p[i]) } }
+        for transposed in [false, true] {
+            var fast = Self.state(c, batch: 4, seed: 9)[1], blas = fast
+            let bound = DoubleMatrix.product(absV, g, transposeB: transposed)
+            if transposed {
+                CrossbarKernels.productTransposed(v, g, into: &fast, alpha: 0.5, beta: 1)
+            } else {
+                CrossbarKernels.product(v, g, into: &fast, alpha: 0.5, beta: 1)
+            }
+            DoubleMatrix.multiply(v, g, transposeB: transposed, into: &blas, alpha: 0.5, beta: 1)
+            var worst = 0.0
+            for k in 0..<fast.count {
+                worst = max(worst, abs(fast.elements[k] - blas.elements[k]) / (4 * 600 * Double.ulpOfOne * (bound.elements[k] + abs(blas.elements[k]))))
+            }
+            #expect(worst <= 1, "transposed \(transposed): \(worst) of the bound")
+        }
+        #expect(CrossbarKernels.prefersOnePass(cells: g.count, batch: 4) && !CrossbarKernels.prefersOnePass(cells: 1024 * 10, batch: 4))
+    }
+
     /// The EqProp step cell by cell, as DESIGN §2.2 writes it: ΔG = −η/(Δβ·B)·Σ_b [½ΔV²(s²) − ½ΔV²(s¹)],
     /// times dG_eff/dG with wires, then programmed.
     static func referenceStep(_ c: ResistiveCircuit, _ eta: Double, _ u: DoubleMatrix, _ s1: [DoubleMatrix], _ s2: [DoubleMatrix],

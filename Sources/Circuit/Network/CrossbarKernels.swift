@@ -9,7 +9,7 @@ import Numerics
 ///
 /// Work is split by columns over the two cores. Every output element is then computed by one
 /// thread in the same order as a serial pass, so results do not depend on the split.
-enum CrossbarKernels {
+public enum CrossbarKernels {
     /// Below this many cells a pass runs on one core (the fork/join would cost more).
     static let parallelCells = 1 << 15
 
@@ -54,6 +54,49 @@ enum CrossbarKernels {
         }}}
         return out
     }
+
+    /// out ← alpha·(v·gᵀ) + beta·out: B × rows, from v (B × columns) and g (rows × columns): the
+    /// currents a layer receives from the layer above through a hidden crossbar. One pass over
+    /// g, B dot products per row, rows split over the cores. For a large crossbar and a small
+    /// batch this is the cost of reading g once; BLAS's gemm packs (copies) all of g on every
+    /// call first, which for 1024 × 1024 cells and B = 4 takes longer than the product itself.
+    public static func productTransposed(_ v: DoubleMatrix, _ g: DoubleMatrix, into out: inout DoubleMatrix, alpha: Double, beta: Double) {
+        precondition(v.columns == g.columns && out.rows == v.rows && out.columns == g.rows)
+        let batch = v.rows, rows = g.rows, n = g.columns
+        v.withUnsafeBufferPointer { pv in
+        g.withUnsafeBufferPointer { pg in
+        out.withUnsafeMutableBufferPointer { po in
+            let v = pv.baseAddress!, g = pg.baseAddress!, o = po.baseAddress!
+            split(rows: n, columns: rows) { range in
+                for i in range {
+                    let gi = g + i &* n
+                    for b in 0..<batch {
+                        let vb = v + b &* n
+                        var sum = 0.0
+                        for j in 0..<n { sum += vb[j] * gi[j] }
+                        let k = b &* rows &+ i
+                        o[k] = alpha * sum + (beta == 0 ? 0 : beta * o[k])
+                    }
+                }
+            }
+        }}}
+    }
+
+    /// out ← alpha·(u·g) + beta·out with `product`'s one pass over g (see `productTransposed`).
+    public static func product(_ u: DoubleMatrix, _ g: DoubleMatrix, into out: inout DoubleMatrix, alpha: Double, beta: Double) {
+        let p = product(u, g)
+        precondition(out.rows == p.rows && out.columns == p.columns)
+        out.withUnsafeMutableBufferPointer { o in
+            p.withUnsafeBufferPointer { q in
+                for k in o.indices { o[k] = alpha * q[k] + (beta == 0 ? 0 : beta * o[k]) }
+            }
+        }
+    }
+
+    /// Whether the one-pass kernels beat BLAS for a crossbar of `cells` and a batch of `batch`
+    /// rows: large crossbars (from 512 × 512 cells) and small batches. Smaller crossbars keep
+    /// BLAS, so drn-xs and drn-1h compute exactly as before.
+    public static func prefersOnePass(cells: Int, batch: Int) -> Bool { cells >= 1 << 18 && batch <= 16 }
 
     /// One rank-B term of a cell update: Σ_b x_bi·y_bj (x is B × rows, y is B × columns).
     struct Term {

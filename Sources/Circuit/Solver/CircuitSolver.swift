@@ -227,12 +227,22 @@ public final class CircuitSolver {
         let gain = circuit.amplifierGain
         var wrote = false
         if l >= 2 {
-            DoubleMatrix.multiply(state[l - 2], circuit.crossbar(l - 1), into: &lane.coupling[l - 1], alpha: gain, beta: 0)
+            let g = circuit.crossbar(l - 1)
+            if CrossbarKernels.prefersOnePass(cells: g.count, batch: state[l - 2].rows) {
+                CrossbarKernels.product(state[l - 2], g, into: &lane.coupling[l - 1], alpha: gain, beta: 0)
+            } else {
+                DoubleMatrix.multiply(state[l - 2], g, into: &lane.coupling[l - 1], alpha: gain, beta: 0)
+            }
             wrote = true
         }
         if l < depth {
-            DoubleMatrix.multiply(state[l], circuit.crossbar(l), transposeB: true, into: &lane.coupling[l - 1],
-                                  alpha: 1 / gain, beta: wrote ? 1 : 0)
+            let g = circuit.crossbar(l)
+            if CrossbarKernels.prefersOnePass(cells: g.count, batch: state[l].rows) {
+                CrossbarKernels.productTransposed(state[l], g, into: &lane.coupling[l - 1], alpha: 1 / gain, beta: wrote ? 1 : 0)
+            } else {
+                DoubleMatrix.multiply(state[l], g, transposeB: true, into: &lane.coupling[l - 1],
+                                      alpha: 1 / gain, beta: wrote ? 1 : 0)
+            }
             wrote = true
         }
         if !wrote { lane.coupling[l - 1].fill(0) }
