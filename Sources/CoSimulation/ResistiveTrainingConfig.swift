@@ -63,6 +63,15 @@ public struct ResistiveTrainingConfig: Codable, Sendable, Equatable {
     /// Overrides the hardware preset's `device.chip_seed`: another chip of the same kind.
     public var chipSeed: UInt64? = nil
 
+    /// Adopts the hardware preset's conductance unit when it names one (see
+    /// `HardwarePreset.conductanceUnit`): G_u becomes the preset's and the initial scale moves
+    /// with it, so the network starts at the same fixed point, scaled into the device's window.
+    public mutating func adoptConductanceUnit(of preset: HardwarePreset) {
+        guard let u = preset.conductanceUnit, u != conductanceUnit else { return }
+        initialConductanceScale *= u / conductanceUnit
+        conductanceUnit = u
+    }
+
     /// The hardware the run trains on: `preset` with this configuration's device overrides,
     /// checked again (a scheme may need fields the preset left at their defaults).
     public func hardware(from preset: HardwarePreset) throws -> HardwarePreset {

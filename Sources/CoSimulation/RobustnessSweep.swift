@@ -66,6 +66,8 @@ public struct RobustnessSweep {
     public var writeVerifyIterations = 0
 
     public init(config: ResistiveTrainingConfig, preset: HardwarePreset, parameter: Parameter, values: [Double]) {
+        var config = config
+        config.adoptConductanceUnit(of: preset)
         self.config = config
         self.preset = preset
         self.parameter = parameter

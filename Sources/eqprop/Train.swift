@@ -325,6 +325,7 @@ extension EqPropCommand.Train {
             config = try resolvedResistiveConfig()
             presetFile = try HardwarePreset.file(config.hardware)
             hardwarePreset = try HardwarePreset(contentsOf: presetFile)
+            config.adoptConductanceUnit(of: hardwarePreset)
         }
         // A resumed run reads the preset copy it started with (see `TrainedResistiveRun`).
         let savedPreset = presetFile == folder.hardware

@@ -154,6 +154,50 @@ import Testing
         #expect(abs(sd - 0.03) < 0.003, "read noise sd \(sd)")
     }
 
+    /// `conductance_unit_siemens` rests on this: multiplying every conductance of a circuit
+    /// (crossbars and bias conductances) by c leaves its fixed point where it was, to the
+    /// solver's tolerance. The preset's window is widened so that no cell is clipped.
+    @Test(arguments: [5.0, 0.2])
+    func fixedPointIgnoresAConductanceScale(_ c: Double) throws {
+        var p = try TestSupport.preset("ideal")
+        p.conductanceMin = 1e-12
+        p.conductanceMax = 1
+        var rng = SeededGenerator(seed: 11)
+        let net = ResistiveNetwork(architecture: [12, 8, 4], preset: p, conductanceScale: 1e-4, rng: &rng)
+        var scaled = net
+        scaled.conductances = net.conductances.map { g in var g = g; g.withUnsafeMutableBufferPointer { b in for i in b.indices { b[i] *= c } }; return g }
+        scaled.biasToPositiveRail = net.biasToPositiveRail.map { $0.map { $0 * c } }
+        scaled.biasToNegativeRail = net.biasToNegativeRail.map { $0.map { $0 * c } }
+        var pixels = [[Double]]()
+        for _ in 0..<3 { pixels.append((0..<12).map { _ in rng.nextUnit() }) }
+        var states: [[DoubleMatrix]] = []
+        for n in [net, scaled] {
+            let circuit = ResistiveCircuit(network: n, preset: p)
+            var s = [DoubleMatrix(rows: 3, columns: 8), DoubleMatrix(rows: 3, columns: 4)]
+            #expect(CircuitSolver(diodeModel: .ideal, tolerance: 1e-14).relax(circuit, conditions: TestSupport.conditions(circuit, pixels: pixels), state: &s).converged)
+            states.append(s)
+        }
+        var worst = 0.0
+        for l in 0..<2 { for k in 0..<states[0][l].count { worst = max(worst, abs(states[0][l].elements[k] - states[1][l].elements[k])) } }
+        #expect(worst < 1e-12, "largest difference \(worst) V")
+    }
+
+    @Test func conductanceUnitIsReadAndChecked() throws {
+        let data = try Data(contentsOf: TestSupport.root.appendingPathComponent("hardware/rram.json"))
+        #expect(try HardwarePreset(json: data, path: "rram.json").conductanceUnit == 5e-4)
+        #expect(try TestSupport.preset("ideal").conductanceUnit == nil)
+        for bad: Any in [0, -1e-4, 2, "big"] {
+            var object = try JSONSerialization.jsonObject(with: data) as! [String: Any]
+            object["conductance_unit_siemens"] = bad
+            do {
+                _ = try HardwarePreset(json: try JSONSerialization.data(withJSONObject: object), path: "chip.json")
+                Issue.record("accepted \(bad)")
+            } catch let e as PresetError {
+                #expect(e.description.contains("conductance_unit_siemens"), "\(e)")
+            }
+        }
+    }
+
     @Test func badDeviceSectionsAreNamed() throws {
         let data = try Data(contentsOf: TestSupport.root.appendingPathComponent("hardware/ideal.json"))
         let cases: [([String: Any], String)] = [

@@ -69,15 +69,24 @@ public struct HardwarePreset: Sendable, Equatable {
     /// ideal devices programmed by clip-and-round).
     public var device = DeviceModel()
 
+    /// The conductance G_u (S) that one unit of the reference DRN's weights maps to (the
+    /// optional `conductance_unit_siemens`; absent: the training preset's, 1e-4 S). Initial
+    /// conductances, β, λ and every learning rate scale with it, and the fixed point does not
+    /// change (scaling every conductance of a resistive network by c leaves its node voltages
+    /// as they are), so it only chooses where in [G_min, G_max] the weights live: a device
+    /// with soft bounds must hold them near the middle of its window, where up and down pulses
+    /// are alike, not near G_min, where a down pulse moves (G − G_min)/(G_max − G_min) of an up one.
+    public var conductanceUnit: Double?
+
     /// The JSON field names, in file order.
     static let fields = [
         "name", "description", "conductance_min_siemens", "conductance_max_siemens", "conductance_levels",
         "wire_resistance_ohms", "input_gain_volts", "bias_volts", "clamp", "clamp_low_volts", "clamp_high_volts",
         "diode", "diode_offset_volts", "output_readout", "node_capacitance_farads", "amplifier_gain", "spice_options",
-        "device",
+        "device", "conductance_unit_siemens",
     ]
     /// Fields that may be left out.
-    static let optionalFields: Set<String> = ["device"]
+    static let optionalFields: Set<String> = ["device", "conductance_unit_siemens"]
     static let diodeFields = ["kind", "saturation_current_amperes", "emission_coefficient", "series_resistance_ohms"]
     static let spiceOptionNames: Set<String> = ["reltol", "vntol", "abstol", "gmin", "itl1", "itl2"]
 }
@@ -158,6 +167,11 @@ extension HardwarePreset {
         spiceOptions = opts
         if let section = top["device"] {
             device = try Self.deviceModel(section, fail: fail)
+        }
+        if top["conductance_unit_siemens"] != nil {
+            let u = try number(top, "conductance_unit_siemens")
+            guard u > 0, u <= 1 else { throw fail("field 'conductance_unit_siemens' must be in (0, 1] S (got \(u))") }
+            conductanceUnit = u
         }
         try validate(fail: fail)
     }
