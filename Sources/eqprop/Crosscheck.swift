@@ -69,7 +69,9 @@ extension EqPropCommand {
             let input = try data.inputSamples(count: samples, pixels: network.inputs, classes: network.classes,
                                               seed: self.network.seed, flag: "--samples")
             let (pixels, labels, inputs) = (input.pixels, input.labels, input.source)
-            let circuit = ResistiveCircuit(network: network, preset: preset)
+            // A chip with read noise is checked as one read of it: both solvers see the same
+            // perturbed conductances (training draws a fresh read per phase).
+            let circuit = ResistiveCircuit(network: network, preset: preset).read(key: CounterRandom.key(self.network.seed, 0xC4EC))
             var check = CrossCheck(circuit: circuit, pixels: pixels, labels: labels, beta: beta,
                                    targetVolts: targetVolts ?? preset.inputGain / 100)
             check.tolerance = tolerance
