@@ -33,7 +33,7 @@ let package = Package(
 
         .target(name: "Numerics", dependencies: ["CBLAS"]),
         .target(name: "Datasets", dependencies: ["Numerics", "CZlib"]),
-        .target(name: "Reporting", dependencies: []),
+        .target(name: "Reporting", dependencies: ["Numerics"]),
         .target(name: "EqProp", dependencies: ["Numerics", "Datasets", "Reporting"]),
         .target(name: "Circuit", dependencies: ["Numerics", "Reporting", "EqProp"]),
         .target(name: "Ngspice", dependencies: ["CNgspice", "Circuit", "Numerics", "EqProp"]),

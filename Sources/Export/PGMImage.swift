@@ -1,4 +1,5 @@
 import Foundation
+import Numerics
 
 /// A binary greyscale PGM image ("P5", netpbm): the ASCII header `P5 <width> <height>
 /// <maxval>` (fields separated by whitespace, `#` comments up to the end of a line), one
@@ -50,8 +51,9 @@ public struct PGMImage: Equatable, Sendable {
 
     public init(contentsOf url: URL) throws {
         let data: Data
-        do { data = try Data(contentsOf: url) } catch {
-            throw ExportError.badImage(path: url.path, reason: "cannot read the file (\((error as NSError).localizedDescription))")
+        // The largest image the header allows: 65536 × 65536 pixels and a header.
+        do { data = try FileInput.read(url, maxBytes: (1 << 32) + 4096) } catch let e as InputError {
+            throw ExportError.badImage(path: url.path, reason: "cannot read the file: \(e.reason)")
         }
         try self.init(data: data, path: url.path)
     }

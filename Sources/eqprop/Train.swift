@@ -117,7 +117,7 @@ extension EqPropCommand {
                 throw ValidationError("--preset: unknown preset '\(preset)'; choose one of \(HopfieldTrainingConfig.presets.keys.sorted().joined(separator: ", "))")
             }
             if let layers {
-                c.layerSizes = try parseList(layers, flag: "--layers")
+                c.layerSizes = try FlagChecks.layers(layers)
                 let depth = c.layerSizes.count - 1
                 if c.learningRates.count != depth && learningRates == nil {
                     // Keep the preset's rates where they exist, repeat the last one for new layers.
@@ -174,8 +174,9 @@ extension EqPropCommand {
                     throw ValidationError("--resume: \(folder.checkpoint.path) holds a '\(saved.model)' model, not a Hopfield network")
                 }
                 try rejectChangesOnResume()
-                config = try JSONDecoder().decode(HopfieldTrainingConfig.self, from: Data(saved.config.utf8))
+                config = try HopfieldTrainingConfig.decode(saved.config, path: folder.checkpoint.path)
                 if let v = epochs { config.epochs = v }
+                try config.validate()
                 let network = try LayeredHopfieldNetwork(from: saved.file, prefix: "theta", layerSizes: config.layerSizes,
                                                          path: folder.checkpoint.path)
                 let ff = try FeedforwardNetwork(from: saved.file, prefix: "phi", path: folder.checkpoint.path)
@@ -262,7 +263,7 @@ extension EqPropCommand.Train {
             throw ValidationError("--preset: unknown resistive preset '\(preset)'; choose one of \(ResistiveTrainingConfig.presets.keys.sorted().joined(separator: ", "))")
         }
         if let layers {
-            c.architecture = try parseList(layers, flag: "--layers")
+            c.architecture = try FlagChecks.layers(layers)
             let depth = c.architecture.count - 1
             func extend<T>(_ a: [T]) -> [T] { (0..<depth).map { a[min($0, a.count - 1)] } }
             c.learningRates = extend(c.learningRates)
@@ -316,6 +317,7 @@ extension EqPropCommand.Train {
             if let v = solver { config.solver = v }
             if let v = workers { config.workers = v }
             if let v = crosscheckEvery { config.crosscheckEvery = v }
+            try config.validate()
             (network, feedforward, epochsDone, presetFile, hardwarePreset) = (run.network, run.feedforward, run.epochs, run.presetFile, run.preset)
             accumulators = run.accumulators
         } else {

@@ -1,4 +1,5 @@
 import Foundation
+import Numerics
 import Reporting
 
 /// A hardware preset (`hardware/NAME.json`): the physical parts a deep resistive network is
@@ -93,8 +94,9 @@ extension HardwarePreset {
     /// Reads and validates a preset file.
     public init(contentsOf url: URL) throws {
         let data: Data
-        do { data = try Data(contentsOf: url) } catch {
-            throw PresetError(path: url.path, reason: "cannot read the file (\((error as NSError).localizedDescription))")
+        // A preset is a few hundred bytes; a megabyte is already absurd.
+        do { data = try FileInput.read(url, maxBytes: Self.maxFileBytes) } catch let e as InputError {
+            throw PresetError(path: url.path, reason: "cannot read the file: \(e.reason)")
         }
         try self.init(json: data, path: url.path)
     }
@@ -116,11 +118,12 @@ extension HardwarePreset {
         description = try string(top, "description")
         conductanceMin = try number(top, "conductance_min_siemens")
         conductanceMax = try number(top, "conductance_max_siemens")
-        let levels = try number(top, "conductance_levels")
-        guard levels == levels.rounded(), levels >= 0, levels != 1 else {
-            throw fail("field 'conductance_levels' must be 0 (continuous) or a whole number ≥ 2")
+        // 1e19 is whole but beyond Int: converted only through CheckedSize.
+        guard let levels = CheckedSize.int(try number(top, "conductance_levels"), in: 0...Self.maxConductanceLevels),
+              levels != 1 else {
+            throw fail("field 'conductance_levels' must be 0 (continuous) or a whole number in 2…\(Self.maxConductanceLevels)")
         }
-        conductanceLevels = Int(levels)
+        conductanceLevels = levels
         wireResistance = try number(top, "wire_resistance_ohms")
         inputGain = try number(top, "input_gain_volts")
         biasVolts = try number(top, "bias_volts")
@@ -209,6 +212,11 @@ extension HardwarePreset {
         }
         return d
     }
+
+    /// The most programmable levels a preset may give (2^30: far finer than any device).
+    public static let maxConductanceLevels = 1 << 30
+    /// The largest preset file read, bytes.
+    public static let maxFileBytes = 1 << 20
 
     /// The longest preset name, characters; names are file-name safe and go into deck titles.
     public static let maxNameLength = 64
