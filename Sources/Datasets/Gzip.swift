@@ -62,7 +62,6 @@ public enum Gzip {
                 if announced == nil, let announcedSize, let size = try announcedSize(output) {
                     announced = size
                     limit = min(limit, size)
-                    output.reserveCapacity(size)
                     if output.count > limit {
                         throw DatasetError.corruptGzip(path: path, reason: "inflates to more than the \(size) bytes its header announces")
                     }

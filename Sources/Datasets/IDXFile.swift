@@ -69,10 +69,15 @@ public struct IDXFile: Sendable {
         } catch let e as InputError {
             throw DatasetError.unreadable(path: url.path, reason: e.reason)
         }
+        try self.init(fileData: data, path: url.path)
+    }
+
+    /// Parses the bytes of an IDX file, raw or gzip-compressed (see `init(contentsOf:)`).
+    public init(fileData data: Data, path: String) throws {
         let raw = Gzip.isGzip(data)
-            ? try Gzip.decompress(data, path: url.path, announcedSize: { try Self.announcedSize($0, path: url.path) })
+            ? try Gzip.decompress(data, path: path, announcedSize: { try Self.announcedSize($0, path: path) })
             : data
-        try self.init(parsing: raw, path: url.path)
+        try self.init(parsing: raw, path: path)
     }
 
     /// The IDX encoding of `bytes` with `shape` (for tests and small generated data sets).

@@ -13,6 +13,11 @@ extension ExportedNetwork {
         do { data = try FileInput.read(url) } catch let e as InputError {
             throw ExportError.invalidExport(path: path, reason: "cannot read the file: \(e.reason)")
         }
+        try self.init(data: data, path: path)
+    }
+
+    /// Reads the bytes of a safetensors or npz export; `path` names it in errors.
+    public init(data: Data, path: String) throws {
         if data.starts(with: [0x50, 0x4B, 0x03, 0x04]) {
             let contents = try Self.npzContents(data, path: path)
             try self.init(tensors: contents.tensors, metadata: contents.metadata, path: path)

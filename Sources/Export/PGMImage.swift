@@ -43,6 +43,9 @@ public struct PGMImage: Equatable, Sendable {
         guard body == w * h else {
             throw fail("a \(w)x\(h) image needs \(w * h) pixel bytes, the file holds \(body) after its header")
         }
+        if let bright = bytes[position...].first(where: { Int($0) > maxval }) {
+            throw fail("pixel value \(bright) exceeds the header's maxval \(maxval)")
+        }
         width = w
         height = h
         let scale = Float(maxval)

@@ -306,6 +306,8 @@ extension EqPropCommand.Train {
         var network: ResistiveNetwork?, feedforward: FeedforwardNetwork?, accumulators: DeviceAccumulators?
         var epochsDone = 0
         let presetFile: URL, hardwarePreset: HardwarePreset
+        // The preset's bytes as read (a pipe such as --hardware <(…) can be read only once).
+        var presetBytes: Data?
         if resume {
             let run: TrainedResistiveRun
             do { run = try TrainedResistiveRun(folder: folder) } catch let e as TrainedResistiveRun.LoadError {
@@ -326,7 +328,8 @@ extension EqPropCommand.Train {
             }
             config = try resolvedResistiveConfig()
             presetFile = try HardwarePreset.file(config.hardware)
-            hardwarePreset = try HardwarePreset(contentsOf: presetFile)
+            presetBytes = try HardwarePreset.fileData(presetFile)
+            hardwarePreset = try HardwarePreset(json: presetBytes!, path: presetFile.path)
         }
         // A resumed run reads the preset copy it started with (see `TrainedResistiveRun`).
         let savedPreset = presetFile == folder.hardware
@@ -335,7 +338,7 @@ extension EqPropCommand.Train {
                                            accumulators: accumulators, workerExecutable: currentExecutable)
         trainer.log = { printError("warning: " + $0) }
         try execute(trainer, folder: folder, epochsDone: epochsDone, epochs: config.epochs, dataset: dataset,
-                    files: savedPreset ? [:] : [folder.hardware: try Data(contentsOf: presetFile)],
+                    files: savedPreset ? [:] : [folder.hardware: try presetBytes ?? HardwarePreset.fileData(presetFile)],
                     note: "\(config.preset) \(config.architecture.map(String.init).joined(separator: "-")) on '\(hardwarePreset.name)', \(config.solver.rawValue) solver, "
                         + "\(dataset.name.rawValue): \(dataset.train.count) train / \(dataset.test.count) test, batch \(config.batchSize), "
                         + "β \(config.beta) \(config.betaSign.rawValue), seed \(config.seed)") { result in

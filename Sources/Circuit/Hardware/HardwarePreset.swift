@@ -93,12 +93,16 @@ public struct PresetError: Error, CustomStringConvertible, Equatable {
 extension HardwarePreset {
     /// Reads and validates a preset file.
     public init(contentsOf url: URL) throws {
-        let data: Data
+        try self.init(json: try Self.fileData(url), path: url.path)
+    }
+
+    /// The bytes of a preset file (a regular file, a pipe or `/dev/fd/N`: read once, so a
+    /// caller that also copies the file keeps these bytes rather than reading it again).
+    public static func fileData(_ url: URL) throws -> Data {
         // A preset is a few hundred bytes; a megabyte is already absurd.
-        do { data = try FileInput.read(url, maxBytes: Self.maxFileBytes) } catch let e as InputError {
+        do { return try FileInput.read(url, maxBytes: maxFileBytes) } catch let e as InputError {
             throw PresetError(path: url.path, reason: "cannot read the file: \(e.reason)")
         }
-        try self.init(json: data, path: url.path)
     }
 
     public init(json data: Data, path: String) throws {
@@ -238,10 +242,12 @@ extension HardwarePreset {
               !description.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
             throw fail("field 'description' must be at most \(Self.maxDescriptionLength) characters without line breaks or control characters")
         }
-        guard conductanceMin > 0, conductanceMax > conductanceMin else {
-            throw fail("need 0 < conductance_min_siemens < conductance_max_siemens (got \(conductanceMin), \(conductanceMax))")
+        // Decks hold resistances 1/G: G must be a normal number (1/G finite), as must the wire
+        // resistance summed along a crossbar.
+        guard conductanceMin >= 1e-300, conductanceMax > conductanceMin else {
+            throw fail("need 1e-300 ≤ conductance_min_siemens < conductance_max_siemens (got \(conductanceMin), \(conductanceMax))")
         }
-        guard wireResistance >= 0 else { throw fail("wire_resistance_ohms must be ≥ 0") }
+        guard wireResistance >= 0 && wireResistance <= 1e12 else { throw fail("wire_resistance_ohms must be in [0, 1e12] (got \(wireResistance))") }
         guard inputGain > 0 else { throw fail("input_gain_volts must be positive") }
         guard biasVolts >= 0 else { throw fail("bias_volts must be ≥ 0") }
         if clamp == .twoSided {
@@ -251,7 +257,10 @@ extension HardwarePreset {
             throw fail("diode: saturation current and emission coefficient must be positive, series resistance ≥ 0")
         }
         guard nodeCapacitance >= 0 else { throw fail("node_capacitance_farads must be ≥ 0") }
-        guard amplifierGain > 0 else { throw fail("amplifier_gain must be positive (1: no amplifier)") }
+        // The backward source's gain is 1/A: both must be finite numbers a deck can hold.
+        guard amplifierGain >= 1e-6 && amplifierGain <= 1e6 else {
+            throw fail("amplifier_gain must be in [1e-6, 1e6] (1: no amplifier; got \(amplifierGain))")
+        }
         try device.validate(levels: conductanceLevels, fail: { fail($0) })
     }
 
