@@ -5,9 +5,16 @@ import Numerics
 /// of range is refused with a message naming the flag and the range, before anything is
 /// allocated or any process started.
 enum FlagChecks {
-    /// A layer list such as `784,100,10` (see `InputLimits.checkLayers`).
+    /// A layer list such as `784,100,10` (see `InputLimits.checkLayers`), whose weights —
+    /// float64, 2 input sources per pixel, a few copies: 32 bytes per cell — fit the memory
+    /// budget.
     static func layers(_ text: String, flag: String = "--layers") throws -> [Int] {
-        do { return try InputLimits.parseLayers(text, source: flag) } catch let e as InputError {
+        do {
+            let sizes = try InputLimits.parseLayers(text, source: flag)
+            try MemoryBudget.check(InputLimits.weightBytes(sizes, inputFactor: 2, scalarBytes: 32),
+                                   for: "a \(sizes.map(String.init).joined(separator: "-")) network", source: flag)
+            return sizes
+        } catch let e as InputError {
             throw ValidationError(e.description)
         }
     }
