@@ -44,6 +44,7 @@ import TestSupport
             (["benchmark", "solvers", "--workers", Self.huge], "--workers"),
             (["benchmark", "solvers", "--layers", "4,2,2;4,\(Self.huge),2"], "--layers: layer size"),
             (["infer", "--weights", run, "--test-limit", Self.huge], "--test-limit"),
+            (["robustness", "--sweep", "conductance_levels", "--values", "1e19", "--out", run], "--values 1e+19 for conductance_levels: "),
         ]
         for (arguments, message) in cases { try Self.expectRefusal(arguments, naming: message) }
         #expect(!FileManager.default.fileExists(atPath: deck) && !FileManager.default.fileExists(atPath: run))

@@ -257,6 +257,9 @@ extension HardwarePreset {
             throw fail("diode: saturation current and emission coefficient must be positive, series resistance ≥ 0")
         }
         guard nodeCapacitance >= 0 else { throw fail("node_capacitance_farads must be ≥ 0") }
+        guard conductanceLevels == 0 || (2...Self.maxConductanceLevels).contains(conductanceLevels) else {
+            throw fail("conductance_levels must be 0 (continuous) or a whole number in 2…\(Self.maxConductanceLevels)")
+        }
         // The backward source's gain is 1/A: both must be finite numbers a deck can hold.
         guard amplifierGain >= 1e-6 && amplifierGain <= 1e6 else {
             throw fail("amplifier_gain must be in [1e-6, 1e6] (1: no amplifier; got \(amplifierGain))")
