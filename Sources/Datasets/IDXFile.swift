@@ -33,7 +33,8 @@ public struct IDXFile: Sendable {
             throw DatasetError.unexpectedShape(path: path, shape: shape, expected: "a size that fits in memory (the product overflows)")
         }
         do {
-            try MemoryBudget.check(total, for: "the IDX data of shape \(shape)", source: path)
+            // Held twice while parsing: the file's bytes and the array of its data.
+            try MemoryBudget.check(CheckedSize.product(total, 2), for: "the IDX data of shape \(shape) (read and copied)", source: path)
         } catch let e as InputError {
             throw DatasetError.unexpectedShape(path: path, shape: shape, expected: "a size that fits in memory (\(e.reason))")
         }

@@ -68,6 +68,18 @@ import TestSupport
         }
     }
 
+    /// JSON nested 100,000 deep: refused by the parser's depth limit, not a stack overflow.
+    @Test func deeplyNestedPresetIsRefused() throws {
+        for text in [String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000),
+                     String(repeating: "{\"a\":", count: 100_000) + "1" + String(repeating: "}", count: 100_000)] {
+            #expect {
+                try HardwarePreset(json: Data(text.utf8), path: "deep.json")
+            } throws: { error in
+                "\(error)" == "deep.json: not a JSON object"
+            }
+        }
+    }
+
     /// `architecture` entries whose doubling (2 sources per pixel, 2 outputs per class)
     /// overflowed, and other malformed lists.
     @Test func networkArchitectureEntries() throws {

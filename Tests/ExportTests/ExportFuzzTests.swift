@@ -113,6 +113,20 @@ import TestSupport
         }
     }
 
+    /// A safetensors header nested 100,000 deep: refused, not a stack overflow.
+    @Test func deeplyNestedSafeTensorsHeader() throws {
+        var json = Data("{\"__metadata__\":".utf8) + Data(repeating: UInt8(ascii: "["), count: 100_000)
+            + Data(repeating: UInt8(ascii: "]"), count: 100_000) + Data("}".utf8)
+        while json.count % 8 != 0 { json.append(0x20) }
+        var data = Data()
+        withUnsafeBytes(of: UInt64(json.count).littleEndian) { data.append(contentsOf: $0) }
+        #expect {
+            try ExportedNetwork(data: data + json, path: "deep.safetensors")
+        } throws: { error in
+            "\(error)" == "--weights deep.safetensors: neither an npz archive nor a valid safetensors file (the header is not a JSON object)"
+        }
+    }
+
     /// An npy header whose shape product overflows, and `descr` widths that overflow 4·n.
     @Test func npyShapeAndDescrWidth() throws {
         func npy(_ header: String, payload: Data = Data(count: 8)) -> Data {
