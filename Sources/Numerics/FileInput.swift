@@ -48,13 +48,6 @@ public enum FileInput {
         return data
     }
 
-    /// Whether `path` names something that can be opened for reading (a file, a pipe…), for
-    /// checks that must not consume a pipe.
-    public static func exists(_ path: String) -> Bool {
-        var info = stat()
-        return stat(path, &info) == 0
-    }
-
     private static func cannotOpen(_ code: Int32) -> String {
         switch code {
         case ENOENT: return "no such file"
