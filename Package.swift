@@ -33,7 +33,7 @@ let package = Package(
 
         .target(name: "Numerics", dependencies: ["CBLAS"]),
         .target(name: "Datasets", dependencies: ["Numerics", "CZlib"]),
-        .target(name: "Reporting", dependencies: []),
+        .target(name: "Reporting", dependencies: ["Numerics"]),
         .target(name: "EqProp", dependencies: ["Numerics", "Datasets", "Reporting"]),
         .target(name: "Circuit", dependencies: ["Numerics", "Reporting", "EqProp"]),
         .target(name: "Ngspice", dependencies: ["CNgspice", "Circuit", "Numerics", "EqProp"]),
@@ -57,6 +57,7 @@ let package = Package(
         .testTarget(name: "CircuitTests", dependencies: ["Circuit", "Numerics", "EqProp", "TestSupport", .product(name: "PropertyBased", package: "swift-property-based")]),
         .testTarget(name: "GradientsTests", dependencies: ["Gradients", "EqProp", "Circuit", "Numerics"]),
         .testTarget(name: "ExportTests", dependencies: ["Export", "EqProp", "Numerics", "Reporting", "Datasets", "TestSupport"]),
+        .testTarget(name: "CoSimulationTests", dependencies: ["CoSimulation", "Circuit", "EqProp", "Datasets", "Reporting", "Numerics", "TestSupport"]),
         .testTarget(name: "NgspiceTests", dependencies: ["Ngspice", "Circuit", "Numerics", "EqProp", "TestSupport", .product(name: "PropertyBased", package: "swift-property-based")]),
     ]
 )

@@ -1,5 +1,6 @@
 import Circuit
 import EqProp
+import Numerics
 
 /// Every hyperparameter of EqProp training of a deep resistive network, with the circuit
 /// relaxed by the Swift solver or by ngspice. Written to the run folder as `config.json`.
@@ -153,13 +154,30 @@ public struct ResistiveTrainingConfig: Codable, Sendable, Equatable {
                                           biasLearningRates: biasLearningRates.map { $0 * biasUnit * decay })
     }
 
+    /// Bytes training allocates, roughly: conductances, device state, gradients and the
+    /// digital network (a dozen float64 copies of the cells, 2 inputs sources per pixel) and a
+    /// dozen float64 node-voltage matrices of batch × nodes; nil on overflow.
+    public var estimatedBytes: Int? {
+        guard let cells = InputLimits.weightBytes(architecture, inputFactor: 2, scalarBytes: 8 * 12),
+              let units = CheckedSize.sum(architecture).flatMap({ CheckedSize.sum($0, architecture.last ?? 0) }),
+              let nodes = CheckedSize.product([batchSize, units, 8 * 12]) else { return nil }
+        return CheckedSize.sum(cells, nodes)
+    }
+
     public func validate() throws {
         func fail(_ m: String) -> TrainingError { .invalidConfiguration(m) }
-        guard architecture.count >= 2, architecture.allSatisfy({ $0 > 0 }) else {
-            throw fail("--layers: need pixels and classes, all positive (got \(architecture.map(String.init).joined(separator: ",")))")
+        do {
+            try InputLimits.checkLayers(architecture, source: "--layers")
+            try InputLimits.check(batchSize, in: 1...InputLimits.batchSize, source: "--batch-size", meaning: "the minibatch size")
+            try InputLimits.check(epochs, in: 1...InputLimits.epochs, source: "--epochs", meaning: "the number of epochs")
+            try InputLimits.check(workers, in: 1...InputLimits.workers, source: "--workers", meaning: "the number of ngspice workers")
+            try InputLimits.check(maxSweeps, in: 1...InputLimits.relaxationSteps, source: "--max-sweeps", meaning: "the sweep limit")
+            try MemoryBudget.check(estimatedBytes, for: "a \(architecture.map(String.init).joined(separator: "-")) circuit with batches of \(batchSize)",
+                                   source: "--layers")
+        } catch let e as InputError {
+            throw fail(e.description)
         }
         let depth = architecture.count - 1
-        guard batchSize > 0 else { throw fail("--batch-size must be positive (got \(batchSize))") }
         guard beta.isFinite && beta > 0 else { throw fail("--beta must be a positive number (got \(beta))") }
         guard learningRates.count == depth, biasLearningRates.count == depth else {
             throw fail("--learning-rates: \(depth) crossbars need \(depth) rates (got \(learningRates.count))")
@@ -177,8 +195,6 @@ public struct ResistiveTrainingConfig: Codable, Sendable, Equatable {
         }
         guard tolerance > 0, maxSweeps > 0 else { throw fail("--tolerance and the sweep limit must be positive") }
         guard crosscheckEvery >= 0 else { throw fail("--crosscheck-every must be ≥ 0 (got \(crosscheckEvery))") }
-        guard workers > 0 else { throw fail("--workers must be positive (got \(workers))") }
-        guard epochs > 0 else { throw fail("--epochs must be positive (got \(epochs))") }
         guard learningRateDecay > 0 && learningRateDecay <= 1 else { throw fail("learning-rate decay must be in (0, 1]") }
     }
 }

@@ -34,7 +34,8 @@ public struct RobustnessSweep {
             case .writeNoise: preset.device.writeNoise = v
             case .readNoise: preset.device.readNoise = v
             case .stuckFraction: preset.device.stuckAtMinFraction = v / 2; preset.device.stuckAtMaxFraction = v / 2
-            case .levels: preset.conductanceLevels = Int(v)
+            // 1e19 is whole but beyond Int; -1 is refused by the preset's validation.
+            case .levels: preset.conductanceLevels = CheckedSize.int(v, in: 0...HardwarePreset.maxConductanceLevels) ?? -1
             case .wireResistance: preset.wireResistance = v
             }
         }

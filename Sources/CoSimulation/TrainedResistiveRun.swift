@@ -47,6 +47,10 @@ public struct TrainedResistiveRun {
         } catch {
             throw TrainingError.checkpoint(path: folder.checkpoint.path, reason: "its configuration cannot be read (\(error))")
         }
+        // Sizes and counts from a file are checked like the flags that set them.
+        do { try config.validate() } catch let e as TrainingError {
+            throw TrainingError.checkpoint(path: folder.checkpoint.path, reason: "its configuration is out of range: \(e)")
+        }
         presetFile = FileManager.default.fileExists(atPath: folder.hardware.path) ? folder.hardware : try HardwarePreset.file(config.hardware)
         preset = try config.hardware(from: try HardwarePreset(contentsOf: presetFile))
         (network, feedforward) = try ResistiveTrainer.networks(from: saved.file, path: folder.checkpoint.path)

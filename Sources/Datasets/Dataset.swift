@@ -77,8 +77,15 @@ public struct Dataset: Sendable {
                                              labels: labelURL.path, labelCount: labelFile.shape[0])
         }
         let total = imageFile.shape[0]
-        let n = min(limit ?? total, total)
+        let n = max(0, min(limit ?? total, total))
+        // Below the file's own byte count (checked when it was read), so no overflow here.
         let pixels = imageFile.shape[1] * imageFile.shape[2]
+        do {
+            try MemoryBudget.check(elements: n * pixels, of: MemoryLayout<Float>.size,
+                                   for: "\(n) images of \(pixels) float32 pixels", source: imageURL.path)
+        } catch let e as InputError {
+            throw DatasetError.unreadable(path: e.source, reason: e.reason)
+        }
         var matrix = FloatMatrix(rows: n, columns: pixels)
         imageFile.bytes.withUnsafeBufferPointer { src in
             matrix.withUnsafeMutableBufferPointer { dst in

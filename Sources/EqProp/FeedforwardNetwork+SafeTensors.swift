@@ -13,6 +13,9 @@ enum LayerTensors {
     }
 
     static func read(_ file: SafeTensors, prefix: String, sizes: [Int], path: String) throws -> ([FloatMatrix], [[Float]]) {
+        do { try InputLimits.checkLayers(sizes, source: "layer sizes of '\(prefix)'") } catch let e as InputError {
+            throw TrainingError.checkpoint(path: path, reason: e.description)
+        }
         var weights: [FloatMatrix] = [], biases: [[Float]] = []
         for l in 0..<(sizes.count - 1) {
             guard let w = file["\(prefix).weight.\(l)"], w.dtype == .f32, w.shape == [sizes[l], sizes[l + 1]],
@@ -44,9 +47,12 @@ extension FeedforwardNetwork {
               let actText = file.metadata["\(prefix).activations"] else {
             throw fail("no feedforward network ('\(prefix)') in this file")
         }
-        let sizes = layersText.split(separator: ",").compactMap { Int($0) }
+        let sizes: [Int]
+        do { sizes = try InputLimits.parseLayers(layersText, source: "metadata '\(prefix).layers'") } catch let e as InputError {
+            throw fail(e.description)
+        }
         let acts = actText.split(separator: ",").compactMap { UnitActivation(rawValue: String($0)) }
-        guard sizes.count >= 2, acts.count == sizes.count - 1 else { throw fail("malformed '\(prefix)' metadata") }
+        guard acts.count == sizes.count - 1 else { throw fail("malformed '\(prefix)' metadata: \(sizes.count) layer sizes need \(sizes.count - 1) activations") }
         let (weights, biases) = try LayerTensors.read(file, prefix: prefix, sizes: sizes, path: path)
         self.init(layerSizes: sizes, weights: weights, biases: biases, activations: acts)
     }

@@ -1,3 +1,6 @@
+import Foundation
+import Numerics
+
 /// Every hyperparameter of an Init-EqProp run on the layered Hopfield network
 /// (O'Connor et al. 2019, Alg. 1). Written to the run folder as `config.json`.
 public struct HopfieldTrainingConfig: Codable, Sendable, Equatable {
@@ -55,10 +58,17 @@ public struct HopfieldTrainingConfig: Codable, Sendable, Equatable {
     /// Checks every field; the message names the command-line flag that sets it.
     public func validate() throws {
         func fail(_ m: String) -> TrainingError { .invalidConfiguration(m) }
-        guard layerSizes.count >= 2, layerSizes.allSatisfy({ $0 > 0 }) else {
-            throw fail("--layers: need at least an input and an output size, all positive (got \(layerSizes.map(String.init).joined(separator: ",")))")
+        do {
+            try InputLimits.checkLayers(layerSizes, source: "--layers")
+            try InputLimits.check(batchSize, in: 1...InputLimits.batchSize, source: "--batch-size", meaning: "the minibatch size")
+            try InputLimits.check(epochs, in: 1...InputLimits.epochs, source: "--epochs", meaning: "the number of epochs")
+            try InputLimits.check(stepsFree, in: 1...InputLimits.relaxationSteps, source: "--steps-free", meaning: "T⁻")
+            try InputLimits.check(stepsNudged, in: 1...InputLimits.relaxationSteps, source: "--steps-nudged", meaning: "T⁺")
+            try MemoryBudget.check(estimatedBytes, for: "a \(layerSizes.map(String.init).joined(separator: "-")) network with batches of \(batchSize)",
+                                   source: "--layers")
+        } catch let e as InputError {
+            throw fail(e.description)
         }
-        guard batchSize > 0 else { throw fail("--batch-size must be positive (got \(batchSize))") }
         guard beta.isFinite, beta > 0 else { throw fail("--beta must be a positive number (got \(beta))") }
         guard stepSize.isFinite, stepSize > 0, stepSize <= 1 else { throw fail("--step-size must be in (0, 1] (got \(stepSize))") }
         guard stepsFree > 0 else { throw fail("--steps-free must be positive (got \(stepsFree))") }
@@ -74,10 +84,34 @@ public struct HopfieldTrainingConfig: Codable, Sendable, Equatable {
             throw fail("learning rates must be finite and non-negative")
         }
         guard lambda.isFinite, lambda >= 0 else { throw fail("--lambda must be non-negative (got \(lambda))") }
-        guard epochs > 0 else { throw fail("--epochs must be positive (got \(epochs))") }
+    }
+
+    /// Bytes training allocates, roughly: θ and φ with their gradients (4 float32 copies of
+    /// the weights) and a dozen float32 state matrices of batch × units; nil on overflow.
+    public var estimatedBytes: Int? {
+        guard let weights = InputLimits.weightBytes(layerSizes, scalarBytes: 4 * 4),
+              let units = CheckedSize.sum(layerSizes),
+              let states = CheckedSize.product([batchSize, units, 4 * 12]) else { return nil }
+        return CheckedSize.sum(weights, states)
     }
 
     /// The stability limit of the clipped Euler dynamics: with nudging and tether the decay
     /// factor 1 − ε(1 + 2β + 2λ) must stay above −1.
     public var isEulerStable: Bool { stepSize * (1 + 2 * beta + 2 * lambda) < 2 }
+}
+
+extension HopfieldTrainingConfig {
+    /// The configuration a checkpoint stores (its `config` metadata, JSON), decoded and
+    /// checked like the flags that set it: sizes, counts and rates read from a file are as
+    /// untrusted as the command line. `path` names the checkpoint in errors.
+    public static func decode(_ json: String, path: String) throws -> HopfieldTrainingConfig {
+        let config: HopfieldTrainingConfig
+        do { config = try JSONDecoder().decode(HopfieldTrainingConfig.self, from: Data(json.utf8)) } catch {
+            throw TrainingError.checkpoint(path: path, reason: "its configuration cannot be read (\(error))")
+        }
+        do { try config.validate() } catch let e as TrainingError {
+            throw TrainingError.checkpoint(path: path, reason: "its configuration is out of range: \(e)")
+        }
+        return config
+    }
 }

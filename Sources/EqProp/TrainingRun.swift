@@ -1,5 +1,6 @@
 import Datasets
 import Foundation
+import Numerics
 import Reporting
 
 /// The final result of `eqprop train`, printed as one JSON line with `--json`.
@@ -47,9 +48,12 @@ public struct RunFolder: Sendable {
     public func readCheckpoint() throws -> (file: SafeTensors, epochs: Int, model: String, config: String) {
         let file = try SafeTensors(contentsOf: checkpoint)
         guard file.metadata["format"] == "eqprop-checkpoint",
-              let epochs = file.metadata["epochs"].flatMap(Int.init),
+              let epochsText = file.metadata["epochs"],
               let model = file.metadata["model"], let config = file.metadata["config"] else {
             throw TrainingError.checkpoint(path: checkpoint.path, reason: "not an eqprop checkpoint (format, epochs, model or config missing)")
+        }
+        guard let epochs = CheckedSize.int(epochsText, in: 1...InputLimits.epochs) else {
+            throw TrainingError.checkpoint(path: checkpoint.path, reason: "metadata 'epochs' = '\(epochsText.prefix(40))' is not a whole number in 1…\(InputLimits.epochs)")
         }
         return (file, epochs, model, config)
     }

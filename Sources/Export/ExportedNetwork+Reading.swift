@@ -10,9 +10,14 @@ extension ExportedNetwork {
     public init(contentsOf url: URL) throws {
         let path = url.path
         let data: Data
-        do { data = try Data(contentsOf: url) } catch {
-            throw ExportError.invalidExport(path: path, reason: "cannot read the file (\((error as NSError).localizedDescription))")
+        do { data = try FileInput.read(url) } catch let e as InputError {
+            throw ExportError.invalidExport(path: path, reason: "cannot read the file: \(e.reason)")
         }
+        try self.init(data: data, path: path)
+    }
+
+    /// Reads the bytes of a safetensors or npz export; `path` names it in errors.
+    public init(data: Data, path: String) throws {
         if data.starts(with: [0x50, 0x4B, 0x03, 0x04]) {
             let contents = try Self.npzContents(data, path: path)
             try self.init(tensors: contents.tensors, metadata: contents.metadata, path: path)
@@ -36,10 +41,13 @@ extension ExportedNetwork {
               let readoutName = metadata["readout"] else {
             throw fail("metadata lacks architecture, activations or readout")
         }
-        let sizes = architecture.split(separator: ",").compactMap { Int($0) }
+        let sizes: [Int]
+        do { sizes = try InputLimits.parseLayers(architecture, source: "metadata 'architecture'") } catch let e as InputError {
+            throw fail(e.description)
+        }
         let activations = activationNames.split(separator: ",").compactMap { UnitActivation(rawValue: String($0)) }
-        guard sizes.count >= 2, sizes.allSatisfy({ $0 > 0 }), activations.count == sizes.count - 1 else {
-            throw fail("malformed metadata: architecture '\(architecture)', activations '\(activationNames)'")
+        guard activations.count == sizes.count - 1 else {
+            throw fail("malformed metadata: architecture '\(architecture.prefix(200))', activations '\(activationNames.prefix(200))'")
         }
         guard let readout = Readout(name: readoutName, outputs: sizes.last!) else {
             throw fail("readout '\(readoutName)' does not fit a last layer of \(sizes.last!) units")

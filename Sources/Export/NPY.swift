@@ -1,4 +1,5 @@
 import Foundation
+import Numerics
 
 /// NumPy's `.npy` format, version 1.0, for the arrays eqprop writes: little-endian float32
 /// arrays of any rank and 0-d unicode strings.
@@ -73,21 +74,26 @@ public enum NPY {
         }
         let parts = shapeText.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         let dims = parts.compactMap { Int($0) }
-        guard dims.count == parts.count, dims.allSatisfy({ $0 >= 0 && $0 < 1 << 32 }) else { throw fail("bad shape (\(shapeText))") }
+        guard dims.count == parts.count, dims.count <= InputLimits.dimensions, dims.allSatisfy({ $0 >= 0 && $0 < 1 << 32 }) else {
+            throw fail("bad shape (\(shapeText.prefix(200))): at most \(InputLimits.dimensions) whole numbers in 0..<2^32")
+        }
         if header.contains("'fortran_order': True") && dims.count > 1 { throw fail("Fortran-order arrays are not supported") }
-        let count = dims.reduce(1, *)
         let payload = bytes[dataStart...]
         switch descr {
         case "<f4":
-            guard payload.count == 4 * count else {
-                throw fail("shape \(dims) of float32 needs \(4 * count) data bytes, the array holds \(payload.count)")
+            // The product of the dimensions, checked: (2^31, 2^31, 2^31) overflows Int.
+            guard let count = CheckedSize.product(dims), let needed = CheckedSize.product(count, 4) else {
+                throw fail("shape \(dims) of float32 would need more bytes than can be addressed")
+            }
+            guard payload.count == needed else {
+                throw fail("shape \(dims) of float32 needs \(needed) data bytes, the array holds \(payload.count)")
             }
             let values = payload.withUnsafeBytes { p in
                 (0..<count).map { Float(bitPattern: UInt32(littleEndian: p.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self))) }
             }
             return .float32(shape: dims, values: values)
         case let d where d.hasPrefix("<U"):
-            guard dims.isEmpty, let width = Int(d.dropFirst(2)), payload.count == 4 * width else {
+            guard dims.isEmpty, let width = CheckedSize.int(d.dropFirst(2), in: 1...(Int.max / 4)), payload.count == 4 * width else {
                 throw fail("a unicode array must be 0-d with 4 bytes per character (descr \(d), shape \(dims), \(payload.count) bytes)")
             }
             var scalars = String.UnicodeScalarView()

@@ -1,4 +1,5 @@
 import Foundation
+import Numerics
 
 /// A binary greyscale PGM image ("P5", netpbm): the ASCII header `P5 <width> <height>
 /// <maxval>` (fields separated by whitespace, `#` comments up to the end of a line), one
@@ -42,6 +43,9 @@ public struct PGMImage: Equatable, Sendable {
         guard body == w * h else {
             throw fail("a \(w)x\(h) image needs \(w * h) pixel bytes, the file holds \(body) after its header")
         }
+        if let bright = bytes[position...].first(where: { Int($0) > maxval }) {
+            throw fail("pixel value \(bright) exceeds the header's maxval \(maxval)")
+        }
         width = w
         height = h
         let scale = Float(maxval)
@@ -50,8 +54,9 @@ public struct PGMImage: Equatable, Sendable {
 
     public init(contentsOf url: URL) throws {
         let data: Data
-        do { data = try Data(contentsOf: url) } catch {
-            throw ExportError.badImage(path: url.path, reason: "cannot read the file (\((error as NSError).localizedDescription))")
+        // The largest image the header allows: 65536 × 65536 pixels and a header.
+        do { data = try FileInput.read(url, maxBytes: (1 << 32) + 4096) } catch let e as InputError {
+            throw ExportError.badImage(path: url.path, reason: "cannot read the file: \(e.reason)")
         }
         try self.init(data: data, path: url.path)
     }

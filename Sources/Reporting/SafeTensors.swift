@@ -1,4 +1,5 @@
 import Foundation
+import Numerics
 
 /// The safetensors format (Hugging Face): an 8-byte little-endian header length N, N bytes of
 /// JSON describing each tensor (`dtype`, `shape`, `data_offsets` into the byte buffer) plus an
@@ -66,7 +67,10 @@ public struct SafeTensors: Sendable {
     public struct FormatError: Error, CustomStringConvertible {
         public let path: String
         public let reason: String
-        public var description: String { "\(path): not a valid safetensors file: \(reason)" }
+        public var description: String {
+            // A file that cannot be read is not said to be invalid.
+            reason.hasPrefix("cannot read") ? "\(path): \(reason)" : "\(path): not a valid safetensors file: \(reason)"
+        }
     }
 
     /// Tensors in the order they are written.
@@ -132,14 +136,18 @@ public struct SafeTensors: Sendable {
                 throw fail("tensor '\(name)' lacks dtype, shape or data_offsets")
             }
             guard let dtype = DType(rawValue: dtypeName) else { throw fail("tensor '\(name)' has unsupported dtype \(dtypeName)") }
-            guard shape.allSatisfy({ $0 >= 0 && $0 < 1 << 32 }) else { throw fail("tensor '\(name)' has a bad shape \(shape)") }
+            guard shape.count <= InputLimits.dimensions, shape.allSatisfy({ $0 >= 0 && $0 < 1 << 32 }) else {
+                throw fail("tensor '\(name)' has a bad shape \(shape.prefix(InputLimits.dimensions)) (at most \(InputLimits.dimensions) dimensions, each below 2^32)")
+            }
             let (begin, end) = (offsets[0], offsets[1])
             guard begin >= 0, end >= begin, end <= bufferCount else {
                 throw fail("tensor '\(name)' has offsets [\(begin), \(end)] outside the \(bufferCount)-byte buffer")
             }
-            let count = shape.reduce(1, *)
-            guard count * dtype.size == end - begin else {
-                throw fail("tensor '\(name)' of shape \(shape) and dtype \(dtypeName) needs \(count * dtype.size) bytes, its offsets span \(end - begin)")
+            guard let needed = CheckedSize.product(shape).flatMap({ CheckedSize.product($0, dtype.size) }) else {
+                throw fail("tensor '\(name)' of shape \(shape) and dtype \(dtypeName) would need more bytes than can be addressed")
+            }
+            guard needed == end - begin else {
+                throw fail("tensor '\(name)' of shape \(shape) and dtype \(dtypeName) needs \(needed) bytes, its offsets span \(end - begin)")
             }
             let bytes = data.subdata(in: (bufferStart + begin)..<(bufferStart + end))
             entries.append((name, begin, Tensor(dtype: dtype, shape: shape, bytes: bytes)))
@@ -160,8 +168,8 @@ public struct SafeTensors: Sendable {
 
     public init(contentsOf url: URL) throws {
         let data: Data
-        do { data = try Data(contentsOf: url) } catch {
-            throw FormatError(path: url.path, reason: "cannot read the file (\((error as NSError).localizedDescription))")
+        do { data = try FileInput.read(url) } catch let e as InputError {
+            throw FormatError(path: url.path, reason: "cannot read the file: \(e.reason)")
         }
         try self.init(data: data, path: url.path)
     }

@@ -73,19 +73,16 @@ extension EqPropCommand.Benchmark {
         }
 
         func validate() throws {
-            guard samples > 0 else { throw ValidationError("--samples must be positive (got \(samples))") }
-            guard opSamples >= 0 else { throw ValidationError("--op-samples must be ≥ 0 (got \(opSamples))") }
-            guard workers > 0 else { throw ValidationError("--workers must be positive (got \(workers))") }
+            try FlagChecks.samples(samples, "--samples")
+            try FlagChecks.samples(opSamples, "--op-samples", allowZero: true)
+            try FlagChecks.workers(workers)
             guard tolerance.isFinite, tolerance > 0 else { throw ValidationError("--tolerance must be a positive number of volts (got \(tolerance))") }
         }
 
         func run() throws {
             let preset = try HardwarePreset.load(hardware)
             let architectures = try layers.split(separator: ";").map { text in
-                let arch = try parseList(String(text), flag: "--layers", as: Int.self)
-                guard arch.count >= 2, arch.allSatisfy({ $0 > 0 }) else {
-                    throw ValidationError("--layers: '\(text)' needs at least pixels and classes, all positive")
-                }
+                let arch = try FlagChecks.layers(String(text))
                 return (text: String(text), arch: arch)
             }
             for (text, arch) in architectures {

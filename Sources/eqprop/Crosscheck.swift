@@ -62,8 +62,8 @@ extension EqPropCommand {
         }
 
         func run() throws {
-            guard samples > 0 else { throw ValidationError("--samples must be positive (got \(samples))") }
-            guard workers > 0 else { throw ValidationError("--workers must be positive (got \(workers))") }
+            try FlagChecks.samples(samples, "--samples")
+            try FlagChecks.workers(workers)
             guard beta.isFinite && beta > 0 else { throw ValidationError("--beta must be a positive number of siemens (got \(beta))") }
             let (network, preset, _) = try self.network.load(defaultHardware: "real-diode")
             let input = try data.inputSamples(count: samples, pixels: network.inputs, classes: network.classes,

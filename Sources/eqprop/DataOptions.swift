@@ -21,8 +21,8 @@ struct DataOptions: ParsableArguments {
     var testLimit: Int?
 
     func validate() throws {
-        if let n = trainLimit, n <= 0 { throw ValidationError("--train-limit must be positive (got \(n))") }
-        if let n = testLimit, n <= 0 { throw ValidationError("--test-limit must be positive (got \(n))") }
+        if let n = trainLimit { try FlagChecks.samples(n, "--train-limit") }
+        if let n = testLimit { try FlagChecks.samples(n, "--test-limit") }
     }
 
     func load() throws -> Dataset {

@@ -79,7 +79,7 @@ extension EqPropCommand {
             guard model == "hopfield" || model == "resistive" else { throw ValidationError("--model must be hopfield or resistive (got \(model))") }
             guard beta.isFinite && beta > 0 else { throw ValidationError("--beta must be positive and finite (got \(beta))") }
             guard temporalBeta.isFinite && temporalBeta > 0 else { throw ValidationError("--temporal-beta must be positive and finite") }
-            guard sample >= 0 else { throw ValidationError("--sample must be a test-set index ≥ 0 (got \(sample))") }
+            try FlagChecks.sampleIndex(sample)
             guard fdSamples >= 0 else { throw ValidationError("--fd-samples must be ≥ 0") }
             guard fdStep.isFinite && fdStep > 0 else { throw ValidationError("--fd-step must be positive and finite") }
         }
@@ -102,13 +102,12 @@ extension EqPropCommand {
                     return .resistive(run.network, run.preset, targetVolts: run.config.targetVolts(inputGain: run.preset.inputGain),
                                       unit: run.config.conductanceUnit)
                 }
-                let config = try JSONDecoder().decode(HopfieldTrainingConfig.self, from: Data(saved.config.utf8))
+                let config = try HopfieldTrainingConfig.decode(saved.config, path: folder.checkpoint.path)
                 return .hopfield(try LayeredHopfieldNetwork(from: saved.file, prefix: "theta", layerSizes: config.layerSizes,
                                                             path: folder.checkpoint.path))
             }
             guard let layers else { throw ValidationError("give --layers A,B,C for a seeded network or --run DIR for a trained one") }
-            let arch = try parseList(layers, flag: "--layers", as: Int.self)
-            guard arch.count >= 2, arch.allSatisfy({ $0 > 0 }) else { throw ValidationError("--layers needs at least two positive sizes") }
+            let arch = try FlagChecks.layers(layers)
             var rng = SeededGenerator(seed: seed)
             if model == "hopfield" {
                 // Half-scale Xavier weights and biases of 0.5 keep most units inside (0, 1): a

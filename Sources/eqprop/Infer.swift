@@ -65,7 +65,7 @@ extension EqPropCommand {
         }
 
         func validate() throws {
-            if let n = testLimit, n <= 0 { throw ValidationError("--test-limit must be positive (got \(n))") }
+            if let n = testLimit { try FlagChecks.samples(n, "--test-limit") }
             if image != nil && (dataset != nil || data != nil || testLimit != nil || scoresOut != nil) {
                 throw ValidationError("--image classifies one image: leave out --dataset, --data, --test-limit and --scores-out")
             }

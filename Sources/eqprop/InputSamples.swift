@@ -18,6 +18,12 @@ extension DataOptions {
     /// error; a range beyond the test set is an error naming `flag`.
     func inputSamples(first: Int = 0, count: Int, pixels: Int, classes: Int, seed: UInt64, flag: String) throws -> InputSamples {
         guard first >= 0, count > 0 else { throw ValidationError("\(flag) must select at least one sample from index 0 on") }
+        try FlagChecks.sampleIndex(first, flag)
+        try FlagChecks.samples(count, flag)
+        do {
+            try MemoryBudget.check(elements: CheckedSize.product(count, pixels), of: MemoryLayout<Double>.size,
+                                   for: "\(count) samples of \(pixels) pixels", source: flag)
+        } catch let e as InputError { throw ValidationError(e.description) }
         if let ds = try? load() {
             let images = try testImages(ds, count: first + count, pixels: pixels)
             guard images.count == first + count else {

@@ -93,6 +93,7 @@ extension EqPropCommand {
             let voltages: [Double]
             switch (sample, pixels, inputVolts) {
             case let (k?, nil, nil):
+                try FlagChecks.sampleIndex(k)
                 let ds = try data.load()
                 guard k >= 0 && k < ds.test.count else {
                     throw ValidationError("--sample \(k) is outside the \(ds.test.count) test samples")

@@ -46,7 +46,7 @@ struct NetworkOptions: ParsableArguments {
             preset = try HardwarePreset.load(hardware ?? defaultHardware)
             network = try ResistiveNetwork(contentsOf: URL(fileURLWithPath: path))
             if let layers {
-                let arch = try parseList(layers, flag: "--layers", as: Int.self)
+                let arch = try FlagChecks.layers(layers)
                 guard arch == network.architecture else {
                     throw ValidationError("--layers \(layers) does not match \(path), whose architecture is \(network.architecture.map(String.init).joined(separator: ","))")
                 }
@@ -54,10 +54,7 @@ struct NetworkOptions: ParsableArguments {
         } else {
             guard let layers else { throw ValidationError("give --layers A,B,C for a fresh network, --network FILE or --run DIR") }
             preset = try HardwarePreset.load(hardware ?? defaultHardware)
-            let arch = try parseList(layers, flag: "--layers", as: Int.self)
-            guard arch.count >= 2, arch.allSatisfy({ $0 > 0 }) else {
-                throw ValidationError("--layers needs at least pixels and classes, all positive (got \(layers))")
-            }
+            let arch = try FlagChecks.layers(layers)
             var rng = SeededGenerator(seed: seed)
             network = ResistiveNetwork(architecture: arch, preset: preset, conductanceScale: conductanceScale ?? ResistiveNetwork.defaultConductanceScale, rng: &rng)
         }

@@ -38,12 +38,12 @@ extension EqPropCommand {
         var json = false
 
         func run() throws {
-            guard samples > 0 else { throw ValidationError("--samples must be positive (got \(samples))") }
+            try FlagChecks.samples(samples, "--samples")
             guard band.isFinite, band > 0 else { throw ValidationError("--band must be a positive number of volts (got \(band))") }
             if let tolerance, !(tolerance.isFinite && tolerance > 0) {
                 throw ValidationError("--tolerance must be a positive number of volts (got \(tolerance))")
             }
-            guard workers > 0 else { throw ValidationError("--workers must be positive (got \(workers))") }
+            try FlagChecks.workers(workers)
             let run: TrainedResistiveRun
             do { run = try TrainedResistiveRun(folder: RunFolder(URL(fileURLWithPath: runPath))) } catch let e as TrainedResistiveRun.LoadError {
                 throw ValidationError("--run: \(e)")

@@ -117,7 +117,7 @@ extension EqPropCommand {
                 throw ValidationError("--preset: unknown preset '\(preset)'; choose one of \(HopfieldTrainingConfig.presets.keys.sorted().joined(separator: ", "))")
             }
             if let layers {
-                c.layerSizes = try parseList(layers, flag: "--layers")
+                c.layerSizes = try FlagChecks.layers(layers)
                 let depth = c.layerSizes.count - 1
                 if c.learningRates.count != depth && learningRates == nil {
                     // Keep the preset's rates where they exist, repeat the last one for new layers.
@@ -174,8 +174,9 @@ extension EqPropCommand {
                     throw ValidationError("--resume: \(folder.checkpoint.path) holds a '\(saved.model)' model, not a Hopfield network")
                 }
                 try rejectChangesOnResume()
-                config = try JSONDecoder().decode(HopfieldTrainingConfig.self, from: Data(saved.config.utf8))
+                config = try HopfieldTrainingConfig.decode(saved.config, path: folder.checkpoint.path)
                 if let v = epochs { config.epochs = v }
+                try config.validate()
                 let network = try LayeredHopfieldNetwork(from: saved.file, prefix: "theta", layerSizes: config.layerSizes,
                                                          path: folder.checkpoint.path)
                 let ff = try FeedforwardNetwork(from: saved.file, prefix: "phi", path: folder.checkpoint.path)
@@ -262,7 +263,7 @@ extension EqPropCommand.Train {
             throw ValidationError("--preset: unknown resistive preset '\(preset)'; choose one of \(ResistiveTrainingConfig.presets.keys.sorted().joined(separator: ", "))")
         }
         if let layers {
-            c.architecture = try parseList(layers, flag: "--layers")
+            c.architecture = try FlagChecks.layers(layers)
             let depth = c.architecture.count - 1
             func extend<T>(_ a: [T]) -> [T] { (0..<depth).map { a[min($0, a.count - 1)] } }
             c.learningRates = extend(c.learningRates)
@@ -305,6 +306,8 @@ extension EqPropCommand.Train {
         var network: ResistiveNetwork?, feedforward: FeedforwardNetwork?, accumulators: DeviceAccumulators?
         var epochsDone = 0
         let presetFile: URL, hardwarePreset: HardwarePreset
+        // The preset's bytes as read (a pipe such as --hardware <(…) can be read only once).
+        var presetBytes: Data?
         if resume {
             let run: TrainedResistiveRun
             do { run = try TrainedResistiveRun(folder: folder) } catch let e as TrainedResistiveRun.LoadError {
@@ -316,6 +319,7 @@ extension EqPropCommand.Train {
             if let v = solver { config.solver = v }
             if let v = workers { config.workers = v }
             if let v = crosscheckEvery { config.crosscheckEvery = v }
+            try config.validate()
             (network, feedforward, epochsDone, presetFile, hardwarePreset) = (run.network, run.feedforward, run.epochs, run.presetFile, run.preset)
             accumulators = run.accumulators
         } else {
@@ -324,7 +328,8 @@ extension EqPropCommand.Train {
             }
             config = try resolvedResistiveConfig()
             presetFile = try HardwarePreset.file(config.hardware)
-            hardwarePreset = try HardwarePreset(contentsOf: presetFile)
+            presetBytes = try HardwarePreset.fileData(presetFile)
+            hardwarePreset = try HardwarePreset(json: presetBytes!, path: presetFile.path)
             config.adoptConductanceUnit(of: hardwarePreset)
         }
         // A resumed run reads the preset copy it started with (see `TrainedResistiveRun`).
@@ -334,7 +339,7 @@ extension EqPropCommand.Train {
                                            accumulators: accumulators, workerExecutable: currentExecutable)
         trainer.log = { printError("warning: " + $0) }
         try execute(trainer, folder: folder, epochsDone: epochsDone, epochs: config.epochs, dataset: dataset,
-                    files: savedPreset ? [:] : [folder.hardware: try Data(contentsOf: presetFile)],
+                    files: savedPreset ? [:] : [folder.hardware: try presetBytes ?? HardwarePreset.fileData(presetFile)],
                     note: "\(config.preset) \(config.architecture.map(String.init).joined(separator: "-")) on '\(hardwarePreset.name)', \(config.solver.rawValue) solver, "
                         + "\(dataset.name.rawValue): \(dataset.train.count) train / \(dataset.test.count) test, batch \(config.batchSize), "
                         + "β \(config.beta) \(config.betaSign.rawValue), seed \(config.seed)") { result in

@@ -1,4 +1,5 @@
 import Foundation
+import Numerics
 import Reporting
 
 /// A hardware preset (`hardware/NAME.json`): the physical parts a deep resistive network is
@@ -101,11 +102,16 @@ public struct PresetError: Error, CustomStringConvertible, Equatable {
 extension HardwarePreset {
     /// Reads and validates a preset file.
     public init(contentsOf url: URL) throws {
-        let data: Data
-        do { data = try Data(contentsOf: url) } catch {
-            throw PresetError(path: url.path, reason: "cannot read the file (\((error as NSError).localizedDescription))")
+        try self.init(json: try Self.fileData(url), path: url.path)
+    }
+
+    /// The bytes of a preset file (a regular file, a pipe or `/dev/fd/N`: read once, so a
+    /// caller that also copies the file keeps these bytes rather than reading it again).
+    public static func fileData(_ url: URL) throws -> Data {
+        // A preset is a few hundred bytes; a megabyte is already absurd.
+        do { return try FileInput.read(url, maxBytes: maxFileBytes) } catch let e as InputError {
+            throw PresetError(path: url.path, reason: "cannot read the file: \(e.reason)")
         }
-        try self.init(json: data, path: url.path)
     }
 
     public init(json data: Data, path: String) throws {
@@ -125,11 +131,12 @@ extension HardwarePreset {
         description = try string(top, "description")
         conductanceMin = try number(top, "conductance_min_siemens")
         conductanceMax = try number(top, "conductance_max_siemens")
-        let levels = try number(top, "conductance_levels")
-        guard levels == levels.rounded(), levels >= 0, levels != 1 else {
-            throw fail("field 'conductance_levels' must be 0 (continuous) or a whole number ≥ 2")
+        // 1e19 is whole but beyond Int: converted only through CheckedSize.
+        guard let levels = CheckedSize.int(try number(top, "conductance_levels"), in: 0...Self.maxConductanceLevels),
+              levels != 1 else {
+            throw fail("field 'conductance_levels' must be 0 (continuous) or a whole number in 2…\(Self.maxConductanceLevels)")
         }
-        conductanceLevels = Int(levels)
+        conductanceLevels = levels
         wireResistance = try number(top, "wire_resistance_ohms")
         inputGain = try number(top, "input_gain_volts")
         biasVolts = try number(top, "bias_volts")
@@ -224,6 +231,11 @@ extension HardwarePreset {
         return d
     }
 
+    /// The most programmable levels a preset may give (2^30: far finer than any device).
+    public static let maxConductanceLevels = 1 << 30
+    /// The largest preset file read, bytes.
+    public static let maxFileBytes = 1 << 20
+
     /// The longest preset name, characters; names are file-name safe and go into deck titles.
     public static let maxNameLength = 64
     /// The longest description, characters.
@@ -244,10 +256,12 @@ extension HardwarePreset {
               !description.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
             throw fail("field 'description' must be at most \(Self.maxDescriptionLength) characters without line breaks or control characters")
         }
-        guard conductanceMin > 0, conductanceMax > conductanceMin else {
-            throw fail("need 0 < conductance_min_siemens < conductance_max_siemens (got \(conductanceMin), \(conductanceMax))")
+        // Decks hold resistances 1/G: G must be a normal number (1/G finite), as must the wire
+        // resistance summed along a crossbar.
+        guard conductanceMin >= 1e-300, conductanceMax > conductanceMin else {
+            throw fail("need 1e-300 ≤ conductance_min_siemens < conductance_max_siemens (got \(conductanceMin), \(conductanceMax))")
         }
-        guard wireResistance >= 0 else { throw fail("wire_resistance_ohms must be ≥ 0") }
+        guard wireResistance >= 0 && wireResistance <= 1e12 else { throw fail("wire_resistance_ohms must be in [0, 1e12] (got \(wireResistance))") }
         guard inputGain > 0 else { throw fail("input_gain_volts must be positive") }
         guard biasVolts >= 0 else { throw fail("bias_volts must be ≥ 0") }
         if clamp == .twoSided {
@@ -257,7 +271,13 @@ extension HardwarePreset {
             throw fail("diode: saturation current and emission coefficient must be positive, series resistance ≥ 0")
         }
         guard nodeCapacitance >= 0 else { throw fail("node_capacitance_farads must be ≥ 0") }
-        guard amplifierGain > 0 else { throw fail("amplifier_gain must be positive (1: no amplifier)") }
+        guard conductanceLevels == 0 || (2...Self.maxConductanceLevels).contains(conductanceLevels) else {
+            throw fail("conductance_levels must be 0 (continuous) or a whole number in 2…\(Self.maxConductanceLevels)")
+        }
+        // The backward source's gain is 1/A: both must be finite numbers a deck can hold.
+        guard amplifierGain >= 1e-6 && amplifierGain <= 1e6 else {
+            throw fail("amplifier_gain must be in [1e-6, 1e6] (1: no amplifier; got \(amplifierGain))")
+        }
         try device.validate(levels: conductanceLevels, fail: { fail($0) })
     }
 

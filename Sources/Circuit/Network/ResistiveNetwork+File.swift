@@ -50,9 +50,9 @@ extension ResistiveNetwork {
             throw fail("DRN file version \(file.metadata["version"] ?? "?") is not supported (this build reads version \(Self.fileVersion))")
         }
         guard let archText = file.metadata["architecture"] else { throw fail("metadata 'architecture' is missing") }
-        let arch = archText.split(separator: ",").compactMap { Int($0) }
-        guard arch.count >= 2, arch.allSatisfy({ $0 > 0 }), arch.count == archText.split(separator: ",").count else {
-            throw fail("metadata 'architecture' = '\(archText)' is not a list of positive sizes")
+        let arch: [Int]
+        do { arch = try InputLimits.parseLayers(archText, source: "metadata 'architecture'") } catch let e as InputError {
+            throw fail(e.description)
         }
         let differential = file.metadata["readout"] == "differential"
         let classes = arch.last!
