@@ -143,7 +143,7 @@ extension EqPropCommand {
             case "norton": request.options.form = .nortonInputs
             default: throw ValidationError("--form must be full or norton (got \(form))")
             }
-            let source = sample.map { "test sample \($0) of \(data.dataset.rawValue)" + (sampleLabel.map { " (label \($0))" } ?? "") }
+            let source = sample.map { "test sample \($0) of \(data.name.rawValue)" + (sampleLabel.map { " (label \($0))" } ?? "") }
                 ?? (pixels != nil ? "explicit pixels" : "explicit input voltages")
             request.options.description = [
                 "input: \(source); phase: \(phase)" + (phase == "nudged" ? " (beta \(SpiceNumber.format(beta)) S)" : ""),
