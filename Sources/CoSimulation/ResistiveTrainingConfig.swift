@@ -144,6 +144,9 @@ public struct ResistiveTrainingConfig: Codable, Sendable, Equatable {
                                           biasLearningRates: biasLearningRates.map { $0 * biasUnit * decay })
     }
 
+    /// Largest nudging strength β̂ accepted, in units of G_u (β = 1 in the reference).
+    public static let maxBeta = 1000.0
+
     public func validate() throws {
         func fail(_ m: String) -> TrainingError { .invalidConfiguration(m) }
         guard architecture.count >= 2, architecture.allSatisfy({ $0 > 0 }) else {
@@ -151,7 +154,10 @@ public struct ResistiveTrainingConfig: Codable, Sendable, Equatable {
         }
         let depth = architecture.count - 1
         guard batchSize > 0 else { throw fail("--batch-size must be positive (got \(batchSize))") }
-        guard beta.isFinite && beta > 0 else { throw fail("--beta must be a positive number (got \(beta))") }
+        guard beta.isFinite && beta > 0 && beta <= Self.maxBeta else {
+            throw fail("--beta must be in (0, \(Int(Self.maxBeta))] (in units of G_u; got \(beta)): beyond, the nudge outweighs every crossbar cell "
+                       + "by orders of magnitude and the nudged fixed point no longer measures a gradient")
+        }
         guard learningRates.count == depth, biasLearningRates.count == depth else {
             throw fail("--learning-rates: \(depth) crossbars need \(depth) rates (got \(learningRates.count))")
         }
@@ -166,7 +172,8 @@ public struct ResistiveTrainingConfig: Codable, Sendable, Equatable {
         guard targetRatio > 0, conductanceUnit > 0, initialConductanceScale > 0 else {
             throw fail("target ratio, conductance unit and initial scale must be positive")
         }
-        guard tolerance > 0, maxSweeps > 0 else { throw fail("--tolerance and the sweep limit must be positive") }
+        guard tolerance.isFinite, tolerance > 0, tolerance <= 1 else { throw fail("--tolerance must be in (0, 1] V (got \(tolerance))") }
+        guard maxSweeps > 0 else { throw fail("the sweep limit (--max-sweeps) must be positive (got \(maxSweeps))") }
         guard crosscheckEvery >= 0 else { throw fail("--crosscheck-every must be ≥ 0 (got \(crosscheckEvery))") }
         guard workers > 0 else { throw fail("--workers must be positive (got \(workers))") }
         guard epochs > 0 else { throw fail("--epochs must be positive (got \(epochs))") }

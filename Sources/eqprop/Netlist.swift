@@ -81,7 +81,13 @@ extension EqPropCommand {
         func run() throws {
             let (network, preset, run) = try self.network.load(defaultHardware: "ideal")
             if noNodeset && run == nil { throw ValidationError("--no-nodeset applies to decks of a run (--run)") }
+            for (flag, path) in [("--out", out), ("--svg", svg)] {
+                if let path, path.trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("\(flag): empty path") }
+            }
             let outURL = URL(fileURLWithPath: out)
+            if let svg, DataOptions.canonicalPath(svg) == DataOptions.canonicalPath(out) {
+                throw ValidationError("--svg \(svg) is the deck's own path (--out): the schematic would replace the deck; give it another name")
+            }
             for (flag, path) in [("--out", out), ("--svg", svg)] {
                 if let path, FileManager.default.fileExists(atPath: path) && !force {
                     throw ValidationError("\(flag) \(path) exists; pass --force to overwrite it")

@@ -245,6 +245,7 @@ extension HardwarePreset {
         guard nodeCapacitance >= 0 else { throw fail("node_capacitance_farads must be ≥ 0") }
         guard amplifierGain > 0 else { throw fail("amplifier_gain must be positive (1: no amplifier)") }
         try device.validate(levels: conductanceLevels, fail: { fail($0) })
+        try validateRanges(fail: fail)
     }
 
     /// The closest programmable conductance: clipped to the window and, with levels, rounded to
