@@ -108,4 +108,19 @@ import TestSupport
         #expect(parser.parse(), "SVG must parse as XML")
         #expect(svg.contains("t &lt;&amp;&gt;") && svg.contains("polyline") && svg.contains("stroke-dasharray"))
     }
+
+    /// Files committed together: all replaced when every one could be staged; none replaced
+    /// (and no temporary file left) when one cannot be.
+    @Test func filesCommittedTogether() throws {
+        let folder = Scratch.directory("commit")
+        let a = folder.appendingPathComponent("a.bin"), b = folder.appendingPathComponent("b.bin")
+        try AtomicFile.commitTogether([(Data("a1".utf8), a), (Data("b1".utf8), b)])
+        #expect(try Data(contentsOf: a) == Data("a1".utf8) && Data(contentsOf: b) == Data("b1".utf8))
+        let unwritable = folder.appendingPathComponent("missing/c.bin")
+        #expect(throws: OutputError.self) { try AtomicFile.commitTogether([(Data("a2".utf8), a), (Data("c".utf8), unwritable)]) }
+        #expect(try Data(contentsOf: a) == Data("a1".utf8), "a failed commit replaced a file")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted() == ["a.bin", "b.bin"])
+        #expect(AtomicFile.isTemporaryName(AtomicFile.temporaryURL(for: a).lastPathComponent))
+        for name in ["a.bin", ".tmp-12", ".a.tmp-", ".a.tmp-12x", "a.tmp-12"] { #expect(!AtomicFile.isTemporaryName(name), "\(name)") }
+    }
 }
