@@ -123,6 +123,9 @@ extension EqPropCommand {
                 guard voltages.count == 2 * network.inputs else {
                     throw ValidationError("--input-volts holds \(voltages.count) values, the network has \(2 * network.inputs) input sources")
                 }
+                if let bad = voltages.firstIndex(where: { !($0.isFinite && abs($0) <= HardwarePreset.maxVolts) }) {
+                    throw ValidationError("--input-volts: value \(voltages[bad]) at position \(bad) is outside [-\(Int(HardwarePreset.maxVolts)), \(Int(HardwarePreset.maxVolts))] V")
+                }
             default:
                 throw ValidationError("give exactly one of --sample, --pixels or --input-volts")
             }
@@ -138,7 +141,12 @@ extension EqPropCommand {
             switch phase {
             case "free": request.phase = .free
             case "nudged":
-                guard beta.isFinite && beta != 0 else { throw ValidationError("--beta must be finite and non-zero (got \(beta))") }
+                guard beta.isFinite && beta != 0 && abs(beta) <= 1 else {
+                    throw ValidationError("--beta must be non-zero and within [-1, 1] S (got \(beta))")
+                }
+                if let v = targetVolts, !(v.isFinite && abs(v) <= HardwarePreset.maxVolts) {
+                    throw ValidationError("--target-volts must be within [-\(Int(HardwarePreset.maxVolts)), \(Int(HardwarePreset.maxVolts))] V (got \(v))")
+                }
                 guard let y = label ?? sampleLabel else { throw ValidationError("--phase nudged needs --label (or a --sample)") }
                 request.phase = .nudged(beta: beta, label: y, targetVolts: targetVolts ?? preset.inputGain / 100,
                                         asConductance: conductanceNudge)

@@ -73,6 +73,19 @@ import TestSupport
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty)
     }
 
+    /// Voltages and strengths given on the command line, outside what a circuit can mean.
+    @Test(arguments: [
+        (["--input-volts", "0,0,1e300,0,0,0,0,0"], "--input-volts: value 1e+300 at position 2 is outside [-1000, 1000] V"),
+        (["--pixels", "0,0.5,1,0.2", "--phase", "nudged", "--label", "0", "--target-volts", "1e300"], "--target-volts must be within [-1000, 1000] V"),
+        (["--pixels", "0,0.5,1,0.2", "--phase", "nudged", "--label", "0", "--beta", "1e30"], "--beta must be non-zero and within [-1, 1] S"),
+    ])
+    func netlistRefusesValuesOutOfRange(extra: [String], message: String) throws {
+        let deck = Eqprop.temporaryDirectory("netlist-range").appendingPathComponent("deck.cir")
+        let r = try Eqprop.run(["netlist", "--layers", "4,2,2", "--out", deck.path] + extra)
+        #expect(r.status != 0 && r.stderr.contains(message), "\(extra): \(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: deck.path))
+    }
+
     @Test func gradientCheckWithoutSamplesIsNotAPass() throws {
         let r = try Eqprop.run(["gradcheck", "--fd-samples", "0"])
         #expect(r.status != 0 && r.stderr.contains("--fd-samples must be ≥ 1") && r.stderr.contains("not a pass"), "\(r.stderr)")

@@ -38,6 +38,6 @@ extension HardwarePreset {
 }
 
 private extension Double {
-    /// 1e6 as "1e+06", 1 as "1", 0 as "0".
-    func formatted() -> String { self == rounded() && abs(self) < 1e5 ? String(Int(self)) : "\(self)" }
+    /// Whole numbers without a fraction (1e6 as "1000000"), others as Swift prints them.
+    func formatted() -> String { self == rounded() && abs(self) < 1e15 ? String(Int(self)) : "\(self)" }
 }
