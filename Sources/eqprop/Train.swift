@@ -188,8 +188,7 @@ extension EqPropCommand {
         func run() throws {
             if isResistive { try runResistive(); return }
             try rejectResistiveFlags()
-            let folder = runFolder(solver: nil)
-            let lock = try lockIfPresent(folder)
+            let (folder, lock) = try lockedRunFolder(solver: nil)
             let trainer: HopfieldTrainer
             var epochsDone = 0
             var config: HopfieldTrainingConfig
@@ -236,32 +235,46 @@ extension EqPropCommand.Train {
     /// folder when it exists already (a folder that does not exist yet is locked once it is
     /// created, in `execute`); a folder another run writes is refused naming that run.
     func lockIfPresent(_ folder: RunFolder) throws -> RunFolderLock? {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: folder.url.path, isDirectory: &isDirectory), isDirectory.boolValue else { return nil }
-        return try lock(folder)
+        isDirectory(folder) ? try lock(folder) : nil
     }
 
+    func isDirectory(_ folder: RunFolder) -> Bool {
+        var isDirectory: ObjCBool = false
+        return FileManager.default.fileExists(atPath: folder.url.path, isDirectory: &isDirectory) && isDirectory.boolValue
+    }
+
+    /// The folder's lock, or a message naming its holder.
     func lock(_ folder: RunFolder) throws -> RunFolderLock {
-        let lock: RunFolderLock
-        do {
-            lock = try RunFolderLock(folder: folder, command: (["eqprop"] + CommandLine.arguments.dropFirst()).joined(separator: " "))
-        } catch let e as RunFolderLock.LockError { throw ValidationError(e.description) }
+        do { return try takeLock(folder) } catch let e as RunFolderLock.LockError { throw ValidationError(e.description) }
+    }
+
+    /// The folder's lock (throws `RunFolderLock.LockError`), with a note when it was a dead run's.
+    func takeLock(_ folder: RunFolder) throws -> RunFolderLock {
+        let lock = try RunFolderLock(folder: folder, command: (["eqprop"] + CommandLine.arguments.dropFirst()).joined(separator: " "))
         if let stale = lock.staleHolder {
             printError("note: \(folder.url.path) was last written by \(stale), which ended without finishing; this run takes it over")
         }
         return lock
     }
 
-    /// --out, or the default folder of the preset, solver (circuits) and seed.
-    /// --out, else `runs/<preset>[-<solver>]-seed<S>`; a fresh run without --out does not stop at
-    /// an earlier run there but takes the next free name (`…-seed<S>-2`, `-3`, …).
-    func runFolder(solver: ResistiveTrainingConfig.Solver?) -> RunFolder {
-        if let out { return RunFolder(URL(fileURLWithPath: out)) }
+    /// --out, else `runs/<preset>[-<solver>]-seed<S>`, and the folder's lock when it exists
+    /// already (see `lockIfPresent`). A fresh run without --out does not stop at an earlier run
+    /// there, nor at a folder another run is writing, but takes the next free name
+    /// (`…-seed<S>-2`, `-3`, …).
+    func lockedRunFolder(solver: ResistiveTrainingConfig.Solver?) throws -> (RunFolder, RunFolderLock?) {
+        if let out {
+            let folder = RunFolder(URL(fileURLWithPath: out))
+            return (folder, try lockIfPresent(folder))
+        }
         let base = "runs/\(preset)\(solver.map { "-\($0.rawValue)" } ?? "")-seed\(seed ?? 1)"
         var k = 1
         while true {
             let folder = RunFolder(URL(fileURLWithPath: k == 1 ? base : "\(base)-\(k)"))
-            if resume || !folder.hasCheckpoint { return folder }
+            if resume { return (folder, try lockIfPresent(folder)) }
+            if !folder.hasCheckpoint {
+                guard isDirectory(folder) else { return (folder, nil) }
+                do { return (folder, try takeLock(folder)) } catch RunFolderLock.LockError.held {}  // another run's: the next name
+            }
             k += 1
         }
     }
@@ -370,8 +383,7 @@ extension EqPropCommand.Train {
 
     func runResistive() throws {
         var config: ResistiveTrainingConfig
-        let folder = runFolder(solver: solver ?? .swift)
-        let lock = try lockIfPresent(folder)
+        let (folder, lock) = try lockedRunFolder(solver: solver ?? .swift)
         var network: ResistiveNetwork?, feedforward: FeedforwardNetwork?, accumulators: DeviceAccumulators?
         var epochsDone = 0
         let presetFile: URL, hardwarePreset: HardwarePreset

@@ -15,13 +15,13 @@ import TestSupport
     final class Background {
         let process = Process()
         let stdout: URL, stderr: URL
-        init(_ arguments: [String], logs: URL) throws {
+        init(_ arguments: [String], logs: URL, directory: URL? = nil) throws {
             stdout = logs.appendingPathComponent("stdout"); stderr = logs.appendingPathComponent("stderr")
             FileManager.default.createFile(atPath: stdout.path, contents: nil)
             FileManager.default.createFile(atPath: stderr.path, contents: nil)
             process.executableURL = Eqprop.executable
             process.arguments = arguments
-            process.currentDirectoryURL = Eqprop.packageRoot
+            process.currentDirectoryURL = directory ?? Eqprop.packageRoot
             process.standardOutput = try FileHandle(forWritingTo: stdout)
             process.standardError = try FileHandle(forWritingTo: stderr)
             try process.run()
@@ -68,6 +68,23 @@ import TestSupport
         let config = try String(contentsOf: out.appendingPathComponent("config.json"), encoding: .utf8)
         #expect(config.contains("\"beta\" : 0.5") && config.contains("\"epochs\" : 2"), "config.json is not the first run's: \(config)")
         #expect(try Data(contentsOf: lock).isEmpty, "a finished run empties its lock file")
+    }
+
+    /// Without --out, a run started while another writes the default folder takes the next
+    /// default name instead of being refused.
+    @Test func secondRunWithoutOutTakesTheNextDefaultFolder() throws {
+        let cwd = Eqprop.temporaryDirectory("default-busy")
+        let first = try Background(["train"] + dataArgs() + ["--train-limit", "10000", "--test-limit", "200", "--epochs", "1", "--quiet"],
+                                   logs: cwd, directory: cwd)
+        defer { if first.process.isRunning { kill(first.process.processIdentifier, SIGKILL) } }
+        let lock = cwd.appendingPathComponent("runs/paper-small-seed1/.lock")
+        #expect(wait(120) { ((try? Data(contentsOf: lock))?.count ?? 0) > 0 }, "the first run never took its lock: \(first.errorText)")
+        let second = try Eqprop.run(["train"] + dataArgs() + ["--train-limit", "100", "--test-limit", "50", "--epochs", "1", "--quiet"], in: cwd)
+        let stillRunning = first.process.isRunning
+        first.process.waitUntilExit()
+        #expect(stillRunning, "the first run ended before the second started: the test proves nothing")
+        #expect(second.status == 0 && second.stdout.contains("runs/paper-small-seed1-2"), "\(second.stderr)")
+        #expect(first.process.terminationStatus == 0, "\(first.errorText)")
     }
 
     /// The lock file of a killed run (its holder line still there, no process holding it) is
