@@ -116,7 +116,8 @@ public final class TrainingRun<Trainer: EpochTrainer> {
                 guard (try? Data(contentsOf: url)) != data else { continue }
                 try AtomicFile.write(data, to: url)
                 warnings.append("\(url.path) did not hold epoch \(epochsDone) of the checkpoint (a run stopped between "
-                                + "writing it and the checkpoint, or an edit); rewritten from the checkpoint")
+                                + "writing it and the checkpoint, an edit, or a resume with another --solver, which the file names); "
+                                + "rewritten from the checkpoint")
             }
         }
         try AtomicFile.write(trainer.configurationJSON(), to: folder.config)
