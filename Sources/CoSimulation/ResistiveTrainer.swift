@@ -30,7 +30,19 @@ public final class ResistiveTrainer {
     private var y = FloatMatrix(rows: 0, columns: 0)
     /// Largest Swift-vs-ngspice node difference seen this epoch, V.
     private var crosscheckMax: Double?
-    public var log: ((String) -> Void)?
+    public var log: ((String) -> Void)? {
+        didSet {
+            // Worker restarts are reported through the same channel (the pool logs from its lanes).
+            let sink = LogSink(log)
+            ngspice?.pool.log = { sink.send($0) }
+        }
+    }
+
+    /// ngspice: seconds a worker may take for one job (nil: the pool's adaptive timeout).
+    public var workerTimeout: Double? {
+        get { ngspice?.pool.timeout }
+        set { ngspice?.pool.timeout = newValue }
+    }
 
     /// A fresh run (seeded conductances and feedforward weights) or a resumed one.
     ///
@@ -177,6 +189,7 @@ public final class ResistiveTrainer {
         var programming = ProgrammingTally()
         crosscheckMax = nil
         let engineStart = ngspice?.pool.engineSeconds
+        let restartsStart = ngspice?.pool.restarts
         var done = 0
         while done < data.count {
             let indices = order[done..<min(done + config.batchSize, data.count)]
@@ -279,6 +292,7 @@ public final class ResistiveTrainer {
             }
         }
         if let engineStart, let pool = ngspice?.pool { t.engineSeconds = pool.engineSeconds - engineStart }
+        if let restartsStart, let pool = ngspice?.pool { t.workerRestarts = pool.restarts - restartsStart }
         return t
     }
 
@@ -358,8 +372,8 @@ extension ResistiveTrainer: EpochTrainer {
     }
 
     /// `network.drn.safetensors`: the trained circuit, readable by `eqprop netlist --network`.
-    public func writeArtifacts(to folder: RunFolder) throws {
-        try networkFile().write(to: folder.url.appendingPathComponent("network.drn.safetensors"))
+    public func artifactFiles() throws -> [(name: String, data: Data)] {
+        [("network.drn.safetensors", networkFile().encoded())]
     }
 
     /// The DRN and feedforward network stored in a checkpoint.
@@ -369,4 +383,12 @@ extension ResistiveTrainer: EpochTrainer {
         for (k, v) in file.metadata where k.hasPrefix("drn.") { drn.metadata[String(k.dropFirst(4))] = v }
         return (try ResistiveNetwork(drn, path: path), try FeedforwardNetwork(from: file, prefix: "phi", path: path))
     }
+}
+
+/// A log closure callable from the worker pool's concurrent lanes, one line at a time.
+private final class LogSink: @unchecked Sendable {
+    private let lock = NSLock()
+    private let log: ((String) -> Void)?
+    init(_ log: ((String) -> Void)?) { self.log = log }
+    func send(_ line: String) { lock.lock(); log?(line); lock.unlock() }
 }

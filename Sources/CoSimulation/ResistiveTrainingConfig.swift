@@ -164,6 +164,9 @@ public struct ResistiveTrainingConfig: Codable, Sendable, Equatable {
         return CheckedSize.sum(cells, nodes)
     }
 
+    /// Largest nudging strength β̂ accepted, in units of G_u (β = 1 in the reference).
+    public static let maxBeta = 1000.0
+
     public func validate() throws {
         func fail(_ m: String) -> TrainingError { .invalidConfiguration(m) }
         do {
@@ -178,7 +181,10 @@ public struct ResistiveTrainingConfig: Codable, Sendable, Equatable {
             throw fail(e.description)
         }
         let depth = architecture.count - 1
-        guard beta.isFinite && beta > 0 else { throw fail("--beta must be a positive number (got \(beta))") }
+        guard beta.isFinite && beta > 0 && beta <= Self.maxBeta else {
+            throw fail("--beta must be in (0, \(Int(Self.maxBeta))] (in units of G_u; got \(beta)): beyond, the nudge outweighs every crossbar cell "
+                       + "by orders of magnitude and the nudged fixed point no longer measures a gradient")
+        }
         guard learningRates.count == depth, biasLearningRates.count == depth else {
             throw fail("--learning-rates: \(depth) crossbars need \(depth) rates (got \(learningRates.count))")
         }
@@ -193,7 +199,8 @@ public struct ResistiveTrainingConfig: Codable, Sendable, Equatable {
         guard targetRatio > 0, conductanceUnit > 0, initialConductanceScale > 0 else {
             throw fail("target ratio, conductance unit and initial scale must be positive")
         }
-        guard tolerance > 0, maxSweeps > 0 else { throw fail("--tolerance and the sweep limit must be positive") }
+        guard tolerance.isFinite, tolerance > 0, tolerance <= 1 else { throw fail("--tolerance must be in (0, 1] V (got \(tolerance))") }
+        guard maxSweeps > 0 else { throw fail("the sweep limit (--max-sweeps) must be positive (got \(maxSweeps))") }
         guard crosscheckEvery >= 0 else { throw fail("--crosscheck-every must be ≥ 0 (got \(crosscheckEvery))") }
         guard learningRateDecay > 0 && learningRateDecay <= 1 else { throw fail("learning-rate decay must be in (0, 1]") }
     }

@@ -1,4 +1,5 @@
 import Datasets
+import Foundation
 import Reporting
 
 /// A model that `TrainingRun` can train epoch by epoch: the layered Hopfield network or the
@@ -18,12 +19,14 @@ public protocol EpochTrainer: AnyObject {
     func checkpointTensors() -> SafeTensors
     /// Labels for the learning-curve legend: the digital and the relaxed predictions.
     var curveLabels: (feedforward: String, relaxed: String) { get }
-    /// Extra files written to the run folder after every epoch (e.g. the trained circuit).
-    func writeArtifacts(to folder: RunFolder) throws
+    /// Extra files of the run folder, by name, rewritten after every epoch together with the
+    /// checkpoint (e.g. the trained circuit); a resume rewrites them from the checkpoint when
+    /// they do not match it.
+    func artifactFiles() throws -> [(name: String, data: Data)]
 }
 
 extension EpochTrainer {
-    public func writeArtifacts(to folder: RunFolder) throws {}
+    public func artifactFiles() throws -> [(name: String, data: Data)] { [] }
 }
 
 extension HopfieldTrainer: EpochTrainer {

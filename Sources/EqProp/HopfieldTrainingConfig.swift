@@ -84,6 +84,12 @@ public struct HopfieldTrainingConfig: Codable, Sendable, Equatable {
             throw fail("learning rates must be finite and non-negative")
         }
         guard lambda.isFinite, lambda >= 0 else { throw fail("--lambda must be non-negative (got \(lambda))") }
+        guard isEulerStable else {
+            let limit = (2 / stepSize - 1) / 2 - lambda
+            throw fail("--beta \(beta) makes the Euler step unstable: the dynamics need ε(1 + 2β + 2λ) < 2, "
+                       + (limit > 0 ? "so β must be in (0, \(String(format: "%.4g", limit))) at --step-size \(stepSize) and --lambda \(lambda)"
+                                    : "which no β > 0 meets at --step-size \(stepSize) and --lambda \(lambda): lower one of them"))
+        }
     }
 
     /// Bytes training allocates, roughly: θ and φ with their gradients (4 float32 copies of

@@ -18,6 +18,9 @@ public struct EpochTraining: Sendable {
     /// and solving), summed over processes, s. The rest of `seconds` is the host's own work
     /// and the messages between them.
     public var engineSeconds: Double? = nil
+    /// Co-simulation: simulator processes killed and restarted (died, hung or stopped) during
+    /// the epoch; their jobs ran again.
+    public var workerRestarts: Int? = nil
     /// Programmable devices: the fraction of requested conductance updates that left the cell
     /// unchanged (rounded away, stuck, at a bound).
     public var lostUpdateFraction: Double? = nil
@@ -74,6 +77,7 @@ public struct EpochMetrics: Codable, Sendable {
     public var skippedBatches: Int?
     public var maxCrosscheckDiffVolts: Double?
     public var engineSeconds: Double?
+    public var workerRestarts: Int?
     public var lostUpdateFraction: Double?
     public var alignment: [Double]?
 
@@ -93,6 +97,7 @@ public struct EpochMetrics: Codable, Sendable {
         case skippedBatches = "skipped_batches"
         case maxCrosscheckDiffVolts = "max_crosscheck_diff_volts"
         case engineSeconds = "engine_seconds"
+        case workerRestarts = "worker_restarts"
         case lostUpdateFraction = "lost_update_fraction"
         case alignment
     }
@@ -113,6 +118,7 @@ public struct EpochMetrics: Codable, Sendable {
         skippedBatches = t.skippedBatches > 0 ? t.skippedBatches : nil
         maxCrosscheckDiffVolts = t.maxCrosscheckDifference
         engineSeconds = t.engineSeconds
+        workerRestarts = t.workerRestarts
         lostUpdateFraction = t.lostUpdateFraction
         alignment = t.alignment
     }

@@ -73,20 +73,58 @@ public final class TrainingRun<Trainer: EpochTrainer> {
     /// Notes printed on the learning curve (data subset, preset…).
     public var curveNotes: [String] = []
 
+    /// Problems found in the run folder when it was opened (damaged metrics lines, files
+    /// rewritten from the checkpoint), one sentence each, for the caller to show.
+    public private(set) var warnings: [String] = []
+
     /// `epochsDone` epochs are already in the checkpoint (0 for a fresh run); trains up to
-    /// `totalEpochs`.
+    /// `totalEpochs`. The caller holds the folder's `RunFolderLock`.
+    ///
+    /// Writes `config.json` (also on a resume: it states the configuration the run continues
+    /// with, e.g. a new --epochs). On a resume, keeps the first `epochsDone` lines of
+    /// `metrics.jsonl` (a damaged line is kept as it is and reported in `warnings`, never
+    /// dropped), and rewrites the trainer's artifact files that do not match the checkpoint.
     public init(folder: RunFolder, trainer: Trainer, epochsDone: Int, totalEpochs: Int) throws {
         self.folder = folder
         self.trainer = trainer
         self.firstEpoch = epochsDone + 1
         self.lastEpoch = totalEpochs
         try AtomicFile.prepareDirectory(folder.url)
-        metricsFile = JSONLinesFile(url: folder.metrics, keepingFirst: epochsDone)
-        history = metricsFile.lines.compactMap { try? JSONDecoder().decode(EpochMetrics.self, from: Data($0.utf8)) }
-        if epochsDone == 0 {
-            metricsFile = JSONLinesFile(url: folder.metrics, keepingFirst: 0)
-            try AtomicFile.write(trainer.configurationJSON(), to: folder.config)
+        metricsFile = try JSONLinesFile(url: folder.metrics, keepingFirst: epochsDone)
+        history = []
+        let damaged = Dictionary(metricsFile.damaged.map { ($0.line, $0.reason) }, uniquingKeysWith: { a, _ in a })
+        for (i, raw) in metricsFile.rawLines.enumerated() {
+            let reason: String
+            if let why = damaged[i + 1] {
+                reason = why
+            } else if let m = try? JSONDecoder().decode(EpochMetrics.self, from: raw) {
+                history.append(m)
+                continue
+            } else {
+                reason = "not an epoch's metrics"
+            }
+            warnings.append("\(folder.metrics.path) line \(i + 1): \(reason); the line is kept as it is but left out of the learning curve")
         }
+        if epochsDone == 0 {
+            metricsFile = try JSONLinesFile(url: folder.metrics, keepingFirst: 0)
+            history = []
+            warnings = []
+        } else {
+            if metricsFile.droppedCount > 0 {
+                let n = metricsFile.droppedCount
+                warnings.append("\(folder.metrics.path): \(n) line\(n == 1 ? "" : "s") after the first \(epochsDone), the epochs of the checkpoint, "
+                                + "dropped (an epoch whose checkpoint was never written is trained again)")
+            }
+            for (name, data) in try trainer.artifactFiles() {
+                let url = folder.url.appendingPathComponent(name)
+                guard (try? Data(contentsOf: url)) != data else { continue }
+                try AtomicFile.write(data, to: url)
+                warnings.append("\(url.path) did not hold epoch \(epochsDone) of the checkpoint (a run stopped between "
+                                + "writing it and the checkpoint, an edit, or a resume with another --solver, which the file names); "
+                                + "rewritten from the checkpoint")
+            }
+        }
+        try AtomicFile.write(trainer.configurationJSON(), to: folder.config)
     }
 
     public func run(train: LabeledImages, test: LabeledImages) throws -> TrainingRunResult {
@@ -95,6 +133,10 @@ public final class TrainingRun<Trainer: EpochTrainer> {
         var maxDiff: Double?
         if firstEpoch > lastEpoch, history.isEmpty {
             throw TrainingError.invalidConfiguration("--epochs \(lastEpoch): nothing to train")
+        }
+        guard train.count > 0 else { throw TrainingError.invalidConfiguration("the training set is empty (0 samples): nothing to learn from") }
+        guard test.count > 0 else {
+            throw TrainingError.invalidConfiguration("the test set is empty (0 samples): an error rate over no samples would read 0%")
         }
         for epoch in firstEpoch...max(firstEpoch, lastEpoch) where epoch <= lastEpoch {
             let line = showProgress ? ProgressLine(label: "epoch \(epoch)/\(lastEpoch)", total: train.count) : nil
@@ -114,11 +156,14 @@ public final class TrainingRun<Trainer: EpochTrainer> {
             file.metadata["test_error_relaxed"] = String(e.errorRelaxed)
             file.metadata["test_samples"] = String(e.samples)
             // Metrics first: a kill before the checkpoint leaves one extra line, which a resume
-            // from the previous checkpoint drops (the reverse order would lose the line).
+            // from the previous checkpoint drops (the reverse order would lose the line). The
+            // artifacts and the checkpoint are written to temporary names first and renamed
+            // together, the checkpoint last: a kill between the renames leaves artifacts one
+            // epoch ahead, which the resume rewrites from the checkpoint (see `init`).
             try metricsFile.append(m)
             history.append(m)
-            try trainer.writeArtifacts(to: folder)
-            try file.write(to: folder.checkpoint)
+            try AtomicFile.commitTogether(try trainer.artifactFiles().map { ($0.data, folder.url.appendingPathComponent($0.name)) }
+                                          + [(file.encoded(), folder.checkpoint)])
             try AtomicFile.write(learningCurve().svg(), to: folder.learningCurve)
             trainSeconds += t.seconds
             trainSamples += t.samples

@@ -22,27 +22,47 @@ public struct PoolJob: Sendable {
 
 /// A pool of ngspice engine processes (`eqprop ngspice-worker`), one per core by default:
 /// libngspice is one global simulator per process, so parallel simulation needs processes.
-/// Jobs are spread over the workers; a worker that dies or does not answer within `timeout`
-/// is killed, restarted, and its job run again, so no work is lost. ngspice's own errors
-/// (a parse error, a failed analysis) are not retried: they come back as `NgspiceError`.
+/// Jobs are spread over the workers; a worker that dies or does not answer within the job
+/// timeout (`currentTimeout`) is killed, restarted, and its job run again, so no work is lost;
+/// each restart is reported through `log`. ngspice's own errors (a parse error, a failed
+/// analysis) are not retried: they come back as `NgspiceError`.
+///
+/// The timeout is `timeout` when set, else adaptive: max(`timeoutFactor` × the median wall
+/// time of the recent jobs, twice the slowest of them, `timeoutFloor`), and
+/// `initialTimeout` until a job has completed (the first jobs start ngspice and load the
+/// circuit). A stopped or spinning worker of a small circuit is thus replaced within seconds.
+/// A job run again after a timeout gets twice the time of its previous attempt, so a machine
+/// that is merely busy slows training down but does not stop it.
 public final class NgspiceWorkerPool: @unchecked Sendable {
     public let executable: URL
     public let size: Int
-    /// Seconds a worker may take for one job before it is considered hung.
-    public var timeout: Double
+    /// Seconds a worker may take for one job before it is considered hung; nil: adaptive.
+    public var timeout: Double?
+    /// Adaptive timeout: this many median job times…
+    public var timeoutFactor = 10.0
+    /// …but never less than this, s…
+    public var timeoutFloor = 5.0
+    /// …and this until the first job has completed, s.
+    public var initialTimeout = 120.0
     /// Attempts per job across restarts.
     public var attempts = 3
+    /// Receives one line per worker restart (why, which process), e.g. to print on stderr.
+    public var log: (@Sendable (String) -> Void)?
     private var workers: [WorkerProcess?]
     private let lock = NSLock()
     private var nextID = 0
     private var restartCount = 0
     private var engineTotal = 0.0
+    /// Wall times of the most recent completed jobs, s (a ring of `recentCapacity`).
+    private var recent: [Double] = []
+    private var recentNext = 0
+    private static let recentCapacity = 64
     /// Workers restarted after dying, hanging or losing their engine.
     public var restarts: Int { lock.lock(); defer { lock.unlock() }; return restartCount }
     /// Time spent inside ngspice by all workers, s.
     public var engineSeconds: Double { lock.lock(); defer { lock.unlock() }; return engineTotal }
 
-    public init(executable: URL, size: Int = ProcessInfo.processInfo.activeProcessorCount, timeout: Double = 600) {
+    public init(executable: URL, size: Int = ProcessInfo.processInfo.activeProcessorCount, timeout: Double? = nil) {
         self.executable = executable
         self.size = max(1, size)
         self.timeout = timeout
@@ -84,27 +104,60 @@ public final class NgspiceWorkerPool: @unchecked Sendable {
     }
 
     private func worker(_ slot: Int) throws -> WorkerProcess {
-        lock.lock(); defer { lock.unlock() }
-        if let w = workers[slot], w.isRunning { return w }
-        if workers[slot] != nil { restartCount += 1 }  // died between jobs
-        let w = try WorkerProcess(executable: executable)
+        lock.lock()
+        if let w = workers[slot], w.isRunning { lock.unlock(); return w }
+        var died: (pid: Int32, count: Int)?
+        if let dead = workers[slot] {  // died between jobs
+            restartCount += 1
+            died = (dead.process.processIdentifier, restartCount)
+        }
+        let w: WorkerProcess
+        do { w = try WorkerProcess(executable: executable) } catch { lock.unlock(); throw error }
         workers[slot] = w
+        lock.unlock()
+        if let died { log?("ngspice worker process \(died.pid) (lane \(slot)) exited between jobs; restarted (restart \(died.count) of this run)") }
         return w
     }
 
-    /// Kills a worker that died, hung or lost its engine; the next job starts a new one.
-    private func replace(_ slot: Int) {
+    /// Seconds the next job may take before its worker is considered hung (see the type's
+    /// documentation).
+    public var currentTimeout: Double {
         lock.lock(); defer { lock.unlock() }
+        if let timeout { return timeout }
+        guard !recent.isEmpty else { return initialTimeout }
+        let sorted = recent.sorted()
+        let median = sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+        return max(timeoutFactor * median, 2 * sorted[sorted.count - 1], timeoutFloor)
+    }
+
+    private func recordJob(seconds: Double, engine: Double) {
+        lock.lock(); defer { lock.unlock() }
+        engineTotal += engine
+        if recent.count < Self.recentCapacity { recent.append(seconds) } else { recent[recentNext] = seconds }
+        recentNext = (recentNext + 1) % Self.recentCapacity
+    }
+
+    /// Kills a worker that died, hung or lost its engine; the next job starts a new one.
+    private func replace(_ slot: Int, reason: String) {
+        lock.lock()
+        let pid = workers[slot]?.process.processIdentifier
         workers[slot]?.stop()
         workers[slot] = nil
         restartCount += 1
+        let count = restartCount
+        lock.unlock()
+        log?("ngspice worker \(pid.map { "process \($0)" } ?? "") (lane \(slot)): \(reason); killed and restarted, its job runs again "
+             + "(restart \(count) of this run)")
     }
 
     private func execute(_ job: PoolJob, on slot: Int) throws -> [[Double]] {
         var lastFailure = "no attempt made"
-        for _ in 0..<attempts {
+        var timeout = currentTimeout
+        for attempt in 0..<attempts {
+            if attempt > 0 { timeout = max(2 * timeout, currentTimeout) }
             let w = try worker(slot)
             do {
+                let start = DispatchTime.now().uptimeNanoseconds
                 var request = WorkerRequest(id: id(), deckID: job.deckID, deck: w.deckID == job.deckID ? nil : job.deck,
                                             analysis: job.analysis, sources: job.sources, values: job.values, nodes: job.nodes)
                 try w.send(request)
@@ -116,13 +169,13 @@ public final class NgspiceWorkerPool: @unchecked Sendable {
                 }
                 if response.ok, let v = response.voltages {
                     w.deckID = job.deckID
-                    lock.lock(); engineTotal += response.seconds ?? 0; lock.unlock()
+                    recordJob(seconds: Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9, engine: response.seconds ?? 0)
                     return v
                 }
                 w.deckID = nil
                 if response.fatal == true {
                     lastFailure = response.error ?? "ngspice exited"
-                    replace(slot)
+                    replace(slot, reason: "its engine quit (\(lastFailure))")
                     continue
                 }
                 if response.analysisFailed == true {
@@ -131,7 +184,7 @@ public final class NgspiceWorkerPool: @unchecked Sendable {
                 throw NgspiceError.worker(response.error ?? "unknown failure")
             } catch let e as WorkerProcess.Failure {
                 lastFailure = e.description
-                replace(slot)
+                replace(slot, reason: e.description)
             }
         }
         throw NgspiceError.worker("a job failed \(attempts) times, the last with: \(lastFailure)")
@@ -205,9 +258,11 @@ final class WorkerProcess: @unchecked Sendable {
                 return r
             }
             let remaining = deadline.timeIntervalSinceNow
-            guard remaining > 0 else { throw Failure(description: "no reply within \(timeout) s (hung)") }
+            guard remaining > 0 else {
+                throw Failure(description: String(format: "no reply within %.3g s (hung or stopped)", timeout))
+            }
             var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            let ready = poll(&pfd, 1, Int32(min(remaining, 1) * 1000))
+            let ready = poll(&pfd, 1, Int32(max(1, min(remaining, 1) * 1000)))
             if ready < 0 && errno == EINTR { continue }
             if ready <= 0 { continue }
             let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }

@@ -13,9 +13,19 @@ public struct OutputError: Error, CustomStringConvertible {
 /// renamed over the destination (rename(2) is atomic within a file system).
 public enum AtomicFile {
     public static func write(_ data: Data, to url: URL) throws {
-        let dir = url.deletingLastPathComponent()
-        let tmp = dir.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
-        let fd = open(tmp.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        let tmp = temporaryURL(for: url)
+        try writeFlushed(data, to: tmp, reportingAs: url)
+        guard rename(tmp.path, url.path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(tmp.path)
+            throw OutputError(path: url.path, reason: reason)
+        }
+    }
+
+    /// Writes `data` to `tmp` and flushes it to disk; on a failure removes `tmp` and throws
+    /// an error naming `url`.
+    static func writeFlushed(_ data: Data, to tmp: URL, reportingAs url: URL) throws {
+        let fd = open(tmp.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
             throw OutputError(path: url.path, reason: String(cString: strerror(errno)))
         }
@@ -39,11 +49,6 @@ public enum AtomicFile {
         guard ok else {
             unlink(tmp.path)
             throw OutputError(path: url.path, reason: failure)
-        }
-        guard rename(tmp.path, url.path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            unlink(tmp.path)
-            throw OutputError(path: url.path, reason: reason)
         }
     }
 

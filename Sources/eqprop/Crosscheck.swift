@@ -64,7 +64,13 @@ extension EqPropCommand {
         func run() throws {
             try FlagChecks.samples(samples, "--samples")
             try FlagChecks.workers(workers)
-            guard beta.isFinite && beta > 0 else { throw ValidationError("--beta must be a positive number of siemens (got \(beta))") }
+            guard beta.isFinite && beta > 0 && beta <= 1 else { throw ValidationError("--beta must be in (0, 1] S (got \(beta))") }
+            if let v = targetVolts, !(v.isFinite && abs(v) <= HardwarePreset.maxVolts) {
+                throw ValidationError("--target-volts must be within [-\(Int(HardwarePreset.maxVolts)), \(Int(HardwarePreset.maxVolts))] V (got \(v))")
+            }
+            guard tolerance.isFinite && tolerance > 0 && tolerance <= 1 else {
+                throw ValidationError("--tolerance must be in (0, 1] V (got \(tolerance))")
+            }
             let (network, preset, _) = try self.network.load(defaultHardware: "real-diode")
             let input = try data.inputSamples(count: samples, pixels: network.inputs, classes: network.classes,
                                               seed: self.network.seed, flag: "--samples")

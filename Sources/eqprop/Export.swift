@@ -56,9 +56,17 @@ extension EqPropCommand {
         }
 
         func run() throws {
-            let network = try ExportedNetwork(run: RunFolder(URL(fileURLWithPath: runFolder))) { hardware in
-                do { return try HardwarePreset.load(hardware).inputGain } catch {
-                    printError("warning: cannot load hardware preset '\(hardware)' (\(error)); the V_u value is left out of the metadata")
+            guard !out.trimmingCharacters(in: .whitespaces).isEmpty else { throw ValidationError("--out: empty path") }
+            let folder = RunFolder(URL(fileURLWithPath: runFolder))
+            // The run's own copy of its preset (hardware.json), as every other reader of a run
+            // uses: the preset of that name may have changed or be missing where export runs.
+            let network = try ExportedNetwork(run: folder) { hardware in
+                let ownCopy = FileManager.default.fileExists(atPath: folder.hardware.path)
+                do {
+                    return try (ownCopy ? HardwarePreset(contentsOf: folder.hardware) : HardwarePreset.load(hardware)).inputGain
+                } catch {
+                    printError("warning: cannot load hardware preset \(ownCopy ? folder.hardware.path : "'\(hardware)'") (\(error)); "
+                               + "the V_u value is left out of the metadata")
                     return nil
                 }
             }

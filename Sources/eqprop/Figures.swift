@@ -37,6 +37,7 @@ extension EqPropCommand {
 
         func validate() throws {
             guard (1...4).contains(figure) else { throw ValidationError("--figure must be 1, 2, 3 or 4 (got \(figure))") }
+            guard !out.trimmingCharacters(in: .whitespaces).isEmpty else { throw ValidationError("--out: empty path; give the output folder") }
         }
 
         func run() throws {

@@ -80,7 +80,10 @@ extension EqPropCommand {
             guard beta.isFinite && beta > 0 else { throw ValidationError("--beta must be positive and finite (got \(beta))") }
             guard temporalBeta.isFinite && temporalBeta > 0 else { throw ValidationError("--temporal-beta must be positive and finite") }
             try FlagChecks.sampleIndex(sample)
-            guard fdSamples >= 0 else { throw ValidationError("--fd-samples must be ≥ 0") }
+            guard fdSamples >= 1 else {
+                throw ValidationError("--fd-samples must be ≥ 1 (got \(fdSamples)): with none, no entry is checked by finite differences, "
+                                      + "and a check not run is not a pass")
+            }
             guard fdStep.isFinite && fdStep > 0 else { throw ValidationError("--fd-step must be positive and finite") }
         }
 

@@ -81,7 +81,13 @@ extension EqPropCommand {
         func run() throws {
             let (network, preset, run) = try self.network.load(defaultHardware: "ideal")
             if noNodeset && run == nil { throw ValidationError("--no-nodeset applies to decks of a run (--run)") }
+            for (flag, path) in [("--out", out), ("--svg", svg)] {
+                if let path, path.trimmingCharacters(in: .whitespaces).isEmpty { throw ValidationError("\(flag): empty path") }
+            }
             let outURL = URL(fileURLWithPath: out)
+            if let svg, DataOptions.canonicalPath(svg) == DataOptions.canonicalPath(out) {
+                throw ValidationError("--svg \(svg) is the deck's own path (--out): the schematic would replace the deck; give it another name")
+            }
             for (flag, path) in [("--out", out), ("--svg", svg)] {
                 if let path, FileManager.default.fileExists(atPath: path) && !force {
                     throw ValidationError("\(flag) \(path) exists; pass --force to overwrite it")
@@ -118,6 +124,9 @@ extension EqPropCommand {
                 guard voltages.count == 2 * network.inputs else {
                     throw ValidationError("--input-volts holds \(voltages.count) values, the network has \(2 * network.inputs) input sources")
                 }
+                if let bad = voltages.firstIndex(where: { !($0.isFinite && abs($0) <= HardwarePreset.maxVolts) }) {
+                    throw ValidationError("--input-volts: value \(voltages[bad]) at position \(bad) is outside [-\(Int(HardwarePreset.maxVolts)), \(Int(HardwarePreset.maxVolts))] V")
+                }
             default:
                 throw ValidationError("give exactly one of --sample, --pixels or --input-volts")
             }
@@ -133,7 +142,12 @@ extension EqPropCommand {
             switch phase {
             case "free": request.phase = .free
             case "nudged":
-                guard beta.isFinite && beta != 0 else { throw ValidationError("--beta must be finite and non-zero (got \(beta))") }
+                guard beta.isFinite && beta != 0 && abs(beta) <= 1 else {
+                    throw ValidationError("--beta must be non-zero and within [-1, 1] S (got \(beta))")
+                }
+                if let v = targetVolts, !(v.isFinite && abs(v) <= HardwarePreset.maxVolts) {
+                    throw ValidationError("--target-volts must be within [-\(Int(HardwarePreset.maxVolts)), \(Int(HardwarePreset.maxVolts))] V (got \(v))")
+                }
                 guard let y = label ?? sampleLabel else { throw ValidationError("--phase nudged needs --label (or a --sample)") }
                 request.phase = .nudged(beta: beta, label: y, targetVolts: targetVolts ?? preset.inputGain / 100,
                                         asConductance: conductanceNudge)
@@ -144,7 +158,7 @@ extension EqPropCommand {
             case "norton": request.options.form = .nortonInputs
             default: throw ValidationError("--form must be full or norton (got \(form))")
             }
-            let source = sample.map { "test sample \($0) of \(data.dataset.rawValue)" + (sampleLabel.map { " (label \($0))" } ?? "") }
+            let source = sample.map { "test sample \($0) of \(data.name.rawValue)" + (sampleLabel.map { " (label \($0))" } ?? "") }
                 ?? (pixels != nil ? "explicit pixels" : "explicit input voltages")
             request.options.description = [
                 "input: \(source); phase: \(phase)" + (phase == "nudged" ? " (beta \(SpiceNumber.format(beta)) S)" : ""),

@@ -38,6 +38,7 @@ extension EqPropCommand {
         var json = false
 
         func run() throws {
+            guard !out.trimmingCharacters(in: .whitespaces).isEmpty else { throw ValidationError("--out: empty path; give the output folder") }
             guard var config = ResistiveTrainingConfig.presets[preset] else {
                 throw ValidationError("--preset: unknown resistive preset '\(preset)'; choose one of \(ResistiveTrainingConfig.presets.keys.sorted().joined(separator: ", "))")
             }

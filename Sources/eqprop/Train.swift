@@ -38,6 +38,11 @@ extension EqPropCommand {
         @Option(help: "Resistive with ngspice: compare with the Swift twin every N batches (0: never).")
         var crosscheckEvery: Int?
 
+        @Option(help: ArgumentHelp(
+            "Resistive with ngspice: seconds a worker may take for one job before it is killed and restarted and the job run again.",
+            discussion: "Default: adaptive, max(10 × the median job time, twice the slowest recent job, 5 s); 120 s until a job has completed."))
+        var workerTimeout: Double?
+
         @Option(help: "Resistive: nudge by current (β(y − V⁰)) or conductance.")
         var nudge: NudgeKind?
 
@@ -157,11 +162,33 @@ extension EqPropCommand {
             if let model, model != "hopfield" && model != "resistive" {
                 throw ValidationError("--model must be hopfield or resistive (got \(model))")
             }
+            if let out, out.trimmingCharacters(in: .whitespaces).isEmpty {
+                throw ValidationError("--out: empty path; give the run folder (it would otherwise be the current directory)")
+            }
+            if let t = workerTimeout, !(t.isFinite && t > 0 && t <= 86_400) {
+                throw ValidationError("--worker-timeout must be in (0, 86400] seconds (got \(t))")
+            }
+        }
+
+        /// Flags of deep resistive networks, refused on a Hopfield network (they would be ignored).
+        func rejectResistiveFlags() throws {
+            let given: [(String, Bool)] = [
+                ("--hardware", hardware != nil), ("--solver", solver != nil), ("--workers", workers != nil),
+                ("--crosscheck-every", crosscheckEvery != nil), ("--worker-timeout", workerTimeout != nil), ("--nudge", nudge != nil),
+                ("--tolerance", tolerance != nil), ("--lr-decay", lrDecay != nil), ("--max-sweeps", maxSweeps != nil),
+                ("--diode-model", diodeModel != nil), ("--update-scheme", updateScheme != nil), ("--chip-seed", chipSeed != nil),
+            ]
+            let used = given.filter(\.1).map(\.0)
+            guard used.isEmpty else {
+                throw ValidationError("\(used.joined(separator: ", ")) \(used.count == 1 ? "applies" : "apply") to deep resistive networks "
+                                      + "(--preset drn-…, --model resistive), not to the Hopfield network of this run")
+            }
         }
 
         func run() throws {
             if isResistive { try runResistive(); return }
-            let folder = runFolder(solver: nil)
+            try rejectResistiveFlags()
+            let (folder, lock) = try lockedRunFolder(solver: nil)
             let trainer: HopfieldTrainer
             var epochsDone = 0
             var config: HopfieldTrainingConfig
@@ -174,6 +201,7 @@ extension EqPropCommand {
                     throw ValidationError("--resume: \(folder.checkpoint.path) holds a '\(saved.model)' model, not a Hopfield network")
                 }
                 try rejectChangesOnResume()
+                try folder.checkConfigNotEdited(checkpointConfig: saved.config, runtimeKeys: ["epochs"])
                 config = try HopfieldTrainingConfig.decode(saved.config, path: folder.checkpoint.path)
                 if let v = epochs { config.epochs = v }
                 try config.validate()
@@ -189,8 +217,9 @@ extension EqPropCommand {
                 config = try resolvedConfig()
                 trainer = try HopfieldTrainer(config: config)
             }
-            let dataset = try data.load()
-            try execute(trainer, folder: folder, epochsDone: epochsDone, epochs: config.epochs, dataset: dataset,
+            let (dataset, record, dataNote) = try data.load(forRunIn: folder, resume: resume)
+            if let dataNote { printError("note: " + dataNote) }
+            try execute(trainer, folder: folder, epochsDone: epochsDone, epochs: config.epochs, dataset: dataset, record: record, lock: lock,
                         note: "\(config.preset) \(config.layerSizes.map(String.init).joined(separator: "-")), \(dataset.name.rawValue): "
                             + "\(dataset.train.count) train / \(dataset.test.count) test samples, β \(config.beta) \(config.betaSign.rawValue), "
                             + "T⁻ \(config.stepsFree), T⁺ \(config.stepsNudged), λ \(config.useInitialization ? config.lambda : 0), seed \(config.seed)") { result in
@@ -203,16 +232,50 @@ extension EqPropCommand {
 }
 
 extension EqPropCommand.Train {
-    /// --out, or the default folder of the preset, solver (circuits) and seed.
-    /// --out, else `runs/<preset>[-<solver>]-seed<S>`; a fresh run without --out does not stop at
-    /// an earlier run there but takes the next free name (`…-seed<S>-2`, `-3`, …).
-    func runFolder(solver: ResistiveTrainingConfig.Solver?) -> RunFolder {
-        if let out { return RunFolder(URL(fileURLWithPath: out)) }
+    /// The run folder's lock (see `RunFolderLock`), taken before anything is read from the
+    /// folder when it exists already (a folder that does not exist yet is locked once it is
+    /// created, in `execute`); a folder another run writes is refused naming that run.
+    func lockIfPresent(_ folder: RunFolder) throws -> RunFolderLock? {
+        isDirectory(folder) ? try lock(folder) : nil
+    }
+
+    func isDirectory(_ folder: RunFolder) -> Bool {
+        var isDirectory: ObjCBool = false
+        return FileManager.default.fileExists(atPath: folder.url.path, isDirectory: &isDirectory) && isDirectory.boolValue
+    }
+
+    /// The folder's lock, or a message naming its holder.
+    func lock(_ folder: RunFolder) throws -> RunFolderLock {
+        do { return try takeLock(folder) } catch let e as RunFolderLock.LockError { throw ValidationError(e.description) }
+    }
+
+    /// The folder's lock (throws `RunFolderLock.LockError`), with a note when it was a dead run's.
+    func takeLock(_ folder: RunFolder) throws -> RunFolderLock {
+        let lock = try RunFolderLock(folder: folder, command: (["eqprop"] + CommandLine.arguments.dropFirst()).joined(separator: " "))
+        if let stale = lock.staleHolder {
+            printError("note: \(folder.url.path) was last written by \(stale), which ended without finishing; this run takes it over")
+        }
+        return lock
+    }
+
+    /// --out, else `runs/<preset>[-<solver>]-seed<S>`, and the folder's lock when it exists
+    /// already (see `lockIfPresent`). A fresh run without --out does not stop at an earlier run
+    /// there, nor at a folder another run is writing, but takes the next free name
+    /// (`…-seed<S>-2`, `-3`, …).
+    func lockedRunFolder(solver: ResistiveTrainingConfig.Solver?) throws -> (RunFolder, RunFolderLock?) {
+        if let out {
+            let folder = RunFolder(URL(fileURLWithPath: out))
+            return (folder, try lockIfPresent(folder))
+        }
         let base = "runs/\(preset)\(solver.map { "-\($0.rawValue)" } ?? "")-seed\(seed ?? 1)"
         var k = 1
         while true {
             let folder = RunFolder(URL(fileURLWithPath: k == 1 ? base : "\(base)-\(k)"))
-            if resume || !folder.hasCheckpoint { return folder }
+            if resume { return (folder, try lockIfPresent(folder)) }
+            if !folder.hasCheckpoint {
+                guard isDirectory(folder) else { return (folder, nil) }
+                do { return (folder, try takeLock(folder)) } catch RunFolderLock.LockError.held {}  // another run's: the next name
+            }
             k += 1
         }
     }
@@ -236,17 +299,36 @@ extension EqPropCommand.Train {
         }
     }
 
-    /// Once the data is known to fit, writes `files` into the run folder, trains to `epochs`
-    /// and prints the result: one JSON line with --json, else `summary`.
+    /// Once the data is known to fit: creates and locks the run folder (one writer at a time,
+    /// see `RunFolderLock`), checks that it still holds what was read before the lock
+    /// (`epochsDone` epochs), removes temporary files an interrupted run left, writes `files`
+    /// and the data record `data.json`, trains to `epochs` and prints the result: one JSON line
+    /// with --json, else `summary`.
     func execute<T: EpochTrainer>(_ trainer: T, folder: RunFolder, epochsDone: Int, epochs: Int, dataset: Dataset,
-                                  files: [URL: Data] = [:], note: String, summary: (TrainingRunResult) -> String) throws {
+                                  record: RunDataSource, lock early: RunFolderLock?, files: [URL: Data] = [:], note: String,
+                                  summary: (TrainingRunResult) -> String) throws {
         try trainer.checkFits(dataset.train)
+        try AtomicFile.prepareDirectory(folder.url)
+        let lock = try early ?? lock(folder)
+        let epochsNow = folder.hasCheckpoint ? try folder.readCheckpoint().epochs : 0
+        guard epochsNow == epochsDone else {
+            throw ValidationError("--out \(folder.url.path) changed while this run started (it now holds \(epochsNow) epochs, not \(epochsDone)): "
+                                  + (epochsDone == 0 ? "pass --resume to continue it, or choose another folder" : "start the resume again"))
+        }
+        let stale = folder.removeStaleTemporaryFiles()
+        if !stale.isEmpty {
+            printError("note: removed \(stale.count) temporary file\(stale.count == 1 ? "" : "s") an interrupted run left in \(folder.url.path): "
+                       + stale.joined(separator: ", "))
+        }
         let run = try TrainingRun(folder: folder, trainer: trainer, epochsDone: epochsDone, totalEpochs: epochs)
+        for warning in run.warnings { printError("warning: " + warning) }
         for (url, data) in files { try AtomicFile.write(data, to: url) }
+        try AtomicFile.write(JSONOutput.pretty(record), to: folder.dataSource)
         run.showProgress = !quiet
         run.curveNotes = [note]
         let result = try run.run(train: dataset.train, test: dataset.test)
         print(json ? try JSONOutput.line(result) : summary(result))
+        lock.release()
     }
 }
 
@@ -302,7 +384,7 @@ extension EqPropCommand.Train {
 
     func runResistive() throws {
         var config: ResistiveTrainingConfig
-        let folder = runFolder(solver: solver ?? .swift)
+        let (folder, lock) = try lockedRunFolder(solver: solver ?? .swift)
         var network: ResistiveNetwork?, feedforward: FeedforwardNetwork?, accumulators: DeviceAccumulators?
         var epochsDone = 0
         let presetFile: URL, hardwarePreset: HardwarePreset
@@ -314,6 +396,8 @@ extension EqPropCommand.Train {
                 throw ValidationError("--resume: \(e)")
             }
             try rejectChangesOnResume()
+            try folder.checkConfigNotEdited(checkpointConfig: try JSONOutput.pretty(run.config),
+                                            runtimeKeys: ["epochs", "solver", "workers", "crosscheckEvery"])
             config = run.config
             if let v = epochs { config.epochs = v }
             if let v = solver { config.solver = v }
@@ -334,11 +418,16 @@ extension EqPropCommand.Train {
         }
         // A resumed run reads the preset copy it started with (see `TrainedResistiveRun`).
         let savedPreset = presetFile == folder.hardware
-        let dataset = try data.load()
+        if workerTimeout != nil && config.solver != .ngspice {
+            throw ValidationError("--worker-timeout applies to ngspice worker processes (--solver ngspice); this run relaxes with the Swift solver")
+        }
+        let (dataset, record, dataNote) = try data.load(forRunIn: folder, resume: resume)
+        if let dataNote { printError("note: " + dataNote) }
         let trainer = try ResistiveTrainer(config: config, preset: hardwarePreset, network: network, feedforward: feedforward,
                                            accumulators: accumulators, workerExecutable: currentExecutable)
         trainer.log = { printError("warning: " + $0) }
-        try execute(trainer, folder: folder, epochsDone: epochsDone, epochs: config.epochs, dataset: dataset,
+        if let workerTimeout { trainer.workerTimeout = workerTimeout }
+        try execute(trainer, folder: folder, epochsDone: epochsDone, epochs: config.epochs, dataset: dataset, record: record, lock: lock,
                     files: savedPreset ? [:] : [folder.hardware: try presetBytes ?? HardwarePreset.fileData(presetFile)],
                     note: "\(config.preset) \(config.architecture.map(String.init).joined(separator: "-")) on '\(hardwarePreset.name)', \(config.solver.rawValue) solver, "
                         + "\(dataset.name.rawValue): \(dataset.train.count) train / \(dataset.test.count) test, batch \(config.batchSize), "

@@ -72,9 +72,45 @@ import TestSupport
         #expect(maxDiff(again, swift) < 1e-9)
     }
 
+    /// A worker stopped by SIGSTOP (alive, silent) is found by the adaptive timeout —
+    /// max(10 × median, 2 × slowest recent job, floor), here with a 1 s floor — killed,
+    /// restarted and its job re-run with the same answer; the restart is logged.
+    @Test func stoppedWorkerIsFoundByTheAdaptiveTimeout() throws {
+        let (c, conditions, swift) = try setup()
+        let pool = NgspiceWorkerPool(executable: NgspiceTestSupport.executable, size: 2)
+        pool.timeoutFloor = 1
+        let lines = LogLines()
+        pool.log = { lines.append($0) }
+        defer { pool.shutdown() }
+        let relaxer = NgspiceRelaxer(pool: pool)
+        #expect(pool.currentTimeout == pool.initialTimeout, "before any job: the initial timeout")
+        _ = try relaxer.relax(c, conditions: conditions)
+        _ = try relaxer.relax(c, conditions: conditions)
+        let timeout = pool.currentTimeout
+        #expect(timeout >= 1 && timeout < pool.initialTimeout, "adaptive timeout \(timeout) s")
+        let victim = try #require(pool.processIDs.first)
+        defer { kill(victim, SIGKILL) }
+        #expect(kill(victim, SIGSTOP) == 0)
+        let start = Date()
+        let again = try relaxer.relax(c, conditions: conditions)
+        let elapsed = Date().timeIntervalSince(start)
+        #expect(elapsed >= timeout * 0.9 && elapsed < timeout + 5, "found after \(elapsed) s with a timeout of \(timeout) s")
+        #expect(pool.restarts == 1 && !pool.processIDs.contains(victim))
+        #expect(maxDiff(again, swift) < 1e-9)
+        #expect(lines.all.count == 1 && lines.all[0].contains("process \(victim)") && lines.all[0].contains("no reply within"), "\(lines.all)")
+    }
+
     @Test func missingWorkerExecutableIsAClearError() throws {
         let (c, conditions, _) = try setup()
         let pool = NgspiceWorkerPool(executable: URL(fileURLWithPath: "/nonexistent/eqprop"), size: 1)
         #expect { try NgspiceRelaxer(pool: pool).relax(c, conditions: conditions) } throws: { "\($0)".contains("/nonexistent/eqprop") }
     }
+}
+
+/// Log lines collected from the pool's lanes.
+final class LogLines: @unchecked Sendable {
+    private let lock = NSLock()
+    private var lines: [String] = []
+    func append(_ line: String) { lock.lock(); lines.append(line); lock.unlock() }
+    var all: [String] { lock.lock(); defer { lock.unlock() }; return lines }
 }

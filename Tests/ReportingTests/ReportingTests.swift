@@ -71,12 +71,31 @@ import TestSupport
     @Test func jsonLinesKeepsResumedPrefix() throws {
         struct Row: Codable { var epoch: Int }
         let url = dir.appendingPathComponent("m.jsonl")
-        var f = JSONLinesFile(url: url)
+        var f = try JSONLinesFile(url: url)
         for e in 1...3 { try f.append(Row(epoch: e)) }
-        var resumed = JSONLinesFile(url: url, keepingFirst: 2)
+        var resumed = try JSONLinesFile(url: url, keepingFirst: 2)
         try resumed.append(Row(epoch: 3))
         #expect(try String(contentsOf: url, encoding: .utf8) == "{\"epoch\":1}\n{\"epoch\":2}\n{\"epoch\":3}\n")
         #expect(try JSONOutput.line(["a": 1.5]) == "{\"a\":1.5}")
+    }
+
+    /// One invalid UTF-8 byte and one torn line: both are reported with their line numbers
+    /// and kept byte for byte; the other lines survive an append.
+    @Test func jsonLinesReportsAndKeepsDamagedLines() throws {
+        struct Row: Codable { var epoch: Int }
+        let url = dir.appendingPathComponent("damaged.jsonl")
+        var bytes = Data("{\"epoch\":1}\n{\"epoch\":2".utf8)
+        bytes.append(0xFF)
+        bytes.append(contentsOf: Data("}\n{\"epo\n{\"epoch\":4}\n".utf8))
+        try bytes.write(to: url)
+        var f = try JSONLinesFile(url: url)
+        #expect(f.damaged.map(\.line) == [2, 3])
+        #expect(f.damaged.map(\.reason) == ["not valid UTF-8", "not a JSON object"])
+        #expect(f.lines == ["{\"epoch\":1}", "{\"epo", "{\"epoch\":4}"])
+        try f.append(Row(epoch: 5))
+        var expected = bytes
+        expected.append(contentsOf: Data("{\"epoch\":5}\n".utf8))
+        #expect(try Data(contentsOf: url) == expected)
     }
 
     @Test func linePlotIsWellFormedSVG() throws {
@@ -88,5 +107,20 @@ import TestSupport
         let parser = XMLParser(data: Data(svg.utf8))
         #expect(parser.parse(), "SVG must parse as XML")
         #expect(svg.contains("t &lt;&amp;&gt;") && svg.contains("polyline") && svg.contains("stroke-dasharray"))
+    }
+
+    /// Files committed together: all replaced when every one could be staged; none replaced
+    /// (and no temporary file left) when one cannot be.
+    @Test func filesCommittedTogether() throws {
+        let folder = Scratch.directory("commit")
+        let a = folder.appendingPathComponent("a.bin"), b = folder.appendingPathComponent("b.bin")
+        try AtomicFile.commitTogether([(Data("a1".utf8), a), (Data("b1".utf8), b)])
+        #expect(try Data(contentsOf: a) == Data("a1".utf8) && Data(contentsOf: b) == Data("b1".utf8))
+        let unwritable = folder.appendingPathComponent("missing/c.bin")
+        #expect(throws: OutputError.self) { try AtomicFile.commitTogether([(Data("a2".utf8), a), (Data("c".utf8), unwritable)]) }
+        #expect(try Data(contentsOf: a) == Data("a1".utf8), "a failed commit replaced a file")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted() == ["a.bin", "b.bin"])
+        #expect(AtomicFile.isTemporaryName(AtomicFile.temporaryURL(for: a).lastPathComponent))
+        for name in ["a.bin", ".tmp-12", ".a.tmp-", ".a.tmp-12x", "a.tmp-12"] { #expect(!AtomicFile.isTemporaryName(name), "\(name)") }
     }
 }

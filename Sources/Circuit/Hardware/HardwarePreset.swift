@@ -279,6 +279,7 @@ extension HardwarePreset {
             throw fail("amplifier_gain must be in [1e-6, 1e6] (1: no amplifier; got \(amplifierGain))")
         }
         try device.validate(levels: conductanceLevels, fail: { fail($0) })
+        try validateRanges(fail: fail)
     }
 
     /// The closest programmable conductance: clipped to the window and, with levels, rounded to
