@@ -124,4 +124,84 @@ import Testing
             }
         }
     }
+
+    /// A single cell: I = (u − v)/(2r + 1/G), the two segments in series with the device.
+    @Test func singleCellIsTwoSegmentsInSeries() {
+        let g = DoubleMatrix(rows: 1, columns: 1, elements: [1e-4])
+        let mesh = CrossbarMesh(conductances: g, wireResistance: 2, tileRows: 0, tileColumns: 0)
+        let i = mesh.portCurrents(rowVoltages: DoubleMatrix(rows: 1, columns: 1, elements: [1]),
+                                  columnVoltages: DoubleMatrix(rows: 1, columns: 1, elements: [-0.5]))
+        let exact = 1.5 / (4 + 1e4)
+        // The reduction loses about log₁₀(1/(r·G)) ≈ 3.7 digits to cancellation (CrossbarMesh).
+        #expect(abs(i.rows[0, 0] - exact) <= 1e-11 * exact, "\(i.rows[0, 0]) vs \(exact)")
+        #expect(abs(i.columns[0, 0] + exact) <= 1e-11 * exact, "\(i.columns[0, 0]) vs \(-exact)")
+    }
+
+    func presetJSON(_ edit: (inout [String: Any]) -> Void) throws -> Data {
+        let data = try Data(contentsOf: TestSupport.root.appendingPathComponent("hardware/ideal-mesh.json"))
+        var object = try JSONSerialization.jsonObject(with: data) as! [String: Any]
+        edit(&object)
+        return try JSONSerialization.data(withJSONObject: object)
+    }
+
+    /// Bad wire and tile fields are rejected naming the field.
+    @Test func badWireAndTileFieldsAreNamed() throws {
+        let cases: [(String, (inout [String: Any]) -> Void)] = [
+            ("wire_resistance_ohms", { $0["wire_resistance_ohms"] = -0.5 }),
+            ("tile_rows", { $0["tile_rows"] = 0 }),
+            ("tile_columns", { $0["tile_columns"] = 2.5 }),
+            ("wire_model", { $0["wire_model"] = "ladder" }),
+        ]
+        for (field, edit) in cases {
+            do {
+                _ = try HardwarePreset(json: try presetJSON(edit), path: "p.json")
+                Issue.record("accepted a preset with a bad \(field)")
+            } catch let e as PresetError {
+                #expect(e.description.contains(field), "\(e)")
+            }
+        }
+        // Non-finite: a number JSON cannot hold exactly, written as text.
+        let text = String(decoding: try presetJSON { _ in }, as: UTF8.self)
+            .replacingOccurrences(of: "\"wire_resistance_ohms\":1", with: "\"wire_resistance_ohms\":1e999")
+        #expect(text.contains("1e999"))
+        #expect(throws: PresetError.self) { try HardwarePreset(json: Data(text.utf8), path: "p.json") }
+        // Absent tile fields: untiled; ideal wires ignore tiles.
+        let untiled = try HardwarePreset(json: try presetJSON { $0["tile_rows"] = nil; $0["tile_columns"] = nil }, path: "p.json")
+        #expect(untiled.tileRows == 0 && untiled.usesMesh)
+    }
+
+    /// A mesh too large for memory is refused before allocation, with the estimate and the fix.
+    @Test func meshTooLargeForMemoryIsRefused() throws {
+        var p = try TestSupport.preset("ideal-mesh")
+        p.tileRows = 0
+        p.tileColumns = 0
+        var rng = SeededGenerator(seed: 1)
+        let net = ResistiveNetwork(architecture: [784, 2048, 10], preset: p, conductanceScale: 1e-4, rng: &rng)
+        do {
+            try net.validate(against: p)
+            Issue.record("accepted an untiled 1568 × 2048 mesh")
+        } catch let e as CircuitError {
+            #expect("\(e)".contains("GB") && "\(e)".contains("tile_rows"), "\(e)")
+        }
+        p.tileRows = 128
+        p.tileColumns = 128
+        try net.validate(against: p)  // 13 × 16 tiles of 128²: 3.5 GB
+    }
+
+    /// Ideal wires: tiles change nothing, and the circuit is the unmeshed one bit for bit.
+    @Test func idealWiresIgnoreTiles() throws {
+        var p = try TestSupport.preset("ideal")
+        var rng = SeededGenerator(seed: 2)
+        let net = ResistiveNetwork(architecture: [6, 4, 3], preset: p, conductanceScale: 1e-3, rng: &rng)
+        let plain = ResistiveCircuit(network: net, preset: p)
+        p.tileRows = 2
+        p.tileColumns = 2
+        let tiled = ResistiveCircuit(network: net, preset: p)
+        #expect(!tiled.isMeshed)
+        let u = CircuitConditions.inputVoltages(pixels: DoubleMatrix([[0.3, 0, 1, 0.5, 0.2, 0.9]]), gain: 1)
+        var a = net.layerSizes.map { DoubleMatrix(rows: 1, columns: $0) }, b = a
+        CircuitSolver(diodeModel: .ideal).relax(plain, conditions: CircuitConditions(inputVoltages: u), state: &a)
+        CircuitSolver(diodeModel: .ideal).relax(tiled, conditions: CircuitConditions(inputVoltages: u), state: &b)
+        #expect(a == b)
+    }
 }

@@ -129,7 +129,7 @@ public enum CrossbarKernels {
         // from their own voltage (`cellTerm`).
         let wireResistance = preset.usesFirstOrderWires ? preset.wireResistance : 0, wire = preset.wireResistance > 0
         precondition(cellTerm.map { $0.rows == rows && $0.columns == n } ?? true)
-        let cells = cellTerm?.elements ?? []
+        let cells = cellTerm?.elements ?? [], hasCells = cellTerm != nil
         // Every term's rows of x and y, one after the other: (x_b, y_b) for b of term 1, then term 2…
         let pairs = terms.map(\.x.rows).reduce(0, +)
         let xs = terms.flatMap(\.x.elements), ys = terms.flatMap(\.y.elements)
@@ -153,7 +153,7 @@ public enum CrossbarKernels {
                 for i in 0..<rows {
                     let ri = pr[i]
                     for j in 0..<width { acc[j] = cj[j] + ri }
-                    if let cellRow = pcell.baseAddress.map({ $0 + (i &* n &+ j0) }) {
+                    if hasCells, let cellRow = pcell.baseAddress.map({ $0 + (i &* n &+ j0) }) {
                         for j in 0..<width { acc[j] += cellRow[j] }
                     }
                     for p in 0..<pairs {
