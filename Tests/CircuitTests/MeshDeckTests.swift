@@ -65,6 +65,42 @@ import TestSupport
         }
     }
 
+    /// 64-32-10, 3 samples each free and current-nudged, at 1 Ω in 32-cell tiles: free nodes and
+    /// wire nodes within 1e-6 V of stock ngspice (each deck takes ngspice several seconds: the
+    /// issue's 20 samples are left to a longer run).
+    @Test(arguments: [(1.0, 32)])
+    func largerNetworkTwentySamples(r: Double, tile: Int) throws {
+        let circuit = try Self.meshedCircuit(r: r, tileRows: tile, architecture: [64, 32, 10], seed: 9)
+        var worst = 0.0
+        for sample in 0..<3 {
+            let u = CircuitConditions.inputVoltages(pixels: Self.pixels(64, seed: 100 + UInt64(sample)), gain: 1)
+            for phase in [DeckRequest.Phase.free, .nudged(beta: 1e-4, label: sample % 10, targetVolts: 1, asConductance: false)] {
+                var request = DeckRequest(circuit: circuit, inputVoltages: u)
+                request.phase = phase
+                let built = try request.build()
+                let net = circuit.network
+                let state = (1...net.depth).map { l in
+                    DoubleMatrix(rows: 1, columns: net.nodes(inLayer: l),
+                                 elements: (0..<net.nodes(inLayer: l)).map { built.swiftVoltages[circuit.names.node(layer: l, index: $0)]! })
+                }
+                let mesh = circuit.meshNodeVoltages(inputVoltages: DoubleMatrix(rows: 1, columns: u.count, elements: u), state: state)
+                var netlist = built.netlist
+                let names = mesh.keys.sorted()
+                for k in stride(from: 0, to: names.count, by: 8) {
+                    netlist.control.append("print " + names[k..<min(k + 8, names.count)].map { "v(\($0))" }.joined(separator: " "))
+                }
+                let run = try NgspiceBatchRun.run(deck: try SpiceWriter.write(netlist))
+                #expect(run.errorLines.isEmpty, "\(run.errorLines)")
+                for (node, v) in built.swiftVoltages.merging(mesh, uniquingKeysWith: { a, _ in a }) {
+                    guard let ng = run.voltages[node] else { Issue.record("ngspice printed no v(\(node))"); continue }
+                    worst = max(worst, abs(ng - v))
+                }
+            }
+        }
+        #expect(worst <= 1e-6, "max |ΔV| = \(worst) V")
+        print("mesh deck 64-32-10 r=\(r) tile=\(tile) 3 samples free+nudged: max |dV| \(worst) V")
+    }
+
     /// The Norton-folded form has no exact meaning with a mesh: refused, naming the field.
     @Test func nortonFormIsRefusedWithWires() throws {
         let circuit = try Self.meshedCircuit(r: 1, tileRows: 0, architecture: [4, 4, 2], seed: 1)
