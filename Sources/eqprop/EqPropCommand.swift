@@ -12,7 +12,7 @@ struct EqPropCommand: ParsableCommand {
         ngspice, and exports the digital feedforward network.
         Results go to standard output (one JSON line with --json); progress goes to standard error.
         """,
-        subcommands: [Train.self, Netlist.self, Crosscheck.self, Settle.self, Robustness.self, GradCheck.self, FiguresCommand.self, Benchmark.self, Export.self, Infer.self, NgspiceWorkerCommand.self]
+        subcommands: [Train.self, Netlist.self, Crosscheck.self, Settle.self, Robustness.self, GradCheck.self, Wires.self, FiguresCommand.self, Benchmark.self, Export.self, Infer.self, NgspiceWorkerCommand.self]
     )
 
     /// As ArgumentParser's own entry point, except for a `ValidationError` thrown while a

@@ -49,6 +49,9 @@ extension EqPropCommand {
                 throw ValidationError("--run: \(e)")
             }
             let (network, preset, config) = (run.network, run.preset, run.config)
+            guard !preset.usesMesh else {
+                throw ValidationError("preset '\(preset.name)' has a wire mesh (wire_resistance_ohms = \(preset.wireResistance), wire_model mesh): settling measurements use the Norton-folded deck and the node-level Euler model, exact only without wires")
+            }
             guard preset.nodeCapacitance > 0 || noTransient else {
                 throw ValidationError("preset '\(preset.name)' has no node capacitance: transients need node_capacitance_farads > 0")
             }

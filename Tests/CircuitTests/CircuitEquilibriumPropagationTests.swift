@@ -14,7 +14,8 @@ import Testing
         return zip(s.last!.row(0), y).reduce(0) { $0 + 0.5 * ($1.0 - $1.1) * ($1.0 - $1.1) }
     }
 
-    @Test(arguments: [("ideal", CircuitSolver.DiodeModel.ideal), ("real-diode", .shockley)])
+    /// `ideal-mesh`: 1 Ω wires as an exact mesh, each device learning from its own voltage.
+    @Test(arguments: [("ideal", CircuitSolver.DiodeModel.ideal), ("real-diode", .shockley), ("ideal-mesh", .ideal)])
     func centeredUpdateMatchesFiniteDifferences(presetName: String, model: CircuitSolver.DiodeModel) throws {
         let c = try TestSupport.circuit(presetName, [5, 6, 3], seed: 17)
         let cond = TestSupport.conditions(c, pixels: [[0.9, 0.2, 0.6, 0.4, 0.8]])

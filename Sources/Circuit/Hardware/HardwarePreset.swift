@@ -15,10 +15,25 @@ public struct HardwarePreset: Sendable, Equatable {
     /// Number of programmable levels, evenly spaced over [min, max]; 0 means continuous.
     public var conductanceLevels: Int
     /// Resistance of one wire segment between adjacent crossbar cells, Ω (0: ideal wires).
-    /// Modelled to first order as a series resistance r·(i + j + 2) on cell (i, j): the wire
-    /// length from the row driver and to the column node; currents shared along a wire are
-    /// neglected.
+    /// With `wireModel` `.mesh` (the default) every crossbar is the resistive mesh of
+    /// `docs/wire-mesh.md`, solved exactly (`CrossbarMesh`); with `.firstOrder`, cell (i, j)
+    /// gets a series resistance r·(i + j + 2) and currents shared along a wire are neglected.
     public var wireResistance: Double
+
+    /// How wire resistance is modelled (no effect when `wireResistance` is 0).
+    public enum WireModel: String, Sendable, Codable, CaseIterable {
+        /// Every wire segment a resistor: the physical crossbar (exact).
+        case mesh
+        /// A series resistance r·(i + j + 2) per cell, shared wire currents neglected: a named
+        /// approximation (its error against the mesh is in BENCHMARKS.md).
+        case firstOrder = "first-order"
+    }
+    public var wireModel: WireModel = .mesh
+    /// The largest tile, cells: a crossbar with more rows (columns) is split into tiles of at
+    /// most `tileRows` × `tileColumns` cells, each with its own row and column wires; a node
+    /// joins its wire in every tile that holds it. 0 = no tiling (one tile per crossbar).
+    public var tileRows = 0
+    public var tileColumns = 0
 
     /// Input sources hold ±g·x for a pixel x ∈ [0, 1], V.
     public var inputGain: Double
@@ -84,10 +99,10 @@ public struct HardwarePreset: Sendable, Equatable {
         "name", "description", "conductance_min_siemens", "conductance_max_siemens", "conductance_levels",
         "wire_resistance_ohms", "input_gain_volts", "bias_volts", "clamp", "clamp_low_volts", "clamp_high_volts",
         "diode", "diode_offset_volts", "output_readout", "node_capacitance_farads", "amplifier_gain", "spice_options",
-        "device", "conductance_unit_siemens",
+        "device", "conductance_unit_siemens", "wire_model", "tile_rows", "tile_columns",
     ]
     /// Fields that may be left out.
-    static let optionalFields: Set<String> = ["device", "conductance_unit_siemens"]
+    static let optionalFields: Set<String> = ["device", "conductance_unit_siemens", "wire_model", "tile_rows", "tile_columns"]
     static let diodeFields = ["kind", "saturation_current_amperes", "emission_coefficient", "series_resistance_ohms"]
     static let spiceOptionNames: Set<String> = ["reltol", "vntol", "abstol", "gmin", "itl1", "itl2"]
 }
@@ -138,6 +153,21 @@ extension HardwarePreset {
         }
         conductanceLevels = levels
         wireResistance = try number(top, "wire_resistance_ohms")
+        if let v = top["wire_model"] {
+            guard let m = v.string.flatMap(WireModel.init(rawValue:)) else {
+                throw fail("field 'wire_model' must be \"mesh\" or \"first-order\"")
+            }
+            wireModel = m
+        }
+        func tile(_ key: String) throws -> Int {
+            guard let v = top[key] else { return 0 }
+            guard let x = v.number, x.isFinite, x == x.rounded(), x >= 1, x <= 1e7 else {
+                throw fail("field '\(key)' must be a whole number of cells ≥ 1 (leave it out for no tiling)")
+            }
+            return Int(x)
+        }
+        tileRows = try tile("tile_rows")
+        tileColumns = try tile("tile_columns")
         inputGain = try number(top, "input_gain_volts")
         biasVolts = try number(top, "bias_volts")
         guard let c = Clamp(rawValue: try string(top, "clamp")) else {
@@ -262,6 +292,9 @@ extension HardwarePreset {
             throw fail("need 1e-300 ≤ conductance_min_siemens < conductance_max_siemens (got \(conductanceMin), \(conductanceMax))")
         }
         guard wireResistance >= 0 && wireResistance <= 1e12 else { throw fail("wire_resistance_ohms must be in [0, 1e12] (got \(wireResistance))") }
+        guard tileRows >= 0, tileColumns >= 0 else {
+            throw fail("fields 'tile_rows' and 'tile_columns' must be ≥ 1 (leave them out for no tiling)")
+        }
         guard inputGain > 0 else { throw fail("input_gain_volts must be positive") }
         guard biasVolts >= 0 else { throw fail("bias_volts must be ≥ 0") }
         if clamp == .twoSided {
@@ -303,12 +336,18 @@ extension HardwarePreset {
         device.pulseStepFraction > 0 ? device.pulseStepFraction * (conductanceMax - conductanceMin) : levelStep
     }
 
-    /// The conductance cell (i, j) of a crossbar presents: device G in series with its wire
-    /// segments, 1 / (1/G + r_wire·(i + j + 2)), S.
+    /// The conductance cell (i, j) of a crossbar presents under the first-order wire model:
+    /// device G in series with its wire segments, 1 / (1/G + r_wire·(i + j + 2)), S (G itself
+    /// with ideal wires or the mesh model, where the wires are separate resistors).
     @inlinable
     public func effectiveConductance(_ g: Double, row i: Int, column j: Int) -> Double {
-        wireResistance > 0 ? 1 / (1 / g + wireResistance * Double(i + j + 2)) : g
+        usesFirstOrderWires ? 1 / (1 / g + wireResistance * Double(i + j + 2)) : g
     }
+
+    /// Wires with resistance, modelled as a mesh (`CrossbarMesh`).
+    @inlinable public var usesMesh: Bool { wireResistance > 0 && wireModel == .mesh }
+    /// Wires with resistance, modelled to first order (series resistance per cell).
+    @inlinable public var usesFirstOrderWires: Bool { wireResistance > 0 && wireModel == .firstOrder }
 
     /// Where a preset given by name is looked for, in order: `./hardware`, `$EQPROP_HARDWARE`,
     /// the `hardware/` folder of the package the running executable was built in (the folder

@@ -108,13 +108,14 @@ public enum CrossbarKernels {
     /// pass. On ideal continuous devices `program` clips to the window; otherwise `programmer`
     /// applies the preset's update scheme and device response (`CellProgrammer`), with
     /// `accumulator` (rows × columns) the full-precision accumulators of mixed precision. With
-    /// wire resistance the step of cell (i, j) is multiplied by dG_eff/dG = (G_eff/G)².
+    /// first-order wire resistance the step of cell (i, j) is multiplied by dG_eff/dG =
+    /// (G_eff/G)². `cellTerm` (rows × columns) adds a per-cell term (a wire mesh's −½ΔΣ_b ΔV²).
     ///
     /// Returns Σ_i G_ij per column, rows summed in increasing order (as `columnSums` does): the
     /// new conductances' share of each node's a_i (nil with wire resistance, where a_i sums the
     /// effective conductances instead), and how many cells were asked to move and did not.
     static func programmedUpdate(
-        _ g: inout DoubleMatrix, terms: [Term], columnTerm c: [Double], rowTerm r: [Double]?, scale: Double,
+        _ g: inout DoubleMatrix, terms: [Term], columnTerm c: [Double], rowTerm r: [Double]?, cellTerm: DoubleMatrix? = nil, scale: Double,
         preset: HardwarePreset, programmer: CellProgrammer?, accumulator: inout [Double]
     ) -> (sums: [Double]?, tally: ProgrammingTally) {
         let rows = g.rows, n = g.columns
@@ -124,7 +125,11 @@ public enum CrossbarKernels {
         var sums = [Double](repeating: 0, count: n)
         var tallies = [ProgrammingTally](repeating: .init(), count: 2)
         let lo = preset.conductanceMin, hi = preset.conductanceMax
-        let wireResistance = preset.wireResistance, wire = wireResistance > 0
+        // The chain rule through G_eff applies to first-order wires only; a mesh's cells learn
+        // from their own voltage (`cellTerm`).
+        let wireResistance = preset.usesFirstOrderWires ? preset.wireResistance : 0, wire = preset.wireResistance > 0
+        precondition(cellTerm.map { $0.rows == rows && $0.columns == n } ?? true)
+        let cells = cellTerm?.elements ?? [], hasCells = cellTerm != nil
         // Every term's rows of x and y, one after the other: (x_b, y_b) for b of term 1, then term 2…
         let pairs = terms.map(\.x.rows).reduce(0, +)
         let xs = terms.flatMap(\.x.elements), ys = terms.flatMap(\.y.elements)
@@ -137,6 +142,7 @@ public enum CrossbarKernels {
         ys.withUnsafeBufferPointer { py in
         c.withUnsafeBufferPointer { pc in
         rowTerm.withUnsafeBufferPointer { pr in
+        cells.withUnsafeBufferPointer { pcell in
             let g = pg.baseAddress!, s = ps.baseAddress!, accumulators = pa.baseAddress
             split(rows: rows, columns: n) { range in
                 let j0 = range.lowerBound, width = range.count
@@ -147,6 +153,9 @@ public enum CrossbarKernels {
                 for i in 0..<rows {
                     let ri = pr[i]
                     for j in 0..<width { acc[j] = cj[j] + ri }
+                    if hasCells, let cellRow = pcell.baseAddress.map({ $0 + (i &* n &+ j0) }) {
+                        for j in 0..<width { acc[j] += cellRow[j] }
+                    }
                     for p in 0..<pairs {
                         let w = px[p &* rows &+ i]
                         if w == 0 { continue }
@@ -179,7 +188,7 @@ public enum CrossbarKernels {
                 }
                 pt[j0 == 0 ? 0 : 1] = tally
             }
-        }}}}}}}}
+        }}}}}}}}}
         var tally = tallies[0]
         tally.add(tallies[1])
         return (wire ? nil : sums, tally)

@@ -20,8 +20,12 @@ import Numerics
 /// plus rank-one terms; for the input crossbar u is the same in both phases, so a single product
 /// of uᵀ with the state difference suffices.
 ///
-/// With wire resistance the rule applies to the effective conductance, and the device
-/// conductance moves by the chain rule dG_eff/dG = (G_eff/G)². With amplifiers the co-content
+/// With first-order wire resistance the rule applies to the effective conductance, and the
+/// device conductance moves by the chain rule dG_eff/dG = (G_eff/G)². With a wire mesh the
+/// co-content includes every wire segment, whose conductance does not learn; each device
+/// learns from the voltage across itself, ΔV_ij = x_ij − y_ij between its row-wire and
+/// column-wire nodes, recovered per sample by back-substitution through the factorized mesh
+/// (`CrossbarMesh.deviceVoltageSquareSums`). With amplifiers the co-content
 /// of layer l carries a weight A^{−2(l−1)} that the per-layer learning rates absorb.
 public struct EquilibriumPropagationStep: Sendable {
     /// η per crossbar (and its layer's bias conductances), in S²/V²: ΔG [S] per
@@ -62,6 +66,7 @@ extension ResistiveCircuit {
         let vb = preset.biasVolts
         let programmed = DeviceState.needsProgrammer(preset)
         var devices = self.devices
+        let meshes = self.meshes, isMeshed = self.isMeshed
         var tally = ProgrammingTally()
         defer { self.devices = devices }
         programNetwork { net in
@@ -70,10 +75,23 @@ extension ResistiveCircuit {
                 let scale = step.learningRates[l] / (betaDifference * batch)
                 let v1 = s1[l], v2 = s2[l]
                 let squares2 = Self.columnSquareSums(v2), squares1 = Self.columnSquareSums(v1)
-                let columnTerm = (0..<v1.columns).map { -0.5 * (squares2[$0] - squares1[$0]) }
-                let terms: [CrossbarKernels.Term]
+                let columnTerm = isMeshed ? [Double](repeating: 0, count: v1.columns) : (0..<v1.columns).map { -0.5 * (squares2[$0] - squares1[$0]) }
+                var terms: [CrossbarKernels.Term]
                 var rowTerm: [Double]? = nil
-                if l == 0 {
+                var cellTerm: DoubleMatrix? = nil
+                if isMeshed {
+                    // The rule reads each device's own voltage, across its two mesh nodes.
+                    var rows2 = l == 0 ? u : s2[l - 1], rows1 = l == 0 ? u : s1[l - 1]
+                    if l > 0 && gain != 1 {
+                        rows2.withUnsafeMutableBufferPointer { p in for i in p.indices { p[i] *= gain } }
+                        rows1.withUnsafeMutableBufferPointer { p in for i in p.indices { p[i] *= gain } }
+                    }
+                    var d = meshes[l].deviceVoltageSquareSums(rowVoltages: rows2, columnVoltages: v2)
+                    let d1 = meshes[l].deviceVoltageSquareSums(rowVoltages: rows1, columnVoltages: v1)
+                    d.withUnsafeMutableBufferPointer { p in d1.withUnsafeBufferPointer { q in for k in p.indices { p[k] = -0.5 * (p[k] - q[k]) } } }
+                    cellTerm = d
+                    terms = []
+                } else if l == 0 {
                     var diff = v2
                     diff.withUnsafeMutableBufferPointer { d in
                         v1.withUnsafeBufferPointer { a in for i in 0..<d.count { d[i] -= a[i] } }
@@ -91,7 +109,7 @@ extension ResistiveCircuit {
                 let update = CellProgrammer.with(preset: preset, cells: devices.chip?.crossbars[l],
                                                  key: CounterRandom.key(programmingKey, UInt64(l))) { programmer in
                     CrossbarKernels.programmedUpdate(&net.conductances[l], terms: terms, columnTerm: columnTerm,
-                                                     rowTerm: rowTerm, scale: scale, preset: preset,
+                                                     rowTerm: rowTerm, cellTerm: cellTerm, scale: scale, preset: preset,
                                                      programmer: programmed ? programmer : nil, accumulator: &devices.accumulators[l])
                 }
                 columnSums.append(update.sums)
@@ -142,7 +160,14 @@ extension ResistiveCircuit {
 
     /// The input crossbar's Norton currents u·G₁ into the first free layer (B × n₁, A) for
     /// input voltages u (B × 2n₀, V): I_bj = Σ_k G_kj u_bk, summed over k in increasing order.
+    /// With a wire mesh: the current the sources drive into each first-layer node held at 0 V,
+    /// −(Y_cr u)_j, from one substitution per sample through the factorized mesh.
     public func inputCurrents(_ u: DoubleMatrix) -> DoubleMatrix {
-        CrossbarKernels.product(u, crossbar(0))
+        if isMeshed {
+            var i = meshes[0].portCurrents(rowVoltages: u, columnVoltages: DoubleMatrix(rows: u.rows, columns: meshes[0].columns)).columns
+            i.withUnsafeMutableBufferPointer { p in for k in p.indices { p[k] = -p[k] } }
+            return i
+        }
+        return CrossbarKernels.product(u, crossbar(0))
     }
 }

@@ -61,6 +61,9 @@ extension ResistiveCircuit {
             throw CircuitError("the inputs hold \(u.count) voltages, the network needs \(2 * net.inputs) (2 per pixel)")
         }
         try validateInputs(conditions.inputVoltages)
+        if isMeshed && options.form == .nortonInputs {
+            throw CircuitError("the Norton-folded deck form is exact only without wire resistance: preset '\(preset.name)' has wire_resistance_ohms = \(preset.wireResistance) with wire_model mesh; use the full crossbar form")
+        }
 
         // Sources.
         deck.items.append(.blank)
@@ -115,9 +118,16 @@ extension ResistiveCircuit {
                         deck.add(.cccs(name: "Fa_\(node)", from: node, into: "0", controlSource: "Vs_\(node)", gain: 1 / amplifierGain))
                     }
                 }
-                let wire = preset.wireResistance > 0 ? ", device in series with r_wire*(i+j+2)" : ""
+                let wire = preset.usesFirstOrderWires ? ", device in series with r_wire*(i+j+2)" : (isMeshed ? ", as a wire mesh" : "")
                 deck.comment("crossbar \(l): layer \(l - 1) (\(rows) nodes) -> layer \(l) (\(columns) nodes), R = 1/G\(wire)")
-                for i in 0..<rows {
+                if isMeshed {
+                    let names = self.names
+                    appendMesh(crossbar: l - 1, to: &deck, rowPort: { i in
+                        let a = names.node(layer: l - 1, index: i)
+                        return amplified ? "a_\(a)" : a
+                    }, columnPort: { names.node(layer: l, index: $0) })
+                }
+                for i in 0..<rows where !isMeshed {
                     let a = names.node(layer: l - 1, index: i)
                     let from = amplified ? "a_\(a)" : a
                     for j in 0..<columns {

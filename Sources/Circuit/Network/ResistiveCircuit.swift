@@ -4,16 +4,21 @@ import Synchronization
 /// The electrical facts of one DRN built from one hardware preset, shared by the netlist
 /// mapping and the Swift solver so that both describe the same circuit:
 ///
-/// - the effective conductance of every crossbar cell (device in series with its wires),
+/// - the effective conductance of every crossbar cell (device in series with its wires, first
+///   order), or with a wire mesh (`CrossbarMesh`) the exact port admittance of every crossbar,
 /// - the clamp of every free node (which diodes, to which rail),
 /// - the input, bias and clamp source voltages,
 /// - amplifier gains between free layers.
 public struct ResistiveCircuit: Sendable {
     public private(set) var network: ResistiveNetwork
     public let preset: HardwarePreset
-    /// G_eff of every crossbar when wires have resistance (else the network's own matrices
-    /// serve; see `HardwarePreset.effectiveConductance`), S.
+    /// G_eff of every crossbar under the first-order wire model (else the network's own
+    /// matrices serve; see `HardwarePreset.effectiveConductance`), S.
     private var wireCorrected: [DoubleMatrix]
+    /// With a wire mesh: every crossbar's factorized mesh and its port admittance (crossbar 0
+    /// without its row ports, which are ideal sources). Empty otherwise.
+    public private(set) var meshes: [CrossbarMesh] = []
+    public private(set) var meshAdmittances: [MeshAdmittance] = []
     public let names: NodeNames
     /// The chip's per-cell variation and the mixed-precision accumulators.
     public internal(set) var devices: DeviceState
@@ -79,10 +84,18 @@ public struct ResistiveCircuit: Sendable {
         refreshCellSums()
     }
 
-    /// The effective conductances of crossbar `index` (0 = inputs → layer 1), S.
+    /// The effective conductances of crossbar `index` (0 = inputs → layer 1), S: the devices'
+    /// own with ideal wires, G_eff with first-order wires, and with a mesh the cross
+    /// conductances K = −Y_rc of its port admittance (crossbar 0: the devices' own, since its
+    /// K is never formed; use `inputCurrents` for what the sources drive).
     public func crossbar(_ index: Int) -> DoubleMatrix {
-        preset.wireResistance > 0 ? wireCorrected[index] : network.conductances[index]
+        if preset.usesFirstOrderWires { return wireCorrected[index] }
+        if !meshes.isEmpty && index > 0 { return meshAdmittances[index].cross }
+        return network.conductances[index]
     }
+
+    /// Whether the crossbars are wire meshes (`HardwarePreset.usesMesh`).
+    public var isMeshed: Bool { !meshes.isEmpty }
 
     /// Changes the network in place, keeping derived values current.
     public mutating func updateNetwork(_ body: (inout ResistiveNetwork) -> Void) {
@@ -106,6 +119,12 @@ public struct ResistiveCircuit: Sendable {
     private var cellSums: (columns: [[Double]], rows: [[Double]])
 
     private mutating func refreshCellSums(knownColumnSums known: [[Double]?] = []) {
+        if isMeshed {
+            // The diagonal of each port block: a node's own conductance into the mesh.
+            cellSums.columns = meshAdmittances.map { y in (0..<y.columnSelf.rows).map { y.columnSelf[$0, $0] } }
+            cellSums.rows = meshAdmittances.enumerated().map { l, y in l == 0 ? [] : (0..<y.rowSelf.rows).map { y.rowSelf[$0, $0] } }
+            return
+        }
         cellSums.columns = (0..<depth).map { l in (l < known.count ? known[l] : nil) ?? crossbar(l).columnSums() }
         cellSums.rows = (0..<depth).map { l in
             guard l > 0 else { return [] }
@@ -121,7 +140,14 @@ public struct ResistiveCircuit: Sendable {
     }
 
     private mutating func refreshWires() {
-        guard preset.wireResistance > 0 else { wireCorrected = []; return }
+        if preset.usesMesh {
+            let p = preset
+            meshes = network.conductances.map {
+                CrossbarMesh(conductances: $0, wireResistance: p.wireResistance, tileRows: p.tileRows, tileColumns: p.tileColumns)
+            }
+            meshAdmittances = meshes.enumerated().map { $1.admittance(rowPorts: $0 > 0) }
+        }
+        guard preset.usesFirstOrderWires else { wireCorrected = []; return }
         wireCorrected = network.conductances.map { g in
             var e = g
             for i in 0..<g.rows {
@@ -159,6 +185,22 @@ public struct ResistiveCircuit: Sendable {
                 return bias + below[j] + (l < depth ? cellSums.rows[l][j] : 0)
             }
         }
+    }
+
+    /// With a wire mesh, the coupling of free layer l's nodes (1…L) to each other through the
+    /// wires of the crossbars below and above: W = −offdiag(Y_cc of crossbar l + Y_rr of
+    /// crossbar l+1), n_l × n_l, S, ≥ 0, zero diagonal (KCL at node j gains Σ_k W_jk·V_k).
+    /// nil with ideal or first-order wires.
+    public func intraLayerCoupling(layer l: Int) -> DoubleMatrix? {
+        guard isMeshed else { return nil }
+        var w = meshAdmittances[l - 1].columnSelf
+        if l < depth {
+            let up = meshAdmittances[l].rowSelf
+            w.withUnsafeMutableBufferPointer { pw in up.withUnsafeBufferPointer { pu in for k in pw.indices { pw[k] += pu[k] } } }
+        }
+        w.withUnsafeMutableBufferPointer { pw in for k in pw.indices { pw[k] = -pw[k] } }
+        for j in 0..<w.rows { w[j, j] = 0 }
+        return w
     }
 
     /// The amplifier gain A between free layer l and l+1 (l = 1…L−1).

@@ -107,6 +107,7 @@ extension ResistiveNetwork {
     /// Checks every conductance: finite, positive and (unless `allowOutsideWindow`) within the
     /// preset's window. The error names the crossbar cell, e.g. "crossbar 1 cell (x3p, h1_7)".
     public func validate(against preset: HardwarePreset, allowOutsideWindow: Bool = false) throws {
+        try CrossbarMesh.checkMemory(network: self, preset: preset)
         let names = NodeNames(network: self)
         // On a chip with bound spread every cell has its own window (`DeviceChip`), which the
         // circuit built on that chip enforces; the preset's nominal window does not apply.

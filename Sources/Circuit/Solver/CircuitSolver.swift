@@ -20,6 +20,13 @@ import Numerics
 /// system, and a negative conductance nudge (β < 0) can make an output's a_i ≤ 0, where the
 /// node has no stable operating point: such a call returns at once with `converged == false`.
 ///
+/// With a wire mesh (`CrossbarMesh`) each crossbar is replaced by its exact port admittance:
+/// G_l becomes the cross conductances K_l, a_i sums the diagonal of the port blocks, and the
+/// nodes of a layer also see each other through the wires, Σ_k W_ik V_k (W ≥ 0, small against
+/// a_i). Those terms use the layer's voltages from before its update (Jacobi within a layer,
+/// Gauss–Seidel between layers); the system is still an M-matrix, so the sweep converges, and
+/// the final residual is the exact KCL of the reduced circuit, i.e. of the full mesh.
+///
 /// - Ideal diodes: V_i = clamp(b_i/a_i, low_i, high_i), the exact minimizer of the QP.
 /// - Shockley diodes: a safeguarded Newton solve of the node's monotone scalar equation with
 ///   ngspice's diode equations (`JunctionDiode`).
@@ -55,6 +62,9 @@ public final class CircuitSolver {
         var railHigh: [Double] = []
         var boundLow: [Double] = []
         var boundHigh: [Double] = []
+        /// With a wire mesh, the layer's nodes' coupling to each other, W (S; see
+        /// `ResistiveCircuit.intraLayerCoupling`); nil otherwise.
+        var intraCoupling: DoubleMatrix?
     }
 
     public init(diodeModel: DiodeModel, tolerance: Double = 1e-10, maxSweeps: Int = 10_000) {
@@ -113,6 +123,7 @@ public final class CircuitSolver {
             let vb = circuit.preset.biasVolts
             c.conductanceSum = conductance[l - 1]
             c.biasCurrent = (0..<n).map { bp[$0] * vb - bn[$0] * vb }
+            c.intraCoupling = circuit.intraLayerCoupling(layer: l)
             for j in 0..<n {
                 let clamp = circuit.clamp(layer: l, index: j)
                 let (lo, hi) = clamp.bounds
@@ -243,6 +254,12 @@ public final class CircuitSolver {
                 DoubleMatrix.multiply(state[l], g, transposeB: true, into: &lane.coupling[l - 1],
                                       alpha: 1 / gain, beta: wrote ? 1 : 0)
             }
+            wrote = true
+        }
+        if let w = nodes[l - 1].intraCoupling {
+            // Wire mesh: the layer's own nodes at their current voltages (a Jacobi step within
+            // the layer; W is symmetric).
+            DoubleMatrix.multiply(state[l - 1], w, into: &lane.coupling[l - 1], alpha: 1, beta: wrote ? 1 : 0)
             wrote = true
         }
         if !wrote { lane.coupling[l - 1].fill(0) }

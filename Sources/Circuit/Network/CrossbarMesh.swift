@@ -1,0 +1,413 @@
+import Foundation
+import Numerics
+
+/// A crossbar with resistive wires, solved exactly (docs/wire-mesh.md, hardware/README.md).
+///
+/// Geometry. Cell (i, j) is a device of conductance G_ij between node x_ij on row wire i and
+/// node y_ij on column wire j. Row wire i runs from its driver (the input source, or the
+/// amplifier output / node of the layer below) at the column −1 end through x_i0, x_i1, …:
+/// one segment of r before every cell. Column wire j runs from its neuron node at the row −1
+/// end through y_0j, y_1j, …: one segment of r before every cell. A crossbar larger than a
+/// tile (`tileRows` × `tileColumns`) is split into tiles, each with its own wires; a driver
+/// or neuron node joins its wire in every tile that holds it. Tiles meet only at those port
+/// nodes, so the crossbar's port admittance is the sum of its tiles'.
+///
+/// Reduction. With the ports' voltages given, a tile is a linear network: its internal nodes
+/// (2·P·Q for a P × Q tile) can be eliminated exactly (Kron reduction), leaving a symmetric
+/// admittance Y on the ports: I = Y·[u; V], current into the mesh at each port. Each tile is
+/// oriented so that blocks run along its longer side (P ≥ Q): the "across" wires (Q cells,
+/// port at one end) are the blocks, the "along" wires (P cells, port at the p = −1 end)
+/// join consecutive blocks.
+///
+/// 1. Across wire p is a tridiagonal chain A_p (diagonal 2/r + g_q, 1/r + g at the far end,
+///    off-diagonal −1/r). Eliminating it couples the along-wire nodes y_p of block p densely:
+///    S_p = D_g − D_g A_p⁻¹ D_g (Q × Q), s_p = D_g A_p⁻¹ e₀ / r (to its port a_p),
+///    σ_p = 1/r − (A_p⁻¹)₀₀ / r² (the port's own term). O(Q²) per block.
+/// 2. The along wires make the reduced system block tridiagonal:
+///    (S_p + n_p/r·I) y_p − (y_{p−1} + y_{p+1})/r = s_p a_p, y_{−1} = b (the along ports),
+///    n_p = 2 except 1 for the last block. Block elimination from the far end:
+///    T_{P−1} = S_{P−1} + I/r,  T_p = S_p + 2I/r − T_{p+1}⁻¹/r²,
+///    with T_p⁻¹ by Cholesky (LAPACK): Q³ flops per block, P·Q³ per tile, P·Q² doubles kept.
+/// 3. For m right-hand sides (port voltage sets) a forward and a back substitution cost
+///    4·P·Q²·m flops (BLAS gemm): w_{P−1} = s a, w_p = s_p a_p + T_{p+1}⁻¹ w_{p+1}/r;
+///    y_0 = T_0⁻¹(w_0 + b/r), y_p = T_p⁻¹(w_p + y_{p−1}/r). Port currents: (b − y_0)/r into
+///    along ports, σ_p a_p − s_pᵀ y_p into across ports; the across-wire nodes by one
+///    tridiagonal solve per block, x_p = A_p⁻¹(D_g y_p + e₀ a_p/r): O(P·Q·m).
+///
+/// Cost for drn-xs's input crossbar (1568 × 100 cells, untiled or 256-row tiles): P·Q³ ≈
+/// 1.6·10⁹ flops and 125 MB of T⁻¹ per reduction, done once per conductance change (once per
+/// minibatch in training); the column-port admittance comes free from T_0⁻¹; each batch of
+/// samples costs 4·P·Q²·B flops more. The result is exact up to rounding: the reduction
+/// subtracts quantities of order 1/r to leave port conductances of order ΣG, losing about
+/// log₁₀(1/(r·ΣG)) digits (2 at r = 0.1 Ω and ΣG = 0.1 S).
+public struct CrossbarMesh: Sendable {
+    public let rows: Int
+    public let columns: Int
+    /// Ω per wire segment.
+    public let wireResistance: Double
+    /// The tile size in use (the whole crossbar when untiled), cells.
+    public let tileRows: Int
+    public let tileColumns: Int
+    let tiles: [MeshTile]
+
+    /// Factorizes every tile of the crossbar with device conductances `g` (rows × columns, S)
+    /// and wire segments of `wireResistance` Ω; `tileRows`/`tileColumns` 0 = no tiling.
+    /// Tiles are factorized on the two cores.
+    public init(conductances g: DoubleMatrix, wireResistance r: Double, tileRows: Int = 0, tileColumns: Int = 0) {
+        precondition(r > 0 && r.isFinite, "a mesh needs wire resistance > 0")
+        rows = g.rows
+        columns = g.columns
+        wireResistance = r
+        let tr = tileRows > 0 ? min(tileRows, g.rows) : g.rows
+        let tc = tileColumns > 0 ? min(tileColumns, g.columns) : g.columns
+        self.tileRows = tr
+        self.tileColumns = tc
+        var specs: [(Range<Int>, Range<Int>)] = []
+        for i0 in stride(from: 0, to: g.rows, by: max(tr, 1)) {
+            for j0 in stride(from: 0, to: g.columns, by: max(tc, 1)) {
+                specs.append((i0..<min(i0 + tr, g.rows), j0..<min(j0 + tc, g.columns)))
+            }
+        }
+        if specs.count == 1 {
+            tiles = [MeshTile(g, rows: specs[0].0, columns: specs[0].1, r: r)]
+        } else {
+            let mid = (specs.count + 1) / 2
+            let (a, b) = Parallel.both({ specs[..<mid].map { MeshTile(g, rows: $0.0, columns: $0.1, r: r) } },
+                                       { specs[mid...].map { MeshTile(g, rows: $0.0, columns: $0.1, r: r) } })
+            tiles = a + b
+        }
+    }
+
+    /// Bytes a mesh of this size keeps (T⁻¹ blocks, chain factors, couplings) plus its port
+    /// admittance: what `init` and `admittance` allocate, estimated before allocating.
+    public static func memoryEstimate(rows: Int, columns: Int, tileRows: Int, tileColumns: Int) -> Double {
+        let tr = tileRows > 0 ? min(tileRows, rows) : rows
+        let tc = tileColumns > 0 ? min(tileColumns, columns) : columns
+        var doubles = 0.0
+        for i0 in stride(from: 0, to: rows, by: max(tr, 1)) {
+            for j0 in stride(from: 0, to: columns, by: max(tc, 1)) {
+                let a = Double(min(i0 + tr, rows) - i0), b = Double(min(j0 + tc, columns) - j0)
+                let p = max(a, b), q = min(a, b)
+                doubles += p * q * q + 4 * p * q + q * q
+            }
+        }
+        let ports = Double(rows + columns)
+        return 8 * (doubles + ports * ports)
+    }
+
+    /// The crossbar's port admittance: Y_rr (rows × rows), K = −Y_rc (rows × columns, the
+    /// effective cross conductances, ≥ 0) and Y_cc (columns × columns), S. `rowPorts: false`
+    /// skips Y_rr and K (a crossbar driven by ideal sources needs only Y_cc).
+    public func admittance(rowPorts: Bool) -> MeshAdmittance {
+        var result = MeshAdmittance(rowSelf: DoubleMatrix(rows: rowPorts ? rows : 0, columns: rowPorts ? rows : 0),
+                                    cross: DoubleMatrix(rows: rowPorts ? rows : 0, columns: rowPorts ? columns : 0),
+                                    columnSelf: DoubleMatrix(rows: columns, columns: columns))
+        for tile in tiles { tile.addAdmittance(into: &result, rowPorts: rowPorts) }
+        return result
+    }
+
+    /// Currents from each port into the mesh (A) for B port-voltage sets: `rowVoltages` B × rows
+    /// (drivers), `columnVoltages` B × columns (neuron nodes), V.
+    public func portCurrents(rowVoltages u: DoubleMatrix, columnVoltages v: DoubleMatrix) -> (rows: DoubleMatrix, columns: DoubleMatrix) {
+        precondition(u.columns == rows && v.columns == columns && u.rows == v.rows)
+        var ir = DoubleMatrix(rows: u.rows, columns: rows), ic = DoubleMatrix(rows: u.rows, columns: columns)
+        var none: [DoubleMatrix] = [], none2: [DoubleMatrix] = []
+        for tile in tiles {
+            tile.solve(u, v, rowCurrents: &ir, columnCurrents: &ic, rowWire: &none, columnWire: &none2)
+        }
+        return (ir, ic)
+    }
+
+    /// The voltages of every internal node for B port-voltage sets: `visit(b, rowWire,
+    /// columnWire)` once per sample with rows × columns matrices of x_ij (row-wire node of cell
+    /// ij) and y_ij (column-wire node), V.
+    public func nodeVoltages(rowVoltages u: DoubleMatrix, columnVoltages v: DoubleMatrix,
+                             _ visit: (Int, DoubleMatrix, DoubleMatrix) -> Void) {
+        precondition(u.columns == rows && v.columns == columns && u.rows == v.rows)
+        var xs = [DoubleMatrix](repeating: DoubleMatrix(rows: rows, columns: columns), count: u.rows)
+        var ys = xs
+        var ir = DoubleMatrix(rows: u.rows, columns: rows), ic = DoubleMatrix(rows: u.rows, columns: columns)
+        for tile in tiles {
+            tile.solve(u, v, rowCurrents: &ir, columnCurrents: &ic, rowWire: &xs, columnWire: &ys)
+        }
+        for b in 0..<u.rows { visit(b, xs[b], ys[b]) }
+    }
+
+    /// Σ_b (x_bij − y_bij)²: the squared voltage across every device summed over the batch,
+    /// V² (rows × columns): what EqProp's local rule reads, ∂E/∂G_ij = ½ ΔV_ij².
+    public func deviceVoltageSquareSums(rowVoltages u: DoubleMatrix, columnVoltages v: DoubleMatrix) -> DoubleMatrix {
+        var sums = DoubleMatrix(rows: rows, columns: columns)
+        nodeVoltages(rowVoltages: u, columnVoltages: v) { _, x, y in
+            sums.withUnsafeMutableBufferPointer { s in
+            x.withUnsafeBufferPointer { px in
+            y.withUnsafeBufferPointer { py in
+                for k in 0..<s.count {
+                    let d = px[k] - py[k]
+                    s[k] += d * d
+                }
+            }}}
+        }
+        return sums
+    }
+}
+
+/// The port admittance of a crossbar mesh (`CrossbarMesh.admittance`), S. The full matrix
+/// [[Y_rr, −K], [−Kᵀ, Y_cc]] is a Laplacian: symmetric, off-diagonal ≤ 0, rows summing to 0.
+public struct MeshAdmittance: Sendable {
+    public var rowSelf: DoubleMatrix
+    public var cross: DoubleMatrix
+    public var columnSelf: DoubleMatrix
+}
+
+/// One tile's factorization (see `CrossbarMesh`). Arrays are in block orientation: element
+/// (p, q) of a P × Q block grid; `transposed` when blocks are the tile's columns.
+struct MeshTile: Sendable {
+    let rowRange: Range<Int>
+    let columnRange: Range<Int>
+    let transposed: Bool
+    let p: Int
+    let q: Int
+    let r: Double
+    /// Device conductances, P × Q.
+    let g: [Double]
+    /// LDLᵀ pivots of every across-wire chain A_p, P × Q.
+    let pivots: [Double]
+    /// T_p⁻¹, P blocks of Q × Q.
+    let tInverse: [Double]
+    /// s_p, P × Q.
+    let coupling: [Double]
+    /// σ_p, P.
+    let selfTerm: [Double]
+
+    init(_ conductances: DoubleMatrix, rows: Range<Int>, columns: Range<Int>, r: Double) {
+        rowRange = rows
+        columnRange = columns
+        transposed = columns.count > rows.count
+        let p = transposed ? columns.count : rows.count, q = transposed ? rows.count : columns.count
+        self.p = p
+        self.q = q
+        self.r = r
+        var g = [Double](repeating: 0, count: p * q)
+        for a in 0..<p {
+            for b in 0..<q {
+                g[a * q + b] = transposed ? conductances[rows.lowerBound + b, columns.lowerBound + a]
+                                          : conductances[rows.lowerBound + a, columns.lowerBound + b]
+            }
+        }
+        self.g = g
+        var pivots = [Double](repeating: 0, count: p * q)
+        var tInverse = [Double](repeating: 0, count: p * q * q)
+        var coupling = [Double](repeating: 0, count: p * q)
+        var selfTerm = [Double](repeating: 0, count: p)
+        let invR = 1 / r, invR2 = invR * invR
+        var z = [Double](repeating: 0, count: q * q)
+        g.withUnsafeBufferPointer { pg in
+        pivots.withUnsafeMutableBufferPointer { pd in
+        tInverse.withUnsafeMutableBufferPointer { pt in
+        coupling.withUnsafeMutableBufferPointer { ps in
+        z.withUnsafeMutableBufferPointer { pz in
+            let z = pz.baseAddress!
+            for block in stride(from: p - 1, through: 0, by: -1) {
+                let gb = pg.baseAddress! + block * q, d = pd.baseAddress! + block * q
+                // LDLᵀ of the across-wire chain: diagonal 2/r + g (1/r + g at the far end), off −1/r.
+                for k in 0..<q {
+                    let diag = gb[k] + (k < q - 1 ? 2 * invR : invR)
+                    d[k] = k == 0 ? diag : diag - invR2 / d[k - 1]
+                }
+                // Z = A⁻¹, column by column (O(Q) per column).
+                for c in 0..<q {
+                    let col = z + c * q  // column c stored contiguously (Z is symmetric)
+                    for k in 0..<q { col[k] = 0 }
+                    col[c] = 1
+                    Self.chainSolve(col, pivots: d, q: q, invR: invR)
+                }
+                let t = pt.baseAddress! + block * q * q
+                // T = S + n/r·I − T_{p+1}⁻¹/r², S = D_g − D_g Z D_g.
+                let n = block < p - 1 ? 2.0 : 1.0
+                for a in 0..<q {
+                    for b in 0..<q {
+                        var v = -gb[a] * z[a * q + b] * gb[b]
+                        if a == b { v += gb[a] + n * invR }
+                        if block < p - 1 { v -= invR2 * t[q * q + a * q + b] }
+                        t[a * q + b] = v
+                    }
+                    ps[block * q + a] = gb[a] * z[a] * invR  // Z_a0 = Z_0a
+                }
+                selfTerm[block] = invR - invR2 * z[0]
+                let ok = SymmetricInverse.invert(t, n: q)
+                precondition(ok, "a crossbar mesh block is not positive definite (non-positive conductance?)")
+            }
+        }}}}}
+        self.pivots = pivots
+        self.tInverse = tInverse
+        self.coupling = coupling
+        self.selfTerm = selfTerm
+    }
+
+    /// x ← A⁻¹x for a chain with LDLᵀ pivots `d` and off-diagonal −1/r.
+    @inline(__always)
+    static func chainSolve(_ x: UnsafeMutablePointer<Double>, pivots d: UnsafePointer<Double>, q: Int, invR: Double) {
+        // L has −(1/r)/d_{k−1} below the diagonal.
+        for k in 1..<max(q, 1) { x[k] += invR / d[k - 1] * x[k - 1] }
+        x[q - 1] /= d[q - 1]
+        if q >= 2 {
+            for k in stride(from: q - 2, through: 0, by: -1) { x[k] = x[k] / d[k] + invR / d[k] * x[k + 1] }
+        }
+    }
+
+    /// Solves the tile for B port-voltage sets (rows of `u`: the crossbar's row ports, of `v`:
+    /// its column ports) and adds the port currents of this tile into `rowCurrents` and
+    /// `columnCurrents` (B × rows, B × columns of the whole crossbar). With non-empty
+    /// `rowWire`/`columnWire` (one rows × columns matrix per sample), also writes the tile's
+    /// internal node voltages into them.
+    func solve(_ u: DoubleMatrix, _ v: DoubleMatrix, rowCurrents: inout DoubleMatrix, columnCurrents: inout DoubleMatrix,
+               rowWire xs: inout [DoubleMatrix], columnWire ys: inout [DoubleMatrix]) {
+        let m = u.rows
+        // Port voltages in block orientation: a (P × m), b (Q × m).
+        var a = [Double](repeating: 0, count: p * m), b = [Double](repeating: 0, count: q * m)
+        for s in 0..<m {
+            for k in 0..<p { a[k * m + s] = transposed ? v[s, columnRange.lowerBound + k] : u[s, rowRange.lowerBound + k] }
+            for k in 0..<q { b[k * m + s] = transposed ? u[s, rowRange.lowerBound + k] : v[s, columnRange.lowerBound + k] }
+        }
+        var y = [Double](repeating: 0, count: p * q * m)
+        substitute(a: a, b: b, m: m, into: &y)
+        // Port currents.
+        let invR = 1 / r
+        for s in 0..<m {
+            for k in 0..<q {
+                let current = (b[k * m + s] - y[k * m + s]) * invR
+                if transposed { rowCurrents[s, rowRange.lowerBound + k] += current } else { columnCurrents[s, columnRange.lowerBound + k] += current }
+            }
+            for block in 0..<p {
+                var current = selfTerm[block] * a[block * m + s]
+                for k in 0..<q { current -= coupling[block * q + k] * y[(block * q + k) * m + s] }
+                if transposed { columnCurrents[s, columnRange.lowerBound + block] += current } else { rowCurrents[s, rowRange.lowerBound + block] += current }
+            }
+        }
+        guard !xs.isEmpty else { return }
+        var x = [Double](repeating: 0, count: q)
+        pivots.withUnsafeBufferPointer { pd in
+        x.withUnsafeMutableBufferPointer { px in
+            for s in 0..<m {
+                for block in 0..<p {
+                    for k in 0..<q { px[k] = g[block * q + k] * y[(block * q + k) * m + s] }
+                    px[0] += a[block * m + s] * invR
+                    Self.chainSolve(px.baseAddress!, pivots: pd.baseAddress! + block * q, q: q, invR: invR)
+                    for k in 0..<q {
+                        let (i, j) = transposed ? (rowRange.lowerBound + k, columnRange.lowerBound + block)
+                                                : (rowRange.lowerBound + block, columnRange.lowerBound + k)
+                        let across = px[k], along = y[(block * q + k) * m + s]
+                        // Across wires are row wires unless transposed.
+                        xs[s][i, j] = transposed ? along : across
+                        ys[s][i, j] = transposed ? across : along
+                    }
+                }
+            }
+        }}
+    }
+
+    /// The along-wire node voltages y (P × Q × m) for across-port voltages a (P × m) and
+    /// along-port voltages b (Q × m): the forward and back substitutions of `CrossbarMesh`.
+    func substitute(a: [Double], b: [Double], m: Int, into y: inout [Double]) {
+        let invR = 1 / r
+        let qq = q * q, qm = q * m
+        var tmp = [Double](repeating: 0, count: qm)
+        tInverse.withUnsafeBufferPointer { pt in
+        coupling.withUnsafeBufferPointer { ps in
+        y.withUnsafeMutableBufferPointer { py in
+        tmp.withUnsafeMutableBufferPointer { ptmp in
+            let t = pt.baseAddress!, w = py.baseAddress!, tmp = ptmp.baseAddress!
+            // Forward: w_p = s_p a_pᵀ + T_{p+1}⁻¹ w_{p+1} / r, kept in y's storage.
+            for block in stride(from: p - 1, through: 0, by: -1) {
+                let wb = w + block * qm
+                for k in 0..<q {
+                    let sk = ps[block * q + k]
+                    for s in 0..<m { wb[k * m + s] = sk * a[block * m + s] }
+                }
+                if block < p - 1 {
+                    Double.gemm(transposeA: false, transposeB: false, m: q, n: m, k: q, alpha: invR,
+                                a: t + (block + 1) * qq, lda: q, b: w + (block + 1) * qm, ldb: m, beta: 1, c: wb, ldc: m)
+                }
+            }
+            // Back: y_0 = T_0⁻¹(w_0 + b/r), y_p = T_p⁻¹(w_p + y_{p−1}/r).
+            for block in 0..<p {
+                let wb = w + block * qm
+                for k in 0..<qm { tmp[k] = wb[k] + invR * (block == 0 ? b[k] : wb[k - qm]) }
+                Double.gemm(transposeA: false, transposeB: false, m: q, n: m, k: q, alpha: 1,
+                            a: t + block * qq, lda: q, b: tmp, ldb: m, beta: 0, c: wb, ldc: m)
+            }
+        }}}}
+    }
+
+    /// Adds this tile's port admittance into the crossbar's.
+    func addAdmittance(into result: inout MeshAdmittance, rowPorts: Bool) {
+        let invR = 1 / r
+        // Along ports (columns unless transposed) from T_0⁻¹: Y_bb = I/r − T_0⁻¹/r².
+        let alongSelf: (Int, Int) -> Double = { i, j in (i == j ? invR : 0) - invR * invR * self.tInverse[i * self.q + j] }
+        let needAcross = rowPorts || transposed  // the column ports are across ports when transposed
+        if !transposed || rowPorts {
+            // Along-port block.
+            for i in 0..<q {
+                for j in 0..<q {
+                    if transposed {
+                        result.rowSelf[rowRange.lowerBound + i, rowRange.lowerBound + j] += alongSelf(i, j)
+                    } else {
+                        result.columnSelf[columnRange.lowerBound + i, columnRange.lowerBound + j] += alongSelf(i, j)
+                    }
+                }
+            }
+        }
+        guard needAcross else { return }
+        // Across-port columns: unit voltage on across port k, everything else at 0 V.
+        let m = p
+        var a = [Double](repeating: 0, count: p * m)
+        for k in 0..<p { a[k * m + k] = 1 }
+        let b = [Double](repeating: 0, count: q * m)
+        var y = [Double](repeating: 0, count: p * q * m)
+        substitute(a: a, b: b, m: m, into: &y)
+        for k in 0..<p {  // port driven
+            // Across ports' currents.
+            for block in 0..<p {
+                var current = selfTerm[block] * (block == k ? 1 : 0)
+                for c in 0..<q { current -= coupling[block * q + c] * y[(block * q + c) * m + k] }
+                if transposed {
+                    result.columnSelf[columnRange.lowerBound + block, columnRange.lowerBound + k] += current
+                } else {
+                    result.rowSelf[rowRange.lowerBound + block, rowRange.lowerBound + k] += current
+                }
+            }
+            guard rowPorts else { continue }
+            // Along ports' currents −y_0/r: the cross term −K.
+            for c in 0..<q {
+                let current = -y[c * m + k] * invR
+                if transposed {
+                    result.cross[rowRange.lowerBound + c, columnRange.lowerBound + k] -= current
+                } else {
+                    result.cross[rowRange.lowerBound + k, columnRange.lowerBound + c] -= current
+                }
+            }
+        }
+    }
+}
+
+extension CrossbarMesh {
+    /// The most memory the meshes of one circuit may take: half the machine's memory, at most
+    /// 8 GiB (a training run keeps one circuit; the solver's lanes and the batch add little).
+    public static var memoryLimitBytes: Double {
+        min(8 * 1_073_741_824, Double(ProcessInfo.processInfo.physicalMemory) / 2)
+    }
+
+    /// Throws, before anything is allocated, when the meshes of `network` on `preset` would
+    /// need more than `memoryLimitBytes`; the message gives the estimate and the tile fields.
+    public static func checkMemory(network: ResistiveNetwork, preset: HardwarePreset) throws {
+        guard preset.usesMesh else { return }
+        let bytes = (0..<network.depth).reduce(0.0) { sum, l in
+            sum + memoryEstimate(rows: network.nodes(inLayer: l), columns: network.nodes(inLayer: l + 1),
+                                 tileRows: preset.tileRows, tileColumns: preset.tileColumns)
+        }
+        guard bytes <= memoryLimitBytes else {
+            let gb = { (b: Double) in String(format: "%.1f GB", b / 1e9) }
+            throw CircuitError("the wire meshes of network \(network.architecture.map(String.init).joined(separator: "-")) on preset '\(preset.name)' need about \(gb(bytes)) (P·Q² doubles per tile of P × Q cells, P ≥ Q), above the limit of \(gb(memoryLimitBytes)): set smaller 'tile_rows' and 'tile_columns' in the preset (now \(preset.tileRows) × \(preset.tileColumns), 0 = untiled)")
+        }
+    }
+}
