@@ -1,0 +1,61 @@
+import Numerics
+
+/// The schematic blocks of a deck: the preset's physical constants as `.param` cards and each
+/// crossbar of cells as a `.subckt`.
+extension ResistiveCircuit {
+    /// The preset's physical constants, each with a comment giving its meaning and unit.
+    /// Rails and the input gain are used by the elements (`DC {v_bias}`) where ngspice reads
+    /// them exactly; the conductance window and node capacitance document the cell and
+    /// capacitor values, which are written out in full.
+    public var deckParameters: [Parameter] {
+        let p = preset
+        var cards = [
+            Parameter("g_in", p.inputGain, "input gain: pixel x in [0, 1] drives +g_in*x (xNp) and -g_in*x (xNn), V"),
+            Parameter("v_bias", p.biasVolts, "bias rails: bp at +v_bias, bn at -v_bias, V"),
+        ]
+        if depth > 1 {
+            switch p.clamp {
+            case .oneSided:
+                cards.append(Parameter("v_ce", p.clampLow + p.diodeOffset,
+                                       "rail ce of the excitatory clamp diodes (nodes >= \(SpiceNumber.engineering(p.clampLow)) V, diode offset \(SpiceNumber.engineering(p.diodeOffset)) V), V"))
+                cards.append(Parameter("v_ci", p.clampHigh - p.diodeOffset,
+                                       "rail ci of the inhibitory clamp diodes (nodes <= \(SpiceNumber.engineering(p.clampHigh)) V), V"))
+            case .twoSided:
+                cards.append(Parameter("v_cl", p.clampLow + p.diodeOffset,
+                                       "rail cl of the lower clamp diodes (nodes >= \(SpiceNumber.engineering(p.clampLow)) V, diode offset \(SpiceNumber.engineering(p.diodeOffset)) V), V"))
+                cards.append(Parameter("v_ch", p.clampHigh - p.diodeOffset,
+                                       "rail ch of the upper clamp diodes (nodes <= \(SpiceNumber.engineering(p.clampHigh)) V), V"))
+            }
+        }
+        cards.append(Parameter("g_min", p.conductanceMin, "conductance window of a crossbar cell: lower end, S (cells are written as R = 1/G)"))
+        cards.append(Parameter("g_max", p.conductanceMax, "conductance window of a crossbar cell: upper end, S"))
+        if p.nodeCapacitance > 0 { cards.append(Parameter("c_node", p.nodeCapacitance, "capacitance of every free node to ground, F")) }
+        if hasAmplifiers { cards.append(Parameter("a_amp", amplifierGain, "voltage gain of the bidirectional amplifiers between layers")) }
+        if p.wireResistance > 0 { cards.append(Parameter("r_wire", p.wireResistance, "wire resistance per crossbar cell, ohm")) }
+        return cards
+    }
+
+    /// Crossbar `l` (layer l−1 → layer l, l ≥ 1) as `.subckt crossbarL`, added to `deck`
+    /// with a comment line at the point of use; returns its one instance. The ports carry the
+    /// names of the nodes they join (amplifier outputs `a_…` when layer l−1 drives through
+    /// amplifiers), so the cells keep their node names inside the block.
+    func addCrossbarSubcircuit(_ l: Int, amplified: Bool, to deck: inout Netlist) -> SubcircuitInstance {
+        let g = crossbar(l - 1)
+        let rows = network.nodes(inLayer: l - 1), columns = network.nodes(inLayer: l)
+        let below = (0..<rows).map { names.node(layer: l - 1, index: $0) }
+        let from = below.map { amplified ? "a_\($0)" : $0 }
+        let to = (0..<columns).map { names.node(layer: l, index: $0) }
+        let name = "crossbar\(l)"
+        var block = Subcircuit(name: name, ports: from + to)
+        let wire = preset.wireResistance > 0 ? ", G the device in series with r_wire*(i+j+2)" : ""
+        block.comment("crossbar \(l): \(rows) rows (layer \(l - 1)) x \(columns) columns (layer \(l)), one cell R = 1/G per row and column\(wire)")
+        for i in 0..<rows {
+            for j in 0..<columns {
+                block.add(.resistor(name: "R\(l)_\(below[i])_\(to[j])", a: from[i], b: to[j], ohms: 1 / g[i, j]))
+            }
+        }
+        deck.subcircuits.append(block)
+        deck.comment("crossbar \(l): layer \(l - 1) (\(rows) nodes) -> layer \(l) (\(columns) nodes), its \(rows * columns) cells in .subckt \(name) below")
+        return SubcircuitInstance(name: "X\(name)", nodes: from + to, subcircuit: name)
+    }
+}
