@@ -35,27 +35,48 @@ extension ResistiveCircuit {
         return cards
     }
 
-    /// Crossbar `l` (layer l−1 → layer l, l ≥ 1) as `.subckt crossbarL`, added to `deck`
-    /// with a comment line at the point of use; returns its one instance. The ports carry the
-    /// names of the nodes they join (amplifier outputs `a_…` when layer l−1 drives through
-    /// amplifiers), so the cells keep their node names inside the block.
-    func addCrossbarSubcircuit(_ l: Int, amplified: Bool, to deck: inout Netlist) -> SubcircuitInstance {
+    /// The largest tile of a crossbar `.subckt`: rows × columns of cells. ngspice 39 refuses a
+    /// subcircuit call with more than about 1,000 nodes (`N_GLOBAL_NODES overflow`), so a
+    /// crossbar with more than 1,000 rows and columns is drawn as tiles of at most 512 rows ×
+    /// 480 columns (the tile size of common analog accelerators is 512 × 512).
+    public static let crossbarTile = (rows: 512, columns: 480)
+
+    /// Crossbar `l` (layer l−1 → layer l, l ≥ 1) as `.subckt crossbarL` (or, when it has more
+    /// than 1,000 rows and columns, one `.subckt crossbarL_R_C` per tile of row block R and column
+    /// block C), added to `deck` with a comment line at the point of use; returns the
+    /// instances. The ports carry the names of the nodes they join (amplifier outputs `a_…`
+    /// when layer l−1 drives through amplifiers), so the cells keep their node names inside
+    /// the blocks, and every cell is written with its exact value.
+    func addCrossbarSubcircuits(_ l: Int, amplified: Bool, to deck: inout Netlist) -> [SubcircuitInstance] {
         let g = crossbar(l - 1)
         let rows = network.nodes(inLayer: l - 1), columns = network.nodes(inLayer: l)
         let below = (0..<rows).map { names.node(layer: l - 1, index: $0) }
         let from = below.map { amplified ? "a_\($0)" : $0 }
         let to = (0..<columns).map { names.node(layer: l, index: $0) }
-        let name = "crossbar\(l)"
-        var block = Subcircuit(name: name, ports: from + to)
+        let tiled = rows + columns > 1000
+        let tileRows = tiled ? Self.crossbarTile.rows : rows, tileColumns = tiled ? Self.crossbarTile.columns : columns
         let wire = preset.wireResistance > 0 ? ", G the device in series with r_wire*(i+j+2)" : ""
-        block.comment("crossbar \(l): \(rows) rows (layer \(l - 1)) x \(columns) columns (layer \(l)), one cell R = 1/G per row and column\(wire)")
-        for i in 0..<rows {
-            for j in 0..<columns {
-                block.add(.resistor(name: "R\(l)_\(below[i])_\(to[j])", a: from[i], b: to[j], ohms: 1 / g[i, j]))
+        var instances: [SubcircuitInstance] = []
+        var tileNames: [String] = []
+        for r0 in stride(from: 0, to: rows, by: tileRows) {
+            for c0 in stride(from: 0, to: columns, by: tileColumns) {
+                let r = r0..<min(r0 + tileRows, rows), c = c0..<min(c0 + tileColumns, columns)
+                let name = tiled ? "crossbar\(l)_\(r0 / tileRows)_\(c0 / tileColumns)" : "crossbar\(l)"
+                var block = Subcircuit(name: name, ports: Array(from[r]) + Array(to[c]))
+                let part = tiled ? "tile of rows \(r.lowerBound)-\(r.upperBound - 1), columns \(c.lowerBound)-\(c.upperBound - 1) of " : ""
+                block.comment("\(part)crossbar \(l): \(rows) rows (layer \(l - 1)) x \(columns) columns (layer \(l)), one cell R = 1/G per row and column\(wire)")
+                for i in r {
+                    for j in c {
+                        block.add(.resistor(name: "R\(l)_\(below[i])_\(to[j])", a: from[i], b: to[j], ohms: 1 / g[i, j]))
+                    }
+                }
+                deck.subcircuits.append(block)
+                tileNames.append(name)
+                instances.append(SubcircuitInstance(name: "X\(name)", nodes: block.ports, subcircuit: name))
             }
         }
-        deck.subcircuits.append(block)
-        deck.comment("crossbar \(l): layer \(l - 1) (\(rows) nodes) -> layer \(l) (\(columns) nodes), its \(rows * columns) cells in .subckt \(name) below")
-        return SubcircuitInstance(name: "X\(name)", nodes: from + to, subcircuit: name)
+        let blocks = tiled ? "in \(tileNames.count) tiles (.subckt \(tileNames.first!) ... \(tileNames.last!)) below" : "in .subckt \(tileNames[0]) below"
+        deck.comment("crossbar \(l): layer \(l - 1) (\(rows) nodes) -> layer \(l) (\(columns) nodes), its \(rows * columns) cells \(blocks)")
+        return instances
     }
 }

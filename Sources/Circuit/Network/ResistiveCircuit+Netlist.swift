@@ -143,7 +143,7 @@ extension ResistiveCircuit {
                         deck.add(.cccs(name: "Fa_\(node)", from: node, into: "0", controlSource: "Vs_\(node)", gain: 1 / amplifierGain))
                     }
                 }
-                deck.items.append(.instance(addCrossbarSubcircuit(l, amplified: amplified, to: &deck)))
+                deck.items += addCrossbarSubcircuits(l, amplified: amplified, to: &deck).map { .instance($0) }
             }
             deck.comment("bias conductances of layer \(l) to the + and - rails")
             for j in 0..<columns {
