@@ -119,6 +119,7 @@ extension EqPropCommand {
                 guard raw == nil && svg == nil else { throw ValidationError("--existing checks a deck as it is: --raw and --svg write files, drop them") }
                 guard FileManager.default.fileExists(atPath: out) else { throw ValidationError("--out \(out): no deck to verify (--existing)") }
             }
+            let rawURL = try raw.map { try writableFileLocation($0, flag: "--raw") }
             for (flag, path) in [("--out", existing ? nil : out), ("--svg", svg), ("--raw", raw)] {
                 if let path, FileManager.default.fileExists(atPath: path) && !force {
                     throw ValidationError("\(flag) \(path) exists; pass --force to overwrite it")
@@ -130,7 +131,7 @@ extension EqPropCommand {
             if analysis == "tran" && !(preset.nodeCapacitance > 0) {
                 throw ValidationError("--analysis tran needs node capacitances: preset '\(preset.name)' has node_capacitance_farads = \(preset.nodeCapacitance) (use a preset with node_capacitance_farads > 0, or --analysis op)")
             }
-            let rawURL = try raw.map { try writableFileLocation($0, flag: "--raw") }
+
             // The input and its label.
             var sampleLabel: Int?
             var pixelValues: [Double]?

@@ -153,7 +153,7 @@ import Testing
         #expect(tampered.status != 0)
         #expect(tampered.stdout.contains("verify: FAILED") && tampered.stdout.contains("exceeds 1e-06 V"), "\(tampered.stdout)")
         // A deck that no longer prints the outputs fails too.
-        try original.replacingOccurrences(of: "print v(o0)", with: "* print v(o0)").write(to: deck, atomically: true, encoding: .utf8)
+        try original.replacingOccurrences(of: "\nprint v(h1_0)", with: "\n* print v(h1_0)").write(to: deck, atomically: true, encoding: .utf8)
         let silent = try Eqprop.run(args + ["--verify", "--existing"])
         #expect(silent.status != 0 && silent.stdout.contains("printed no voltage"), "\(silent.stdout)")
     }
@@ -186,7 +186,7 @@ import Testing
             (["--hardware", "real-diode", "--raw", dir.path], "is a folder, not a file"),
             (["--hardware", "real-diode", "--analysis", "ac"], "--analysis must be op or tran"),
             (["--hardware", "real-diode", "--existing"], "--existing applies to --verify"),
-            (["--hardware", "real-diode", "--verify", "--tolerance", "-1"], "--tolerance must be a positive number"),
+            (["--hardware", "real-diode", "--verify", "--tolerance", "0"], "--tolerance must be a positive number"),
         ]
         for (extra, message) in cases {
             let r = try Eqprop.run(base + extra)
