@@ -100,7 +100,7 @@ import Testing
         #expect(r.status == 0, "\(r.stderr)")
         let json = try #require(r.json)
         let text = try String(contentsOf: deck, encoding: .utf8)
-        #expect(text.contains("\ntran ") && text.contains("\n.ic v(h1_0)=0 ") && text.contains("\nC_h1_0 h1_0 0 1p\n"))
+        #expect(text.contains("\ntran ") && text.contains("\n.ic v(h1_0)=0 ") && text.contains("\nC_h1_0 h1_0 0 {c_node}\n") && text.contains("\n.param c_node=1p\n"))
         #expect(!text.contains("write "), "the deck written for the user writes no file")
         let ng = try NgspiceBatchRun.run(file: deck)
         #expect(ng.output.status == 0 && ng.errorLines.isEmpty, "\(ng.output.status) \(ng.errorLines)")

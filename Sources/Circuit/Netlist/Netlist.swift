@@ -15,6 +15,9 @@ public struct Netlist: Sendable, Equatable {
     public var items: [Item] = []
     /// `.param` cards, written after the title in this order.
     public var parameters: [Parameter] = []
+    /// Element name (as written) → a `.param` expression written in place of its numeric value
+    /// (`C_h1_0 h1_0 0 {c_node}`); the element keeps the value the expression evaluates to.
+    public var valueExpressions: [String: String] = [:]
     /// `.subckt` definitions, written after the body; used by `.instance` items.
     public var subcircuits: [Subcircuit] = []
     public var diodeModels: [DiodeModelCard] = []
@@ -33,7 +36,7 @@ public struct Netlist: Sendable, Equatable {
 
     public static func == (a: Netlist, b: Netlist) -> Bool {
         a.title == b.title && a.items == b.items && a.diodeModels == b.diodeModels
-            && a.parameters == b.parameters && a.subcircuits == b.subcircuits
+            && a.parameters == b.parameters && a.subcircuits == b.subcircuits && a.valueExpressions == b.valueExpressions
             && a.options.map(\.0) == b.options.map(\.0) && a.options.map(\.1) == b.options.map(\.1)
             && a.nodeset.map(\.node) == b.nodeset.map(\.node) && a.nodeset.map(\.volts) == b.nodeset.map(\.volts)
             && a.initialConditions.map(\.node) == b.initialConditions.map(\.node)

@@ -59,6 +59,9 @@ public enum SpiceWriter {
             if case let .voltageSource(_, _, _, .parameter(x, _)) = e, !isValidExpression(x, parameters: parameterNames) { throw WriterError.invalidName(x) }
             if case let .currentSource(_, _, _, .parameter(x, _)) = e, !isValidExpression(x, parameters: parameterNames) { throw WriterError.invalidName(x) }
         }
+        for (name, x) in netlist.valueExpressions where !isValidExpression(x, parameters: parameterNames) || !isValidName(name) {
+            throw WriterError.invalidName(isValidName(name) ? x : name)
+        }
         let subcircuitNames = Set(netlist.subcircuits.map { $0.name.lowercased() })
         for s in netlist.subcircuits {
             for n in [s.name] + s.ports where !isValidName(n) { throw WriterError.invalidName(n) }
@@ -126,8 +129,8 @@ public enum SpiceWriter {
     /// A comment: one line of safe text.
     static func commentLine(_ text: String) -> String { "* " + safeText(text) }
 
-    static func line(_ e: Element) -> String {
-        let f = SpiceNumber.engineering
+    static func line(_ e: Element, expressions: [String: String] = [:]) -> String {
+        let f = { (v: Double) -> String in expressions[e.name].map { "{\($0)}" } ?? SpiceNumber.engineering(v) }
         func source(_ v: SourceValue) -> String {
             switch v {
             case .dc(let x): return "DC " + f(x)
@@ -167,7 +170,7 @@ public enum SpiceWriter {
                 switch item {
                 case .comment(let text): out.append(commentLine(text))
                 case .blank: out.append("")
-                case .element(let e): out.append(line(e))
+                case .element(let e): out.append(line(e, expressions: netlist.valueExpressions))
                 case .instance(let x): out += listed(x.name, x.nodes + [x.subcircuit])
                 }
             }

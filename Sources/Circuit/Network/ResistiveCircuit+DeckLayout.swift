@@ -4,13 +4,15 @@ import Numerics
 /// crossbar of cells as a `.subckt`.
 extension ResistiveCircuit {
     /// The preset's physical constants, each with a comment giving its meaning and unit.
-    /// Rails and the input gain are used by the elements (`DC {v_bias}`) where ngspice reads
-    /// them exactly; the conductance window and node capacitance document the cell and
-    /// capacitor values, which are written out in full.
+    /// The rails and the node capacitance are used by the elements (`DC {v_bias}`, `{c_node}`):
+    /// ngspice's numparam reads them exactly (at most 15 significant digits; otherwise the
+    /// elements carry the value). The input gain and the conductance window are reference
+    /// values: the input sources and cells are written out in full, since numparam rounds a
+    /// product such as g_in*x to about 15 digits (up to 4e-16 V off).
     public var deckParameters: [Parameter] {
         let p = preset
         var cards = [
-            Parameter("g_in", p.inputGain, "input gain: pixel x in [0, 1] drives +g_in*x (xNp) and -g_in*x (xNn), V"),
+            Parameter("g_in", p.inputGain, "input gain: pixel x in [0, 1] drives +g_in*x (xNp) and -g_in*x (xNn), V (reference: the sources carry g_in*x in full)"),
             Parameter("v_bias", p.biasVolts, "bias rails: bp at +v_bias, bn at -v_bias, V"),
         ]
         if depth > 1 {
@@ -27,11 +29,11 @@ extension ResistiveCircuit {
                                        "rail ch of the upper clamp diodes (nodes <= \(SpiceNumber.engineering(p.clampHigh)) V), V"))
             }
         }
-        cards.append(Parameter("g_min", p.conductanceMin, "conductance window of a crossbar cell: lower end, S (cells are written as R = 1/G)"))
+        cards.append(Parameter("g_min", p.conductanceMin, "conductance window of a crossbar cell: lower end, S (reference: the cells carry R = 1/G in full)"))
         cards.append(Parameter("g_max", p.conductanceMax, "conductance window of a crossbar cell: upper end, S"))
         if p.nodeCapacitance > 0 { cards.append(Parameter("c_node", p.nodeCapacitance, "capacitance of every free node to ground, F")) }
-        if hasAmplifiers { cards.append(Parameter("a_amp", amplifierGain, "voltage gain of the bidirectional amplifiers between layers")) }
-        if p.wireResistance > 0 { cards.append(Parameter("r_wire", p.wireResistance, "wire resistance per crossbar cell, ohm")) }
+        if hasAmplifiers { cards.append(Parameter("a_amp", amplifierGain, "voltage gain of the bidirectional amplifiers between layers (reference: the E/F elements carry it)")) }
+        if p.wireResistance > 0 { cards.append(Parameter("r_wire", p.wireResistance, "wire resistance per crossbar cell, ohm (reference: included in each cell's R)")) }
         return cards
     }
 

@@ -206,9 +206,11 @@ extension ResistiveCircuit {
 
         if preset.nodeCapacitance > 0 && options.nodeCapacitances {
             deck.items.append(.blank)
-            deck.comment("node capacitances to ground (transient settling)")
+            deck.comment("node capacitances c_node to ground (transient settling)")
+            let exact = SpiceNumber.digits(preset.nodeCapacitance).digits.count <= 15
             for node in names.freeNodes {
                 deck.add(.capacitor(name: "C_\(node)", a: node, b: "0", farads: preset.nodeCapacitance))
+                if exact { deck.valueExpressions["C_\(node)"] = "c_node" }
             }
         }
 
