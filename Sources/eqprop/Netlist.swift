@@ -12,24 +12,27 @@ extension EqPropCommand {
         static let configuration = CommandConfiguration(
             abstract: "Write a SPICE deck of a deep resistive network for one input sample.",
             discussion: """
-            The deck is complete and reads like a schematic: .param cards for the preset's physical
-            constants, each crossbar as a .subckt, values in engineering notation with every significant
-            digit, a comment per block, the .model card, .options, and a .control block that runs the
-            analysis (--analysis op, or tran: a transient with the preset's node capacitances from .ic at
-            0 V, or at the digital network's prediction s^f with --run, then the operating point), prints
-            every free node's voltage, the predicted class and the static power of every source group,
-            and quits: `ngspice -b FILE.cir` exits with status 0. The network is a fresh seeded one (--layers), a saved one
-            (--network FILE.drn.safetensors) or the trained circuit of a run folder on the preset it
-            was trained on (--run DIR); with --run the deck also starts ngspice where the Swift
-            solver starts the circuit in training: a `.nodeset` at the run's digital network's prediction s^f of every
-            free node (--no-nodeset leaves it out). The input is a test sample (--sample), explicit
-            pixel values in [0, 1] (--pixels) or explicit source voltages (--input-volts).
-            --verify runs the deck in ngspice (the `ngspice` program) and compares it with the Swift
-            solver: the largest |V_ngspice - V_swift| over all free nodes (within --tolerance), both
-            predicted classes and the static power; the exit status is 0 only when they agree. --raw FILE
-            keeps ngspice's waveforms (ASCII raw file). With --json the summary includes `swift_voltages`
-            (the Swift solver's voltage for every free node of this deck), the static power per inference
-            and, for a transient run with --raw or --verify, the settling time and energy until settled.
+            The deck is complete and reads like a schematic: .param cards for the preset's physical constants, \
+            each crossbar as a .subckt, values in engineering notation with every significant digit, a comment \
+            per block, the .model card, .options, and a .control block that runs the analysis (--analysis op, or \
+            tran: a transient with the preset's node capacitances from .ic at 0 V, or at the digital network's \
+            prediction s^f with --run, then the operating point), prints every free node's voltage, the \
+            predicted class and the static power of every source group, and quits: `ngspice -b FILE.cir` exits \
+            with status 0.
+
+            The network is a fresh seeded one (--layers), a saved one (--network FILE.drn.safetensors) or the \
+            trained circuit of a run folder on the preset it was trained on (--run DIR); with --run the deck \
+            also starts ngspice where the Swift solver starts the circuit in training: a `.nodeset` (op) or \
+            `.ic` (tran) at the run's digital network's prediction s^f of every free node (--no-nodeset leaves \
+            it out). The input is a test sample (--sample), explicit pixel values in [0, 1] (--pixels) or \
+            explicit source voltages (--input-volts).
+
+            --verify runs the deck in ngspice (the `ngspice` program) and compares it with the Swift solver: the \
+            largest |V_ngspice - V_swift| over all free nodes (within --tolerance), both predicted classes and \
+            the static power; the exit status is 0 only when they agree. --raw FILE keeps ngspice's waveforms \
+            (ASCII raw file). With --json the summary includes `swift_voltages` (the Swift solver's voltage for \
+            every free node of this deck), the static power per inference and, for a transient run with --raw or \
+            --verify, the settling time and energy until settled.
             """)
 
         @OptionGroup var network: NetworkOptions
@@ -53,7 +56,7 @@ extension EqPropCommand {
         @Flag(help: "Nudge by a conductance β to a source at the target instead of a fixed current β(y − V⁰).")
         var conductanceNudge = false
 
-        @Flag(help: "With --run: no .nodeset from the digital network's prediction.")
+        @Flag(help: "With --run: no .nodeset (op) or .ic (tran) at the digital network's prediction: ngspice starts from its own guess (op) or 0 V (tran).")
         var noNodeset = false
 
         @Option(help: "full (one resistor per crossbar cell) or norton (input crossbar as its Norton equivalent).")
