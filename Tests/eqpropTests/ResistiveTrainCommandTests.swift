@@ -176,6 +176,13 @@ import Testing
         #expect(ng.output.status == 0 && ng.errorLines.isEmpty && ng.output.stdout.contains("predicted_class = "), "\(ng.errorLines)")
         let raw = try String(contentsOf: keep.appendingPathComponent("sample0-from-zero.raw"), encoding: .utf8)
         #expect(raw.contains("Plotname: Transient Analysis") && raw.contains("\t0\ttime\ttime\n") && raw.contains("\tv(h1_0)\tvoltage\n"))
+        // --keep to a place that cannot hold a folder, or without the transients: clear errors.
+        for (extra, message) in [(["--keep", "/proc/eqprop-keep"], "--keep /proc/eqprop-keep: the folder cannot be created"),
+                                 (["--keep", deck.path], "is a file, not a folder"),
+                                 (["--keep", keep.path, "--no-transient"], "drop --no-transient")] {
+            let bad = try Eqprop.run(["settle", "--run", out.path, "--samples", "1"] + extra + dataArgs())
+            #expect(bad.status != 0 && bad.stderr.contains(message), "\(extra): \(bad.stderr)")
+        }
         // From the trained run to a verified deck in one command (Norton form).
         let verified = try Eqprop.run(["netlist", "--run", out.path, "--sample", "0", "--form", "norton", "--verify",
                                        "--out", out.appendingPathComponent("deck.cir").path] + dataArgs())
