@@ -29,48 +29,50 @@ public struct SettlingMeasurement {
     public init(circuit: ResistiveCircuit) { self.circuit = circuit }
 
     /// Node time constants C / a_i (a_i: total conductance at node i), s.
-    public func timeConstants() -> (fastest: Double, slowest: Double) {
-        let c = circuit.preset.nodeCapacitance
-        let a = circuit.nodeConductances().joined()
-        return (c / a.max()!, c / a.min()!)
+    public func timeConstants() -> (fastest: Double, slowest: Double) { circuit.nodeTimeConstants() }
+
+    /// What one transient ran: the standalone deck (Norton form, `.ic` at the start state, a
+    /// `.control` block that runs the same `tran` and quits) and its waveforms.
+    public struct Run: Sendable {
+        public var deck: String
+        public var waveforms: SpiceRawFile
     }
 
     /// Settling of one sample (pixels x ∈ [0, 1]) from `start` (nil: 0 V) toward `fixedPoint`
     /// (free nodes, layer by layer), simulated by an ngspice worker.
     public func measure(pixels: [Double], start: [Double]?, fixedPoint: [Double], pool: NgspiceWorkerPool) throws -> Sample {
+        try measureRun(pixels: pixels, start: start, fixedPoint: fixedPoint, pool: pool).sample
+    }
+
+    /// `measure`, and the deck and waveforms of the run (for `eqprop settle --keep`).
+    public func measureRun(pixels: [Double], start: [Double]?, fixedPoint: [Double], pool: NgspiceWorkerPool) throws -> (sample: Sample, run: Run) {
         precondition(circuit.preset.nodeCapacitance > 0, "settling needs node capacitances")
-        let (fast, slow) = timeConstants()
-        let step = fast * stepTimeConstants, stop = slow * windowTimeConstants
-        let (deck, u) = try sampleDeck(pixels: pixels, start: start ?? Array(repeating: 0, count: fixedPoint.count))
-        // .ic applies with a transient only: mark the deck as transient for the writer.
-        var transientDeck = deck
-        transientDeck.initialConditions = transientDeck.nodeset
-        transientDeck.nodeset = []
-        let text = try SpiceWriter.write(transientDeck)
+        guard case let .transient(step, stop) = circuit.settlingTransient(stepTimeConstants: stepTimeConstants,
+                                                                          windowTimeConstants: windowTimeConstants) else {
+            preconditionFailure("settlingTransient returns a transient")
+        }
+        let u = CircuitConditions.inputVoltages(pixels: DoubleMatrix(rows: 1, columns: pixels.count, elements: pixels),
+                                                gain: circuit.preset.inputGain)
+        let conditions = CircuitConditions(inputVoltages: u)
+        let startState = start ?? Array(repeating: 0, count: fixedPoint.count)
+        var standalone = try circuit.netlist(conditions, options: NetlistOptions(form: .nortonInputs, analysis: .transient(step: step, stop: stop),
+                                                                                 startState: startState,
+                                                                                 description: ["settling from " + (start == nil ? "0 V" : "the feedforward prediction s^f")]))
+        let deck = try SpiceWriter.write(standalone)
+        // The worker runs its own `tran`: the same deck without the .control block.
+        standalone.control = []
+        let text = try SpiceWriter.write(standalone)
         let nodes = circuit.names.freeNodes
         let job = PoolJob(deckID: "settle-\(UUID().uuidString)", deck: text, analysis: "tran", sources: [],
                           values: [[step, stop]], nodes: nodes)
         let rows = try pool.run([job])[0]
         let time = rows[0]
         let trajectory = Array(rows.dropFirst())  // node × time
-        // Settled: the first time point after which every node stays within the band.
-        var settledIndex: Int?
-        for t in stride(from: time.count - 1, through: 0, by: -1) {
-            let inside = (0..<nodes.count).allSatisfy { abs(trajectory[$0][t] - fixedPoint[$0]) <= band }
-            if inside { settledIndex = t } else { break }
-        }
-        let initialError = (0..<nodes.count).map { abs(trajectory[$0][0] - fixedPoint[$0]) }.max() ?? 0
-        guard let settled = settledIndex else { return Sample(seconds: nil, joules: nil, initialError: initialError) }
-        var energy = 0.0
-        var previous = power(u, state: (0..<nodes.count).map { trajectory[$0][0] })
-        if settled > 0 {
-            for t in 1...settled {
-                let p = power(u, state: (0..<nodes.count).map { trajectory[$0][t] })
-                energy += 0.5 * (p + previous) * (time[t] - time[t - 1])
-                previous = p
-            }
-        }
-        return Sample(seconds: time[settled], joules: energy, initialError: initialError)
+        let settled = circuit.settling(time: time, trajectory: trajectory, fixedPoint: fixedPoint, conditions: conditions, band: band)
+        let waveforms = SpiceRawFile(title: standalone.title, plotName: "Transient Analysis",
+                                     variables: [.init("time", "time")] + nodes.map { .init("v(\($0))", "voltage") },
+                                     points: time.indices.map { t in [time[t]] + trajectory.map { $0[t] } })
+        return (Sample(seconds: settled.seconds, joules: settled.joules, initialError: settled.initialError), Run(deck: deck, waveforms: waveforms))
     }
 
     /// ngspice's Newton iterations for the operating point of one sample (pixels x ∈ [0, 1]) of
@@ -98,39 +100,8 @@ public struct SettlingMeasurement {
 
     /// Power delivered by every source of the full circuit at a given free-node state, W:
     /// input sources through the crossbar, the bias rails, and the clamp rails through their
-    /// diodes (the preset's diode equations).
+    /// diodes (the preset's diode equations); see `ResistiveCircuit.sourcePower`.
     public func power(_ u: [Double], state: [Double]) -> Double {
-        let net = circuit.network
-        var p = 0.0
-        var offset = 0
-        var layers: [[Double]] = []
-        for l in 1...circuit.depth {
-            layers.append(Array(state[offset..<(offset + net.layerSizes[l - 1])]))
-            offset += net.layerSizes[l - 1]
-        }
-        let g0 = circuit.crossbar(0)
-        for k in 0..<u.count {
-            var current = 0.0
-            for j in 0..<g0.columns { current += g0[k, j] * (u[k] - layers[0][j]) }
-            p += u[k] * current
-        }
-        let vb = circuit.preset.biasVolts
-        let diode = circuit.preset.junctionDiode
-        for l in 1...circuit.depth {
-            for j in 0..<net.layerSizes[l - 1] {
-                let v = layers[l - 1][j]
-                p += vb * net.biasToPositiveRail[l - 1][j] * (vb - v)
-                p += -vb * net.biasToNegativeRail[l - 1][j] * (-vb - v)
-                switch circuit.clamp(layer: l, index: j) {
-                case .none: break
-                case let .excitatory(_, rail): p += rail * diode.terminal(rail - v).current
-                case let .inhibitory(_, rail): p -= rail * diode.terminal(v - rail).current
-                case let .twoSided(_, lowRail, _, highRail):
-                    p += lowRail * diode.terminal(lowRail - v).current
-                    p -= highRail * diode.terminal(v - highRail).current
-                }
-            }
-        }
-        return p
+        circuit.sourcePower(CircuitConditions(inputVoltages: DoubleMatrix(rows: 1, columns: u.count, elements: u)), state: state).total
     }
 }

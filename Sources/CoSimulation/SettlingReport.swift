@@ -66,7 +66,8 @@ public struct SettlingReport: Codable, Sendable {
     /// matrix per free layer, V). `pool` runs the transients (nil: solver sweeps only).
     public static func measure(circuit: ResistiveCircuit, pixels: DoubleMatrix, prediction: [DoubleMatrix],
                                tolerance: Double, band: Double = 1e-3, pool: NgspiceWorkerPool?,
-                               progress: ((Int) -> Void)? = nil) throws -> SettlingReport {
+                               progress: ((Int) -> Void)? = nil,
+                               keep: ((_ sample: Int, _ fromPrediction: Bool, SettlingMeasurement.Run) throws -> Void)? = nil) throws -> SettlingReport {
         let batch = pixels.rows
         let conditions = CircuitConditions(inputVoltages: CircuitConditions.inputVoltages(pixels: pixels, gain: circuit.preset.inputGain))
         // The fixed point of the physical circuit (the preset's diode card), tight.
@@ -124,8 +125,12 @@ public struct SettlingReport: Codable, Sendable {
         if let pool {
             for b in 0..<batch {
                 let target = fixed.flatMap { $0.row(b) }, start = prediction.flatMap { $0.row(b) }
-                predicted.append(try settle.measure(pixels: pixels.row(b), start: start, fixedPoint: target, pool: pool))
-                zeros.append(try settle.measure(pixels: pixels.row(b), start: nil, fixedPoint: target, pool: pool))
+                let fromPrediction = try settle.measureRun(pixels: pixels.row(b), start: start, fixedPoint: target, pool: pool)
+                let fromZero = try settle.measureRun(pixels: pixels.row(b), start: nil, fixedPoint: target, pool: pool)
+                predicted.append(fromPrediction.sample)
+                zeros.append(fromZero.sample)
+                try keep?(b, true, fromPrediction.run)
+                try keep?(b, false, fromZero.run)
                 newtonPredicted += try settle.newtonIterations(pixels: pixels.row(b), start: start, pool: pool)
                 newtonZero += try settle.newtonIterations(pixels: pixels.row(b), start: nil, pool: pool)
                 progress?(b + 1)

@@ -18,7 +18,10 @@ extension EqPropCommand {
             clamps: Algorithm 1's relaxation for a circuit) to within --band, ngspice's Newton iterations for the
             operating point with .nodeset = s^f or 0 V, and ngspice transients with the preset's node
             capacitances (.ic = s^f, or 0 V): the time until every node stays within --band of its fixed
-            point, and the energy the sources deliver until then.
+            point, and the energy the sources deliver until then. The power of one inference: the static
+            power the sources deliver once settled (W) and the energy until settled (J). --keep DIR writes
+            the transient decks it ran (Norton form, `.ic` at s^f or 0 V, runnable with `ngspice -b`) and their
+            waveforms (ASCII raw files).
             """)
 
         @Option(name: .customLong("run"), help: "A resistive training run folder.")
@@ -34,6 +37,8 @@ extension EqPropCommand {
         var workers: Int = ProcessInfo.processInfo.activeProcessorCount
         @Flag(help: "Solver sweeps and Euler steps only (no ngspice runs: no transients, no Newton counts).")
         var noTransient = false
+        @Option(help: "Write the transient decks and their waveforms (ASCII raw files) to this folder.")
+        var keep: String?
         @Flag(help: "Print one JSON line.")
         var json = false
 
@@ -44,6 +49,10 @@ extension EqPropCommand {
                 throw ValidationError("--tolerance must be a positive number of volts (got \(tolerance))")
             }
             try FlagChecks.workers(workers)
+            let keepFolder = try keep.map { path -> URL in
+                guard !noTransient else { throw ValidationError("--keep writes the transients' decks and waveforms: drop --no-transient") }
+                return try writableFolder(path, flag: "--keep")
+            }
             let run: TrainedResistiveRun
             do { run = try TrainedResistiveRun(folder: RunFolder(URL(fileURLWithPath: runPath))) } catch let e as TrainedResistiveRun.LoadError {
                 throw ValidationError("--run: \(e)")
@@ -67,7 +76,13 @@ extension EqPropCommand {
             defer { pool?.shutdown() }
             let line = ProgressLine(label: "settling", total: test.count)
             let report = try SettlingReport.measure(circuit: trainer.circuit, pixels: pixels, prediction: prediction,
-                                                    tolerance: tolerance ?? config.tolerance, band: band, pool: pool) { line.update(done: $0) }
+                                                    tolerance: tolerance ?? config.tolerance, band: band, pool: pool,
+                                                    progress: { line.update(done: $0) }) { sample, fromPrediction, kept in
+                guard let keepFolder else { return }
+                let name = "sample\(sample)-from-" + (fromPrediction ? "prediction" : "zero")
+                try AtomicFile.write(kept.deck, to: keepFolder.appendingPathComponent(name + ".cir"))
+                try AtomicFile.write(kept.waveforms.ascii(), to: keepFolder.appendingPathComponent(name + ".raw"))
+            }
             if !noTransient { line.finish() }
             if json {
                 print(try JSONOutput.line(report))
@@ -82,11 +97,28 @@ extension EqPropCommand {
                     print(String(format: "ngspice Newton iterations of an op: %.1f with .nodeset = s^f vs %.1f without (%.1f×)",
                                  pn, zn, report.newtonIterationRatio ?? .nan))
                 }
+                print(String(format: "static power per inference (the sources at the fixed point): %.4g W", report.steadyStatePowerWatts))
                 if let ps = p.meanSettlingSeconds, let zs = z.meanSettlingSeconds {
-                    print(String(format: "transient settling to %.0f mV: mean %.3g s from s^f vs %.3g s from 0 V (%.1f×); median energy %.3g J vs %.3g J",
+                    print(String(format: "transient settling to %.0f mV: mean %.3g s from s^f vs %.3g s from 0 V (%.1f×); median energy until settled %.3g J vs %.3g J",
                                  1000 * band, ps, zs, zs / ps, p.medianSettlingJoules ?? .nan, z.medianSettlingJoules ?? .nan))
                 }
             }
         }
     }
+}
+
+/// A folder outputs go to, created if missing; refused (naming `flag`) when it is a file or
+/// cannot be written.
+func writableFolder(_ path: String, flag: String) throws -> URL {
+    let url = URL(fileURLWithPath: path)
+    var isDirectory: ObjCBool = false
+    if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) {
+        guard isDirectory.boolValue else { throw ValidationError("\(flag) \(path) is a file, not a folder") }
+    } else {
+        do { try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true) } catch {
+            throw ValidationError("\(flag) \(path): the folder cannot be created (\(error.localizedDescription))")
+        }
+    }
+    guard access(url.path, W_OK | X_OK) == 0 else { throw ValidationError("\(flag) \(path): the folder is not writable") }
+    return url
 }

@@ -32,7 +32,7 @@ import Testing
         #expect(counts["V"] == 8 + 4 + 8 + 1)                  // inputs, rails, tether DACs, Vsweep
         let text = try SpiceWriter.write(deck)
         #expect(text.contains("In_o0 0 o0 external") && text.contains("Vt_h1_0 t_h1_0 0 external"))
-        #expect(text.contains("Rt_h1_0 h1_0 t_h1_0 99999.99999999999"))  // 1/1e-5 in binary, round-trips
+        #expect(text.contains("Rt_h1_0 h1_0 t_h1_0 99.99999999999999k"))  // 1/1e-5 in binary, every digit kept
         let sources = c.externalSourceValues(cond, form: .fullCrossbar)
         #expect(sources.names.count == 8 + 2 + 8 && sources.values == [[0.2, 0.4, 0.6, 0.8, -0.2, -0.4, -0.6, -0.8, 1e-6, -2e-6]
                                                                           + [Double](repeating: 0.1, count: 6) + [0, 0]])
@@ -51,7 +51,7 @@ import Testing
         #expect(deck.elementCounts["E"] == 8 && deck.elementCounts["F"] == 8)
         #expect(c.names.freeNodes.suffix(4) == ["o0p", "o1p", "o0n", "o1n"])
         let text = try SpiceWriter.write(deck)
-        #expect(text.contains("Ea_h1_0 as_h1_0 0 h1_0 0 3.0") && text.contains("Fa_h1_0 h1_0 0 Vs_h1_0 0.3333333333333333"))
+        #expect(text.contains("Ea_h1_0 as_h1_0 0 h1_0 0 3\n") && text.contains("Fa_h1_0 h1_0 0 Vs_h1_0 333.3333333333333m"))
         #expect(text.contains("R2_h1_0_h2_0 a_h1_0 h2_0"))
     }
 

@@ -16,6 +16,23 @@ import Testing
         #expect(SpiceNumber.format(0) == "0")
     }
 
+    /// Engineering notation keeps the shortest round-trip digits (≤ 17 significant) and reads
+    /// back to the same Double; suffixes only from f to t.
+    @Test func engineeringNotationKeepsEveryDigit() {
+        var rng = SeededGenerator(seed: 2)
+        for _ in 0..<5000 {
+            let x = (rng.nextUnit() - 0.5) * pow(10, Double(Int(rng.next() % 40)) - 20)
+            let s = SpiceNumber.engineering(x)
+            #expect(SpiceNumber.parse(s) == x, "\(x) → \(s)")
+            let digits = s.filter(\.isNumber).drop { $0 == "0" }
+            #expect(digits.count <= 17 + 2, "\(s)")
+        }
+        let cases: [(Double, String)] = [(646134.4625506719, "646.1344625506719k"), (1e-12, "1p"), (0.4, "400m"), (-0.4, "-400m"),
+                                         (2, "2"), (1e6, "1meg"), (2.52e-9, "2.52n"), (1e-14, "10f"), (100e6, "100meg"),
+                                         (999.9999999999999, "999.9999999999999"), (1e-20, "1e-20"), (0, "0"), (1.5e13, "15t")]
+        for (x, text) in cases { #expect(SpiceNumber.engineering(x) == text, "\(x)") }
+    }
+
     /// Builds a de_DE locale (decimal comma) with localedef and checks that the deck is the
     /// same byte for byte while it is active.
     @Test func decimalCommaLocaleDoesNotChangeDecks() throws {
@@ -82,11 +99,11 @@ import Testing
         n.control = ["op"]
         let text = try SpiceWriter.write(n)
         #expect(text.contains("V1 a 0 external\n"))
-        #expect(text.contains("I1 0 a DC 0.001\n"))
-        #expect(text.contains("E1 b 0 a 0 2.0\n") && text.contains("F1 a 0 V1 0.5\n"))
-        #expect(text.contains(".model dm D(IS=1e-14 N=1.0 RS=2.0)"))
+        #expect(text.contains("I1 0 a DC 1m\n"))
+        #expect(text.contains("E1 b 0 a 0 2\n") && text.contains("F1 a 0 V1 500m\n"))
+        #expect(text.contains(".model dm D(IS=10f N=1 RS=2)"))
         #expect(text.contains(".options reltol=1e-09\n"))
-        #expect(text.contains(".nodeset v(n0)=0 v(n1)=1.0") && text.contains("\n+ v(n8)=8.0 v(n9)=9.0\n"))
+        #expect(text.contains(".nodeset v(n0)=0 v(n1)=1") && text.contains("\n+ v(n8)=8 v(n9)=9\n"))
         #expect(text.contains(".save v(a)\n.control\nop\n.endc\n.end\n"))
     }
 

@@ -20,9 +20,11 @@ import Testing
         let text = try String(contentsOf: deck, encoding: .utf8)
         let inputs = text.split(separator: "\n").filter { $0.hasPrefix("Vx") }
         #expect(inputs.count == 2 * 784)
-        #expect(text.hasSuffix(".end\n") && text.contains(".control\nset numdgt=15\nop\nprint "))
+        #expect(text.hasSuffix("quit\n.endc\n.end\n") && text.contains(".control\nset numdgt=15\nop\n* every free node, V\nprint "))
         let ng = try NgspiceBatchRun.run(file: deck)
+        #expect(ng.output.status == 0, "ngspice -b exited with \(ng.output.status)")
         #expect(ng.errorLines.isEmpty, "\(ng.errorLines)")
+        #expect(ng.output.stdout.contains("predicted_class = \(json["predicted_class"] as? Int ?? -1)\n"))
         #expect(Set(ng.voltages.keys) == Set(swift.keys))
         let worst = swift.map { abs($0.value - (ng.voltages[$0.key] ?? .infinity)) }.max()!
         #expect(worst <= 1e-9, "largest difference \(worst) V")
@@ -30,8 +32,9 @@ import Testing
     }
 
     /// The commands of scripts/regenerate-netlists.sh, run again: the same bytes as the
-    /// committed examples, every deck runs in ngspice without an error line, and its printed
-    /// voltages match the Swift solver's.
+    /// committed examples, every deck runs in stock `ngspice -b` with exit status 0 and without
+    /// an error line, and its printed voltages, predicted class and static power match the
+    /// Swift solver's.
     @Test func committedExamplesAreCurrentAndRunInNgspice() throws {
         let script = try String(contentsOf: Eqprop.packageRoot.appendingPathComponent("scripts/regenerate-netlists.sh"), encoding: .utf8)
         let lines = script.split(separator: "\n")
@@ -68,11 +71,131 @@ import Testing
             }
             let deck = dir.appendingPathComponent(committed[0].lastPathComponent)
             let ng = try NgspiceBatchRun.run(file: deck)
+            #expect(ng.output.status == 0, "\(deck.lastPathComponent): ngspice -b exited with \(ng.output.status)")
             #expect(ng.errorLines.isEmpty, "\(deck.lastPathComponent): \(ng.errorLines)")
             let swift = try #require(r.json?["swift_voltages"] as? [String: Double])
             #expect(!swift.isEmpty && Set(ng.voltages.keys) == Set(swift.keys))
             for (node, v) in swift { #expect(abs(v - (ng.voltages[node] ?? .infinity)) <= 1e-9, "\(deck.lastPathComponent) \(node)") }
+            let printed = ng.output.stdout.split(separator: "\n").map(String.init)
+            #expect(printed.contains("predicted_class = \(r.json?["predicted_class"] as? Int ?? -1)"), "\(deck.lastPathComponent)")
+            let power = try #require(r.json?["static_power_watts"] as? Double)
+            let total = try #require(printed.first { $0.hasPrefix("p_total = ") }.flatMap { Double($0.dropFirst(10)) })
+            #expect(abs(total - power) <= 1e-9 * power, "\(deck.lastPathComponent): p_total \(total) W, Swift \(power) W")
         }
+        // Every committed example is one of the script's decks, so every one ran above.
+        let committed = try FileManager.default.contentsOfDirectory(atPath: Eqprop.packageRoot.appendingPathComponent("netlists").path)
+        #expect(Set(committed.filter { $0.hasSuffix(".cir") }) == Set(commands.compactMap { c in
+            c.split(separator: " ").first { $0.contains("$OUT/") }.map { String($0.split(separator: "/").last!).replacingOccurrences(of: "\"", with: "") }
+        }))
+    }
+
+    /// `--analysis tran`: a transient from .ic at 0 V with the preset's node capacitances that
+    /// exits 0 in ngspice -b; `--raw` keeps its waveforms, which settle to the Swift solver's
+    /// fixed point; the summary reports the settling time and energy and the static power.
+    @Test func transientDeckRunsAndKeepsItsWaveforms() throws {
+        let dir = Eqprop.temporaryDirectory("tran")
+        let deck = dir.appendingPathComponent("tran.cir"), raw = dir.appendingPathComponent("tran.raw")
+        let r = try Eqprop.run(["netlist", "--layers", "6,8,3", "--hardware", "real-diode", "--seed", "2", "--pixels", "0.1,0.9,0.5,0.3,0,1",
+                                "--analysis", "tran", "--raw", raw.path, "--out", deck.path, "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let json = try #require(r.json)
+        let text = try String(contentsOf: deck, encoding: .utf8)
+        #expect(text.contains("\ntran ") && text.contains("\n.ic v(h1_0)=0 ") && text.contains("\nC_h1_0 h1_0 0 {c_node}\n") && text.contains("\n.param c_node=1p\n"))
+        #expect(!text.contains("write "), "the deck written for the user writes no file")
+        let ng = try NgspiceBatchRun.run(file: deck)
+        #expect(ng.output.status == 0 && ng.errorLines.isEmpty, "\(ng.output.status) \(ng.errorLines)")
+        let waveforms = try String(contentsOf: raw, encoding: .utf8)
+        #expect(waveforms.hasPrefix("Title: * eqprop deep resistive network 6-8-3") && waveforms.contains("Plotname: Transient Analysis"))
+        let settling = try #require(json["settling"] as? [String: Any])
+        let seconds = try #require(settling["settling_seconds"] as? Double)
+        let joules = try #require(settling["settling_energy_joules"] as? Double)
+        let power = try #require(json["static_power_watts"] as? Double)
+        // Settling takes a few node time constants (C/a ~ ns here) and draws at least the
+        // static power over that time, far less than over the whole window.
+        #expect(seconds > 0 && seconds < 1e-6 && joules > 0.5 * power * seconds && joules < 100 * power * seconds, "\(seconds) s, \(joules) J, \(power) W")
+        // The last point of every node is within 1 mV of the Swift solver's fixed point.
+        let swift = try #require(json["swift_voltages"] as? [String: Double])
+        let lines = waveforms.split(separator: "\n").map(String.init)
+        let variables = Int(lines.first { $0.hasPrefix("No. Variables:") }!.split(separator: ":")[1].trimmingCharacters(in: .whitespaces))!
+        let names = lines.drop { $0 != "Variables:" }.dropFirst().prefix(variables).map { $0.split(separator: "\t")[1] }
+        let values = lines.drop { $0 != "Values:" }.dropFirst().flatMap { $0.split(separator: "\t").compactMap { Double($0) } }
+        let last = Array(values.suffix(variables))
+        for (node, v) in swift {
+            let i = try #require(names.firstIndex(of: "v(\(node))"), "\(node) not in the raw file")
+            #expect(abs(last[i] - v) <= 1e-3, "\(node): \(last[i]) V at the end, fixed point \(v) V")
+        }
+    }
+
+    /// `--verify`: passes (exit 0) on the deck as written, with the largest difference printed;
+    /// fails (non-zero) on the same deck with one crossbar cell changed or a print line removed.
+    @Test func verifyPassesOnTheDeckAndFailsOnATamperedOne() throws {
+        let dir = Eqprop.temporaryDirectory("verify")
+        let deck = dir.appendingPathComponent("deck.cir")
+        let args = ["netlist", "--layers", "8,6,4", "--hardware", "real-diode", "--seed", "5", "--pixels", "0.1,0.9,0.5,0.3,0,1,0.2,0.7",
+                    "--out", deck.path]
+        let ok = try Eqprop.run(args + ["--verify"])
+        #expect(ok.status == 0, "\(ok.stdout) \(ok.stderr)")
+        #expect(ok.stdout.contains("verify: largest |V_ngspice - V_swift| = ") && ok.stdout.contains("(tolerance 1e-06 V)")
+                && ok.stdout.contains("verify: PASSED"), "\(ok.stdout)")
+        let again = try Eqprop.run(args + ["--verify", "--existing", "--json"])
+        #expect(again.status == 0, "\(again.stderr)")
+        let v = try #require(again.json?["verification"] as? [String: Any])
+        #expect(v["passed"] as? Bool == true && (v["max_abs_difference_volts"] as? Double ?? 1) <= 1e-9)
+        #expect(v["predicted_class_ngspice"] as? Int == v["predicted_class_swift"] as? Int)
+        let original = try String(contentsOf: deck, encoding: .utf8)
+        // One cell 10% off: the nodes move by far more than 1e-6 V.
+        var lines = original.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let cell = try #require(lines.firstIndex { $0.hasPrefix("R1_x0p_h1_0 ") })
+        let parts = lines[cell].split(separator: " ")
+        lines[cell] = parts.dropLast().joined(separator: " ") + " " + String(1.1 * Double(try #require(Self.spiceValue(String(parts.last!)))))
+        try lines.joined(separator: "\n").write(to: deck, atomically: true, encoding: .utf8)
+        let tampered = try Eqprop.run(args + ["--verify", "--existing"])
+        #expect(tampered.status != 0)
+        #expect(tampered.stdout.contains("verify: FAILED") && tampered.stdout.contains("exceeds 1e-06 V"), "\(tampered.stdout)")
+        // A deck that no longer prints the outputs fails too.
+        try original.replacingOccurrences(of: "\nprint v(h1_0)", with: "\n* print v(h1_0)").write(to: deck, atomically: true, encoding: .utf8)
+        let silent = try Eqprop.run(args + ["--verify", "--existing"])
+        #expect(silent.status != 0 && silent.stdout.contains("printed no voltage"), "\(silent.stdout)")
+    }
+
+    /// A number as the decks write it (engineering suffixes), for tampering.
+    static func spiceValue(_ s: String) -> Double? {
+        let scale: [(String, Double)] = [("meg", 1e6), ("k", 1e3), ("m", 1e-3), ("u", 1e-6), ("n", 1e-9), ("p", 1e-12), ("f", 1e-15), ("g", 1e9), ("t", 1e12)]
+        for (suffix, factor) in scale where s.hasSuffix(suffix) { return Double(s.dropLast(suffix.count)).map { $0 * factor } }
+        return Double(s)
+    }
+
+    /// `--analysis tran` on a preset without node capacitances, and `--raw` to places that
+    /// cannot take a file: a clear error naming the flag, non-zero exit, no deck, no raw file.
+    @Test func transientAndRawBadInputWritesNothing() throws {
+        let dir = Eqprop.temporaryDirectory("badtran")
+        let out = dir.appendingPathComponent("x.cir")
+        var preset = try JSONSerialization.jsonObject(with: Data(contentsOf: Eqprop.packageRoot.appendingPathComponent("hardware/real-diode.json"))) as! [String: Any]
+        preset["name"] = "no-caps"
+        preset["node_capacitance_farads"] = 0
+        let noCaps = dir.appendingPathComponent("no-caps.json")
+        try JSONSerialization.data(withJSONObject: preset).write(to: noCaps)
+        let file = dir.appendingPathComponent("a-file")
+        try Data("x".utf8).write(to: file)
+        let base = ["netlist", "--layers", "4,2,2", "--pixels", "0,0.5,1,0", "--out", out.path]
+        let cases: [([String], String)] = [
+            (["--hardware", noCaps.path, "--analysis", "tran"], "--analysis tran needs node capacitances: preset 'no-caps' has node_capacitance_farads = 0"),
+            (["--hardware", "real-diode", "--analysis", "tran", "--raw", "/nonexistent-eqprop-dir/w.raw"], "--raw /nonexistent-eqprop-dir/w.raw: the folder /nonexistent-eqprop-dir does not exist"),
+            (["--hardware", "real-diode", "--raw", file.path + "/w.raw"], "--raw \(file.path)/w.raw: the folder"),
+            (["--hardware", "real-diode", "--raw", "/proc/w.raw"], "--raw /proc/w.raw: cannot write in /proc"),
+            (["--hardware", "real-diode", "--raw", dir.path], "is a folder, not a file"),
+            (["--hardware", "real-diode", "--analysis", "ac"], "--analysis must be op or tran"),
+            (["--hardware", "real-diode", "--existing"], "--existing applies to --verify"),
+            (["--hardware", "real-diode", "--verify", "--tolerance", "0"], "--tolerance must be a positive number"),
+        ]
+        for (extra, message) in cases {
+            let r = try Eqprop.run(base + extra)
+            #expect(r.status != 0, "\(extra) was accepted")
+            #expect(r.stderr.contains(message), "\(extra): \(r.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: out.path), "\(extra) left a deck behind")
+        }
+        let left = try FileManager.default.contentsOfDirectory(atPath: dir.path)
+        #expect(Set(left) == ["no-caps.json", "a-file"], "\(left)")
     }
 
     @Test func badInputWritesNoDeck() throws {

@@ -163,9 +163,30 @@ import Testing
         let out = Eqprop.temporaryDirectory("settle")
         #expect(try Eqprop.run(["train"] + Self.small + dataArgs() + ["--train-limit", "1000", "--test-limit", "100", "--epochs", "1",
                                                                       "--out", out.path]).status == 0)
-        let r = try Eqprop.run(["settle", "--run", out.path, "--samples", "3", "--json"] + dataArgs())
+        let keep = out.appendingPathComponent("kept")
+        let r = try Eqprop.run(["settle", "--run", out.path, "--samples", "3", "--keep", keep.path, "--json"] + dataArgs())
         #expect(r.status == 0, "\(r.stderr)")
         let json = try #require(r.json)
+        #expect((json["steady_state_power_watts"] as? Double ?? 0) > 0)
+        // --keep: the transient decks it ran (runnable as they are) and their waveforms.
+        let kept = try FileManager.default.contentsOfDirectory(atPath: keep.path).sorted()
+        #expect(kept == (0..<3).flatMap { k in ["prediction", "zero"].flatMap { ["sample\(k)-from-\($0).cir", "sample\(k)-from-\($0).raw"] } }.sorted(), "\(kept)")
+        let deck = keep.appendingPathComponent("sample0-from-prediction.cir")
+        let ng = try NgspiceBatchRun.run(file: deck)
+        #expect(ng.output.status == 0 && ng.errorLines.isEmpty && ng.output.stdout.contains("predicted_class = "), "\(ng.errorLines)")
+        let raw = try String(contentsOf: keep.appendingPathComponent("sample0-from-zero.raw"), encoding: .utf8)
+        #expect(raw.contains("Plotname: Transient Analysis") && raw.contains("\t0\ttime\ttime\n") && raw.contains("\tv(h1_0)\tvoltage\n"))
+        // --keep to a place that cannot hold a folder, or without the transients: clear errors.
+        for (extra, message) in [(["--keep", "/proc/eqprop-keep"], "--keep /proc/eqprop-keep: the folder cannot be created"),
+                                 (["--keep", deck.path], "is a file, not a folder"),
+                                 (["--keep", keep.path, "--no-transient"], "drop --no-transient")] {
+            let bad = try Eqprop.run(["settle", "--run", out.path, "--samples", "1"] + extra + dataArgs())
+            #expect(bad.status != 0 && bad.stderr.contains(message), "\(extra): \(bad.stderr)")
+        }
+        // From the trained run to a verified deck in one command (Norton form).
+        let verified = try Eqprop.run(["netlist", "--run", out.path, "--sample", "0", "--form", "norton", "--verify",
+                                       "--out", out.appendingPathComponent("deck.cir").path] + dataArgs())
+        #expect(verified.status == 0 && verified.stdout.contains("verify: PASSED"), "\(verified.stdout) \(verified.stderr)")
         let prediction = try #require(json["from_prediction"] as? [String: Any]), zero = try #require(json["from_zero"] as? [String: Any])
         let ps = try #require(prediction["mean_settling_seconds"] as? Double), zs = try #require(zero["mean_settling_seconds"] as? Double)
         #expect(ps > 0 && zs > ps, "settling from s^f \(ps) s vs from 0 V \(zs) s")

@@ -6,11 +6,20 @@ public struct Netlist: Sendable, Equatable {
         case comment(String)
         case blank
         case element(Element)
+        /// An `X` line: one use of a subcircuit of `Netlist.subcircuits`.
+        case instance(SubcircuitInstance)
     }
 
     /// The first line of a SPICE deck (always treated as a title by SPICE).
     public var title: String
     public var items: [Item] = []
+    /// `.param` cards, written after the title in this order.
+    public var parameters: [Parameter] = []
+    /// Element name (as written) → a `.param` expression written in place of its numeric value
+    /// (`C_h1_0 h1_0 0 {c_node}`); the element keeps the value the expression evaluates to.
+    public var valueExpressions: [String: String] = [:]
+    /// `.subckt` definitions, written after the body; used by `.instance` items.
+    public var subcircuits: [Subcircuit] = []
     public var diodeModels: [DiodeModelCard] = []
     /// `.options` key/value pairs, written in this order.
     public var options: [(String, Double)] = []
@@ -27,6 +36,7 @@ public struct Netlist: Sendable, Equatable {
 
     public static func == (a: Netlist, b: Netlist) -> Bool {
         a.title == b.title && a.items == b.items && a.diodeModels == b.diodeModels
+            && a.parameters == b.parameters && a.subcircuits == b.subcircuits && a.valueExpressions == b.valueExpressions
             && a.options.map(\.0) == b.options.map(\.0) && a.options.map(\.1) == b.options.map(\.1)
             && a.nodeset.map(\.node) == b.nodeset.map(\.node) && a.nodeset.map(\.volts) == b.nodeset.map(\.volts)
             && a.initialConditions.map(\.node) == b.initialConditions.map(\.node)
@@ -37,8 +47,19 @@ public struct Netlist: Sendable, Equatable {
     public mutating func add(_ element: Element) { items.append(.element(element)) }
     public mutating func comment(_ text: String) { items.append(.comment(text)) }
 
+    /// Every element of the circuit, those inside subcircuit instances included (in the
+    /// order of the deck; a subcircuit's elements once per instance, under their own names).
+    /// Subcircuits here name their ports after the nodes they are used on, so these elements'
+    /// nodes are the circuit's nodes.
     public var elements: [Element] {
-        items.compactMap { if case .element(let e) = $0 { return e } else { return nil } }
+        let bodies = Dictionary(subcircuits.map { ($0.name.lowercased(), $0) }, uniquingKeysWith: { a, _ in a })
+        return items.flatMap { item -> [Element] in
+            switch item {
+            case .element(let e): return [e]
+            case .instance(let x): return bodies[x.subcircuit.lowercased()]?.elements ?? []
+            default: return []
+            }
+        }
     }
 
     /// Every node name used by an element, ground ("0") excluded, in order of first use.
@@ -61,10 +82,56 @@ public struct Netlist: Sendable, Equatable {
     }
 }
 
+/// A `.param name=value` card: a named physical constant, with a comment line saying what
+/// it is (units included).
+public struct Parameter: Sendable, Equatable {
+    public var name: String
+    public var value: Double
+    public var comment: String
+    public init(_ name: String, _ value: Double, _ comment: String) {
+        self.name = name
+        self.value = value
+        self.comment = comment
+    }
+}
+
+/// A `.subckt NAME ports… / .ends` block: a part of the schematic drawn once (a crossbar).
+/// Its elements are written inside the block; `Netlist.elements` lists them once per use.
+public struct Subcircuit: Sendable, Equatable {
+    public var name: String
+    public var ports: [String]
+    public var items: [Netlist.Item] = []
+    public init(name: String, ports: [String]) {
+        self.name = name
+        self.ports = ports
+    }
+    public mutating func add(_ element: Element) { items.append(.element(element)) }
+    public mutating func comment(_ text: String) { items.append(.comment(text)) }
+    public var elements: [Element] {
+        items.compactMap { if case .element(let e) = $0 { return e } else { return nil } }
+    }
+}
+
+/// `X<name> nodes… <subcircuit>`: the subcircuit's ports connected to `nodes`, in order.
+public struct SubcircuitInstance: Sendable, Equatable {
+    public var name: String
+    public var nodes: [String]
+    public var subcircuit: String
+    public init(name: String, nodes: [String], subcircuit: String) {
+        self.name = name
+        self.nodes = nodes
+        self.subcircuit = subcircuit
+    }
+}
+
 /// The value of an independent source: a DC level, or EXTERNAL (taken at run time from the
 /// `GetVSRCData`/`GetISRCData` callbacks of libngspice).
 public enum SourceValue: Sendable, Equatable {
     case dc(Double)
+    /// A DC value written as a `.param` expression (`DC {v_bias}`, `DC {-v_bias}`), with its
+    /// value in volts or amperes. ngspice's numparam keeps 15 significant digits: the mapping
+    /// uses parameters only for values that have at most 15, which it then reads exactly.
+    case parameter(String, value: Double)
     case external
 }
 

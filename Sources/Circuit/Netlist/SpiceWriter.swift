@@ -1,5 +1,6 @@
-/// Writes a `Netlist` as an ngspice deck: title, body, model cards, options, `.nodeset`,
-/// `.ic`, `.save`, the `.control` block, `.end`. The same netlist always gives the same
+/// Writes a `Netlist` as an ngspice deck: title, `.param` cards, body, `.subckt` blocks, model
+/// cards, options, `.nodeset`, `.ic`, `.save`, the `.control` block, `.end`. Values are in
+/// engineering notation with every significant digit (`SpiceNumber.engineering`). The same netlist always gives the same
 /// bytes. Long `.nodeset`/`.ic`/`.save` lists are split over continuation lines (`+`).
 ///
 /// Nothing user-controlled reaches a deck unfiltered. The title and comments are the only free
@@ -50,6 +51,29 @@ public enum SpiceWriter {
             if let v = value(of: e), !v.isFinite { throw WriterError.nonFinite(element: e.name, value: v) }
         }
         for m in netlist.diodeModels where !isValidName(m.name) { throw WriterError.invalidName(m.name) }
+        for p in netlist.parameters where !isValidName(p.name) || !p.value.isFinite {
+            throw p.value.isFinite ? WriterError.invalidName(p.name) : WriterError.nonFinite(element: p.name, value: p.value)
+        }
+        let parameterNames = Set(netlist.parameters.map { $0.name.lowercased() })
+        for e in netlist.elements {
+            if case let .voltageSource(_, _, _, .parameter(x, _)) = e, !isValidExpression(x, parameters: parameterNames) { throw WriterError.invalidName(x) }
+            if case let .currentSource(_, _, _, .parameter(x, _)) = e, !isValidExpression(x, parameters: parameterNames) { throw WriterError.invalidName(x) }
+        }
+        for (name, x) in netlist.valueExpressions where !isValidExpression(x, parameters: parameterNames) || !isValidName(name) {
+            throw WriterError.invalidName(isValidName(name) ? x : name)
+        }
+        let subcircuitNames = Set(netlist.subcircuits.map { $0.name.lowercased() })
+        for s in netlist.subcircuits {
+            for n in [s.name] + s.ports where !isValidName(n) { throw WriterError.invalidName(n) }
+        }
+        for item in netlist.items {
+            guard case .instance(let x) = item else { continue }
+            guard isValidName(x.name), x.name.uppercased().hasPrefix("X"), subcircuitNames.contains(x.subcircuit.lowercased()) else {
+                throw WriterError.invalidName(x.name)
+            }
+            for n in x.nodes where !isValidName(n) { throw WriterError.invalidName(n) }
+            guard seen.insert(x.name.uppercased()).inserted else { throw WriterError.duplicateName(x.name) }
+        }
         let lines = render(netlist)
         if let i = lines.firstIndex(where: { $0.utf8.count > maxLineLength }) {
             throw WriterError.lineTooLong(line: i + 1, length: lines[i].utf8.count)
@@ -65,10 +89,21 @@ public enum SpiceWriter {
         }
     }
 
+    /// A `.param` expression of a source value: a parameter name with an optional leading
+    /// minus (`v_bias`, `-v_bias`), or a parameter times a number (`g_in*0.5`).
+    public static func isValidExpression(_ x: String, parameters: Set<String>) -> Bool {
+        var body = Substring(x)
+        if body.hasPrefix("-") { body = body.dropFirst() }
+        let parts = body.split(separator: "*", maxSplits: 1, omittingEmptySubsequences: false)
+        guard parameters.contains(parts[0].lowercased()) else { return false }
+        return parts.count == 1 || (SpiceNumber.parse(String(parts[1])).map { $0.isFinite } ?? false)
+    }
+
     static func value(of e: Element) -> Double? {
         switch e {
         case let .resistor(_, _, _, v), let .capacitor(_, _, _, v): return v
         case let .voltageSource(_, _, _, .dc(v)), let .currentSource(_, _, _, .dc(v)): return v
+        case let .voltageSource(_, _, _, .parameter(_, v)), let .currentSource(_, _, _, .parameter(_, v)): return v
         case let .vcvs(_, _, _, _, _, g), let .cccs(_, _, _, _, g): return g
         default: return nil
         }
@@ -94,11 +129,12 @@ public enum SpiceWriter {
     /// A comment: one line of safe text.
     static func commentLine(_ text: String) -> String { "* " + safeText(text) }
 
-    static func line(_ e: Element) -> String {
-        let f = SpiceNumber.format
+    static func line(_ e: Element, expressions: [String: String] = [:]) -> String {
+        let f = { (v: Double) -> String in expressions[e.name].map { "{\($0)}" } ?? SpiceNumber.engineering(v) }
         func source(_ v: SourceValue) -> String {
             switch v {
             case .dc(let x): return "DC " + f(x)
+            case .parameter(let x, _): return "DC {\(x)}"
             case .external: return "external"  // no DC value: libngspice 39.3 crashes on "DC x external"
             }
         }
@@ -115,15 +151,36 @@ public enum SpiceWriter {
 
     /// The deck's lines, without their line breaks.
     static func render(_ netlist: Netlist) -> [String] {
-        let f = SpiceNumber.format
+        let f = SpiceNumber.engineering
         var out: [String] = []
         out.append(safeText(netlist.title))
-        for item in netlist.items {
-            switch item {
-            case .comment(let text): out.append(commentLine(text))
-            case .blank: out.append("")
-            case .element(let e): out.append(line(e))
+        // Comments that open the body (what the deck is, how to run it) stay under the title.
+        var items = netlist.items[...]
+        while let first = items.first, case .comment(let text) = first {
+            out.append(commentLine(text))
+            items = items.dropFirst()
+        }
+        if !netlist.parameters.isEmpty { out += ["", "* physical constants of the hardware preset"] }
+        for p in netlist.parameters {
+            out.append(commentLine(p.comment))
+            out.append(".param \(p.name)=\(f(p.value))")
+        }
+        func body(_ items: [Netlist.Item]) {
+            for item in items {
+                switch item {
+                case .comment(let text): out.append(commentLine(text))
+                case .blank: out.append("")
+                case .element(let e): out.append(line(e, expressions: netlist.valueExpressions))
+                case .instance(let x): out += listed(x.name, x.nodes + [x.subcircuit])
+                }
             }
+        }
+        body(Array(items))
+        for s in netlist.subcircuits {
+            out.append("")
+            out += listed(".subckt " + s.name, s.ports)
+            body(s.items)
+            out.append(".ends " + s.name)
         }
         if !netlist.diodeModels.isEmpty { out.append("") }
         for m in netlist.diodeModels {
@@ -133,7 +190,7 @@ public enum SpiceWriter {
             out.append(".model \(m.name) D(\(params))")
         }
         if !netlist.options.isEmpty {
-            out.append(".options " + netlist.options.map { "\($0.0)=\(f($0.1))" }.joined(separator: " "))
+            out.append(".options " + netlist.options.map { "\($0.0)=\(SpiceNumber.format($0.1))" }.joined(separator: " "))
         }
         out += wrapped(".nodeset", netlist.nodeset.map { "v(\($0.node))=\(f($0.volts))" })
         out += wrapped(".ic", netlist.initialConditions.map { "v(\($0.node))=\(f($0.volts))" })
@@ -145,6 +202,21 @@ public enum SpiceWriter {
         }
         out.append(".end")
         return out
+    }
+
+    /// `head a b c …` over lines of at most ~160 bytes, continued with `+` (ports of a
+    /// `.subckt` line, nodes of an `X` line).
+    static func listed(_ head: String, _ entries: [String]) -> [String] {
+        var lines: [String] = [], current = head
+        for e in entries {
+            if current.utf8.count + 1 + e.utf8.count > 160 {
+                lines.append(current)
+                current = "+"
+            }
+            current += " " + e
+        }
+        lines.append(current)
+        return lines
     }
 
     /// `keyword a b c …` over lines of at most ~8 entries, continued with `+`.

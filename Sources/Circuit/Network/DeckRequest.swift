@@ -26,6 +26,8 @@ public struct DeckRequest: Sendable {
     public struct Result: Sendable {
         public var deck: String
         public var netlist: Netlist
+        /// The circuit's sources for this deck (inputs, nudge).
+        public var conditions: CircuitConditions
         /// Free node name → the Swift solver's voltage for this deck (the netlist's own
         /// diode equations, converged to `tolerance`), V.
         public var swiftVoltages: [String: Double]
@@ -74,7 +76,7 @@ public struct DeckRequest: Sendable {
         for l in 1...net.depth {
             for j in 0..<net.nodes(inLayer: l) { voltages[circuit.names.node(layer: l, index: j)] = state[l - 1][0, j] }
         }
-        return Result(deck: deck, netlist: netlist, swiftVoltages: voltages,
+        return Result(deck: deck, netlist: netlist, conditions: conditions, swiftVoltages: voltages,
                       solverStatistics: .init(sweeps: stats.iterations, residualVolts: stats.residual, converged: stats.converged))
     }
 }

@@ -15,7 +15,8 @@ public struct NetlistOptions: Sendable {
         case none
         /// `op`, then print every free node's voltage.
         case operatingPoint
-        /// `tran step stop uic` from `.ic` (or from 0 V without a start state).
+        /// `tran step stop 0 step uic` from `.ic` (at 0 V without a start state), then the
+        /// operating point it settles to.
         case transient(step: Double, stop: Double)
     }
     public var form: Form = .fullCrossbar
@@ -33,6 +34,10 @@ public struct NetlistOptions: Sendable {
     /// The preset's node capacitances to ground. Open circuits at an operating point: decks
     /// that only sweep operating points (the co-simulation's) leave them out and load faster.
     public var nodeCapacitances = true
+    /// With an analysis, a `write FILE` after it in the `.control` block: the waveforms (or the
+    /// operating point) as an ngspice raw file, relative to ngspice's working directory (a
+    /// plain file name, see `ResistiveCircuit.isValidRawFileName`).
+    public var rawFile: String?
     /// Comment lines describing the sample and phase.
     public var description: [String] = []
 
@@ -48,10 +53,19 @@ public struct NetlistOptions: Sendable {
 
 extension ResistiveCircuit {
     /// The deck for sample row 0 of `conditions`: a pure function of its arguments.
+    ///
+    /// It reads like a schematic: `.param` cards for the preset's physical constants (input
+    /// gain, rails, conductance window, node capacitance), a comment per block, each crossbar
+    /// of cells as a `.subckt` drawn once and used once (its ports named after the nodes it
+    /// joins, so every node keeps its name in ngspice's vectors), values in engineering
+    /// notation with every significant digit. With an analysis, the `.control` block runs it,
+    /// prints every free node, the predicted class and the static power of every source
+    /// group, and quits (exit status 0 in `ngspice -b`). Co-simulation decks (`analysis:
+    /// .none`) have no `.control` block: libngspice runs its own commands.
     public func netlist(_ conditions: CircuitConditions, options: NetlistOptions = NetlistOptions()) throws -> Netlist {
         precondition(conditions.batchSize == 1 || options.externalInputs,
                      "a deck describes one sample (or a batch through EXTERNAL sources)")
-        let f = SpiceNumber.format
+        let f = SpiceNumber.engineering
         let net = network
         let arch = net.architecture.map(String.init).joined(separator: "-")
         var deck = Netlist(title: "* eqprop deep resistive network \(arch), hardware preset '\(preset.name)'")
@@ -64,30 +78,44 @@ extension ResistiveCircuit {
         if isMeshed && options.form == .nortonInputs {
             throw CircuitError("the Norton-folded deck form is exact only without wire resistance: preset '\(preset.name)' has wire_resistance_ohms = \(preset.wireResistance) with wire_model mesh; use the full crossbar form")
         }
+        if let raw = options.rawFile, !Self.isValidRawFileName(raw) {
+            throw CircuitError("raw file name '\(SpiceWriter.safeText(raw, limit: 64))' must be a plain file name (letters, digits, _, -, .)")
+        }
+        if case .transient = options.analysis, !(preset.nodeCapacitance > 0 && options.nodeCapacitances) {
+            throw CircuitError("a transient analysis needs node capacitances: preset '\(SpiceWriter.safeText(preset.name, limit: 64))' has node_capacitance_farads = \(preset.nodeCapacitance)")
+        }
+
+        // Physical constants of the preset.
+        deck.parameters = deckParameters
+        /// A rail's value as its parameter (`{v_bias}`), when numparam reads it exactly.
+        func rail(_ name: String, _ volts: Double, negated: Bool = false) -> SourceValue {
+            let exact = SpiceNumber.digits(volts).digits.count <= 15 && deck.parameters.contains { $0.name == name }
+            return exact ? .parameter((negated ? "-" : "") + name, value: negated ? -volts : volts) : .dc(negated ? -volts : volts)
+        }
 
         // Sources.
         deck.items.append(.blank)
         if options.form == .fullCrossbar {
-            deck.comment("inputs: ideal sources at +g*x (xNp) and -g*x (xNn), g = \(f(preset.inputGain)) V")
+            deck.comment("inputs: ideal sources at +g_in*x (xNp) and -g_in*x (xNn), V")
             for k in 0..<(2 * net.inputs) {
                 let node = names.node(layer: 0, index: k)
                 deck.add(.voltageSource(name: "V\(node)", plus: node, minus: "0",
                                         value: options.externalInputs ? .external : .dc(u[k])))
             }
         }
-        deck.comment("bias rails at +/-\(f(preset.biasVolts)) V")
-        deck.add(.voltageSource(name: "Vbp", plus: "bp", minus: "0", value: .dc(preset.biasVolts)))
-        deck.add(.voltageSource(name: "Vbn", plus: "bn", minus: "0", value: .dc(-preset.biasVolts)))
+        deck.comment("bias rails bp, bn at +/-v_bias")
+        deck.add(.voltageSource(name: "Vbp", plus: "bp", minus: "0", value: rail("v_bias", preset.biasVolts)))
+        deck.add(.voltageSource(name: "Vbn", plus: "bn", minus: "0", value: rail("v_bias", preset.biasVolts, negated: true)))
         if depth > 1 {
             switch preset.clamp {
             case .oneSided:
-                deck.comment("clamp rails: excitatory nodes >= \(f(preset.clampLow)) V (rail ce), inhibitory <= \(f(preset.clampHigh)) V (rail ci)")
-                deck.add(.voltageSource(name: "Vce", plus: "ce", minus: "0", value: .dc(preset.clampLow + preset.diodeOffset)))
-                deck.add(.voltageSource(name: "Vci", plus: "ci", minus: "0", value: .dc(preset.clampHigh - preset.diodeOffset)))
+                deck.comment("clamp rails: excitatory nodes >= \(f(preset.clampLow)) V (rail ce at v_ce), inhibitory <= \(f(preset.clampHigh)) V (rail ci at v_ci)")
+                deck.add(.voltageSource(name: "Vce", plus: "ce", minus: "0", value: rail("v_ce", preset.clampLow + preset.diodeOffset)))
+                deck.add(.voltageSource(name: "Vci", plus: "ci", minus: "0", value: rail("v_ci", preset.clampHigh - preset.diodeOffset)))
             case .twoSided:
-                deck.comment("clamp rails: hidden nodes within [\(f(preset.clampLow)), \(f(preset.clampHigh))] V (rails cl, ch)")
-                deck.add(.voltageSource(name: "Vcl", plus: "cl", minus: "0", value: .dc(preset.clampLow + preset.diodeOffset)))
-                deck.add(.voltageSource(name: "Vch", plus: "ch", minus: "0", value: .dc(preset.clampHigh - preset.diodeOffset)))
+                deck.comment("clamp rails: hidden nodes within [\(f(preset.clampLow)), \(f(preset.clampHigh))] V (rails cl at v_cl, ch at v_ch)")
+                deck.add(.voltageSource(name: "Vcl", plus: "cl", minus: "0", value: rail("v_cl", preset.clampLow + preset.diodeOffset)))
+                deck.add(.voltageSource(name: "Vch", plus: "ch", minus: "0", value: rail("v_ch", preset.clampHigh - preset.diodeOffset)))
             }
         }
 
@@ -118,22 +146,15 @@ extension ResistiveCircuit {
                         deck.add(.cccs(name: "Fa_\(node)", from: node, into: "0", controlSource: "Vs_\(node)", gain: 1 / amplifierGain))
                     }
                 }
-                let wire = preset.usesFirstOrderWires ? ", device in series with r_wire*(i+j+2)" : (isMeshed ? ", as a wire mesh" : "")
-                deck.comment("crossbar \(l): layer \(l - 1) (\(rows) nodes) -> layer \(l) (\(columns) nodes), R = 1/G\(wire)")
                 if isMeshed {
+                    deck.comment("crossbar \(l): layer \(l - 1) (\(rows) nodes) -> layer \(l) (\(columns) nodes), R = 1/G, as a wire mesh")
                     let names = self.names
                     appendMesh(crossbar: l - 1, to: &deck, rowPort: { i in
                         let a = names.node(layer: l - 1, index: i)
                         return amplified ? "a_\(a)" : a
                     }, columnPort: { names.node(layer: l, index: $0) })
-                }
-                for i in 0..<rows where !isMeshed {
-                    let a = names.node(layer: l - 1, index: i)
-                    let from = amplified ? "a_\(a)" : a
-                    for j in 0..<columns {
-                        let b = names.node(layer: l, index: j)
-                        deck.add(.resistor(name: "R\(l)_\(a)_\(b)", a: from, b: b, ohms: 1 / g[i, j]))
-                    }
+                } else {
+                    deck.items += addCrossbarSubcircuits(l, amplified: amplified, to: &deck).map { .instance($0) }
                 }
             }
             deck.comment("bias conductances of layer \(l) to the + and - rails")
@@ -197,9 +218,11 @@ extension ResistiveCircuit {
 
         if preset.nodeCapacitance > 0 && options.nodeCapacitances {
             deck.items.append(.blank)
-            deck.comment("node capacitances to ground (transient settling)")
+            deck.comment("node capacitances c_node to ground (transient settling)")
+            let exact = SpiceNumber.digits(preset.nodeCapacitance).digits.count <= 15
             for node in names.freeNodes {
                 deck.add(.capacitor(name: "C_\(node)", a: node, b: "0", farads: preset.nodeCapacitance))
+                if exact { deck.valueExpressions["C_\(node)"] = "c_node" }
             }
         }
 
@@ -219,18 +242,10 @@ extension ResistiveCircuit {
             let pairs = zip(free, start).map { (node: $0, volts: $1) }
             if case .transient = options.analysis { deck.initialConditions = pairs } else { deck.nodeset = pairs }
         }
-        switch options.analysis {
-        case .none: break
-        case .operatingPoint:
-            deck.control = ["set numdgt=15", "op"]
-            var i = 0
-            while i < free.count {
-                deck.control.append("print " + free[i..<min(i + 8, free.count)].map { "v(\($0))" }.joined(separator: " "))
-                i += 8
-            }
-        case let .transient(step, stop):
-            deck.control = ["set numdgt=15", "tran \(f(step)) \(f(stop)) uic"]
+        if case .transient = options.analysis, options.startState == nil {
+            deck.initialConditions = free.map { (node: $0, volts: 0) }
         }
+        deck.control = controlBlock(options.analysis, conditions: conditions, form: options.form, rawFile: options.rawFile, deck: deck)
         return deck
     }
 }
