@@ -1,4 +1,5 @@
 import Foundation
+import Numerics
 
 /// A deck run by the `ngspice` program in batch mode (`ngspice -b deck.cir`), as a user runs
 /// it, and what its `.control` block printed: `v(node) = …` lines, `predicted_class = k` and
@@ -29,24 +30,8 @@ public struct NgspiceBatch: Sendable {
     /// Runs `ngspice -b deck` with `directory` as the working directory (where a deck's
     /// `write FILE` lands).
     public static func run(deck: URL, in directory: URL) throws -> NgspiceBatch {
-        let p = Process()
-        p.executableURL = try executable()
-        p.arguments = ["-b", deck.path]
-        p.currentDirectoryURL = directory
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        p.standardInput = FileHandle.nullDevice
-        try p.run()
-        nonisolated(unsafe) var errData = Data()
-        let group = DispatchGroup()
-        group.enter()
-        DispatchQueue.global().async { errData = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
-        p.waitUntilExit()
-        return NgspiceBatch(exitStatus: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                            stderr: String(decoding: errData, as: UTF8.self))
+        let r = try ChildProcess.run(try executable(), ["-b", deck.path], directory: directory)
+        return NgspiceBatch(exitStatus: r.status, stdout: r.stdout, stderr: r.stderr)
     }
 
     init(exitStatus: Int32, stdout: String, stderr: String) {

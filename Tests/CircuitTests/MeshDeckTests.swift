@@ -47,7 +47,7 @@ import TestSupport
             var netlist = built.netlist
             let names = mesh.keys.sorted()
             for k in stride(from: 0, to: names.count, by: 8) {
-                netlist.control.append("print " + names[k..<min(k + 8, names.count)].map { "v(\($0))" }.joined(separator: " "))
+                netlist.control.insert("print " + names[k..<min(k + 8, names.count)].map { "v(\($0))" }.joined(separator: " "), at: netlist.control.lastIndex(of: "quit") ?? netlist.control.endIndex)
             }
             let deck = try SpiceWriter.write(netlist)
             #expect(deck.contains("* crossbar 1 tile 0: rows 0-"))
@@ -87,7 +87,7 @@ import TestSupport
                 var netlist = built.netlist
                 let names = mesh.keys.sorted()
                 for k in stride(from: 0, to: names.count, by: 8) {
-                    netlist.control.append("print " + names[k..<min(k + 8, names.count)].map { "v(\($0))" }.joined(separator: " "))
+                    netlist.control.insert("print " + names[k..<min(k + 8, names.count)].map { "v(\($0))" }.joined(separator: " "), at: netlist.control.lastIndex(of: "quit") ?? netlist.control.endIndex)
                 }
                 let run = try NgspiceBatchRun.run(deck: try SpiceWriter.write(netlist))
                 #expect(run.errorLines.isEmpty, "\(run.errorLines)")

@@ -1,37 +1,14 @@
 import Foundation
+import Numerics
 
 /// A finished child process.
-public struct ProcessOutput: Sendable {
-    public var status: Int32
-    public var stdout: String
-    public var stderr: String
-}
+public typealias ProcessOutput = ChildProcess.Output
 
 /// Runs programs the way a user would (the built `eqprop`, `ngspice -b`), for end-to-end tests.
 public enum ProcessRunner {
     public static func run(_ executable: URL, _ arguments: [String], environment: [String: String] = [:],
                            directory: URL? = nil) throws -> ProcessOutput {
-        let p = Process()
-        p.executableURL = executable
-        p.arguments = arguments
-        if let directory { p.currentDirectoryURL = directory }
-        var env = ProcessInfo.processInfo.environment
-        for (k, v) in environment { env[k] = v }
-        p.environment = env
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        // Read both pipes concurrently so that a chatty process cannot block on a full pipe.
-        nonisolated(unsafe) var errData = Data()
-        let group = DispatchGroup()
-        group.enter()
-        DispatchQueue.global().async { errData = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
-        p.waitUntilExit()
-        return ProcessOutput(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                             stderr: String(decoding: errData, as: UTF8.self))
+        try ChildProcess.run(executable, arguments, environment: environment, directory: directory)
     }
 }
 
