@@ -112,7 +112,8 @@ import TestSupport
         #expect(record["train_limit"] as? Int == 300 && record["test_limit"] as? Int == 100 && record["train_samples"] as? Int == 300)
         let checkpoint = resumed.appendingPathComponent("checkpoint.safetensors")
         let before = try Data(contentsOf: checkpoint)
-        for flags in [["--train-limit", "200"], ["--test-limit", "50"], ["--dataset", "fashion-mnist"], ["--data", "/tmp"]] {
+        let otherDataset = Eqprop.realDataset()?.name == "mnist" ? "fashion-mnist" : "mnist"
+        for flags in [["--train-limit", "200"], ["--test-limit", "50"], ["--dataset", otherDataset], ["--data", "/tmp"]] {
             let r = try Eqprop.run(["train", "--resume", "--epochs", "2", "--out", resumed.path, "--quiet"] + flags)
             #expect(r.status != 0 && r.stderr.contains(flags[0]) && r.stderr.contains("data.json"), "\(flags): \(r.stderr)")
             #expect(try Data(contentsOf: checkpoint) == before)
