@@ -3,6 +3,9 @@ import Foundation
 
 @main
 struct EqPropCommand: ParsableCommand {
+    /// Printed by `eqprop --version`.
+    static let version = "0.21.0 (2026-12-04)"
+
     static let configuration = CommandConfiguration(
         commandName: "eqprop",
         abstract: "Initialized Equilibrium Propagation on emulated analog hardware.",
@@ -12,6 +15,7 @@ struct EqPropCommand: ParsableCommand {
         ngspice, and exports the digital feedforward network.
         Results go to standard output (one JSON line with --json); progress goes to standard error.
         """,
+        version: EqPropCommand.version,
         subcommands: [Train.self, Netlist.self, Crosscheck.self, Settle.self, Robustness.self, GradCheck.self, Wires.self, FiguresCommand.self, Benchmark.self, Export.self, Infer.self, NgspiceWorkerCommand.self]
     )
 

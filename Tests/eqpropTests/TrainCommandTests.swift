@@ -3,6 +3,11 @@ import Testing
 
 /// End-to-end runs of `eqprop train` (the real binary, real data).
 @Suite(.serialized) struct TrainCommandTests {
+    @Test func versionIsPrinted() throws {
+        let r = try Eqprop.run(["--version"])
+        #expect(r.status == 0 && r.stdout.hasPrefix("0.") && r.stdout.contains("2026"), "\(r.stdout) \(r.stderr)")
+    }
+
     @Test func smallRunReachesStatedError() throws {
         let data = try #require(Eqprop.realDataset(), "no MNIST or Fashion-MNIST found")
         let out = Eqprop.temporaryDirectory("train")
