@@ -91,8 +91,14 @@ public struct RobustnessSweep {
         return p
     }
 
-    /// Trains `epochs` epochs on `hardware` and returns the trainer.
-    func train(on hardware: HardwarePreset, _ data: Dataset, log: ((String) -> Void)?) throws -> (ResistiveTrainer, Double?) {
+    /// Training samples the whole sweep relaxes: the nominal network and one per swept value,
+    /// `epochs` epochs each (what `run`'s `progress` counts up to).
+    public func totalTrainingSamples(_ data: Dataset) -> Int { (values.count + 1) * config.epochs * data.train.count }
+
+    /// Trains `epochs` epochs on `hardware` and returns the trainer; `progress` sees the
+    /// samples done in this training.
+    func train(on hardware: HardwarePreset, _ data: Dataset, log: ((String) -> Void)?,
+               progress: ((Int) -> Void)? = nil) throws -> (ResistiveTrainer, Double?) {
         var c = config
         c.updateScheme = nil
         c.chipSeed = nil
@@ -100,16 +106,23 @@ public struct RobustnessSweep {
         trainer.log = log
         var lost: Double?
         for epoch in 1...config.epochs {
-            let t = try trainer.trainEpoch(epoch, on: data.train, progress: nil)
+            let before = (epoch - 1) * data.train.count
+            let t = try trainer.trainEpoch(epoch, on: data.train, progress: progress.map { p in { p(before + $0) } })
             lost = t.lostUpdateFraction
         }
         return (trainer, lost)
     }
 
-    /// Runs the sweep; `onPoint` sees each row as it is measured.
-    public func run(_ data: Dataset, log: ((String) -> Void)? = nil, onPoint: (Point) -> Void = { _ in }) throws -> [Point] {
+    /// Runs the sweep; `onPoint` sees each row as it is measured, `progress` the training
+    /// samples done so far (of `totalTrainingSamples`).
+    public func run(_ data: Dataset, log: ((String) -> Void)? = nil, progress: ((Int) -> Void)? = nil,
+                    onPoint: (Point) -> Void = { _ in }) throws -> [Point] {
         for v in values { _ = try chip(v) }
-        let (nominal, _) = try train(on: nominalPreset, data, log: log)
+        let perTraining = config.epochs * data.train.count
+        var trainings = 0
+        func counted(_ done: Int) { progress?(trainings * perTraining + done) }
+        let (nominal, _) = try train(on: nominalPreset, data, log: log, progress: counted)
+        trainings += 1
         var points: [Point] = []
         for v in values {
             let start = Date()
@@ -123,7 +136,8 @@ public struct RobustnessSweep {
             let exSitu = try ResistiveTrainer(config: exConfig, preset: hardware, network: programmed, feedforward: nominal.feedforward)
             let exError = try exSitu.evaluate(data.test).errorRelaxed
             // In-situ: trained on the chip.
-            let (inSitu, lost) = try train(on: hardware, data, log: log)
+            let (inSitu, lost) = try train(on: hardware, data, log: log, progress: counted)
+            trainings += 1
             let e = try inSitu.evaluate(data.test)
             let point = Point(parameter: parameter, value: v, exSituTestError: exError, inSituTestError: e.errorRelaxed,
                               inSituDigitalTestError: e.errorFeedforward, inSituLostUpdateFraction: lost,

@@ -37,6 +37,9 @@ extension EqPropCommand {
         @Flag(help: "One JSON line per swept value on standard output.")
         var json = false
 
+        @Flag(help: "No progress line on standard error.")
+        var quiet = false
+
         func run() throws {
             guard !out.trimmingCharacters(in: .whitespaces).isEmpty else { throw ValidationError("--out: empty path; give the output folder") }
             guard var config = ResistiveTrainingConfig.presets[preset] else {
@@ -66,7 +69,9 @@ extension EqPropCommand {
                 print("\(sweep.rawValue)  ex-situ  in-situ (analog)  in-situ (digital)  lost updates")
             }
             var lines: [String] = []
-            let points = try sweeper.run(dataset, log: { printError("warning: " + $0) }) { p in
+            let line = ProgressLine(label: "robustness \(sweep.rawValue)", total: sweeper.totalTrainingSamples(dataset))
+            let points = try sweeper.run(dataset, log: { printError("warning: " + $0) },
+                                         progress: quiet ? nil : { line.update(done: $0) }) { p in
                 if json {
                     print((try? JSONOutput.line(p)) ?? "")
                 } else {
@@ -75,6 +80,7 @@ extension EqPropCommand {
                 }
                 lines.append((try? JSONOutput.line(p)) ?? "")
             }
+            if !quiet { line.finish() }
             let note = "\(preset) on '\(base.name)', \(dataset.name.rawValue) \(dataset.train.count) train / \(dataset.test.count) test, "
                 + "\(epochs) epoch(s), seed \(seed), write-verify \(writeVerify)"
             try AtomicFile.write(lines.joined(separator: "\n") + "\n", to: folder.appendingPathComponent("robustness.jsonl"))
