@@ -44,7 +44,9 @@ public struct CrossCheck {
     }
 
     /// Runs the free phase, then the nudged phase (currents from each solver's own free state).
-    public func run(relaxer: NgspiceRelaxer) throws -> [PhaseResult] {
+    /// `progress` sees the samples ngspice has relaxed so far, of 2·B (both phases); with it,
+    /// ngspice relaxes one sample per worker at a time.
+    public func run(relaxer: NgspiceRelaxer, progress: ((Int) -> Void)? = nil) throws -> [PhaseResult] {
         let conditions = CircuitConditions(inputVoltages: CircuitConditions.inputVoltages(pixels: pixels, gain: circuit.preset.inputGain))
         let solver = CircuitSolver(diodeModel: .shockley, tolerance: tolerance)
         var results: [PhaseResult] = []
@@ -66,7 +68,10 @@ public struct CrossCheck {
             guard stats.converged else {
                 throw CircuitError("the Swift solver did not converge in the \(phase) phase (residual \(stats.residual) V after \(stats.iterations) sweeps)")
             }
-            let ng = try relaxer.relax(circuit, conditions: ngspiceConditions, phase: phase)
+            let ng = try relaxInParts(relaxer, ngspiceConditions, phase: phase, progress: progress.map { p in
+                let before = phase == "free" ? 0 : pixels.rows
+                return { p(before + $0) }
+            })
             let t2 = DispatchTime.now().uptimeNanoseconds
             var worst = (diff: -1.0, sample: 0, node: "")
             for l in 0..<state.count {
@@ -83,6 +88,26 @@ public struct CrossCheck {
             if phase == "free" { swiftFree = state; ngspiceFree = ng }
         }
         return results
+    }
+
+    /// ngspice's fixed points of `conditions`, in parts of one sample per worker when
+    /// `progress` is given (it sees the samples done after each part).
+    func relaxInParts(_ relaxer: NgspiceRelaxer, _ conditions: CircuitConditions, phase: String,
+                      progress: ((Int) -> Void)?) throws -> [DoubleMatrix] {
+        guard let progress else { return try relaxer.relax(circuit, conditions: conditions, phase: phase) }
+        let batch = conditions.batchSize, part = relaxer.pool.size
+        var state = circuit.network.layerSizes.map { DoubleMatrix(rows: batch, columns: $0) }
+        for start in stride(from: 0, to: batch, by: part) {
+            let rows = start..<min(start + part, batch)
+            let piece = try relaxer.relax(circuit, conditions: conditions.rows(rows), phase: phase)
+            for l in 0..<state.count {
+                for (k, b) in rows.enumerated() {
+                    for j in 0..<state[l].columns { state[l][b, j] = piece[l][k, j] }
+                }
+            }
+            progress(rows.upperBound)
+        }
+        return state
     }
 
     /// Target readouts: `targetVolts` for each sample's label, 0 V elsewhere.

@@ -27,7 +27,7 @@ extension EqPropCommand {
         var beta: Double = 1e-4
         @Option(help: "Target voltage of the correct class's output, V (default: input gain / 100).")
         var targetVolts: Double?
-        @Option(help: "ngspice deck form: full (one resistor per cell) or norton (input crossbar reduced).")
+        @Option(help: "ngspice deck form: full (one resistor per cell; for 784-100-10 about 10 s of ngspice per sample and phase on 2 cores) or norton (input crossbar reduced; about 10 ms).")
         var form: String = "full"
         @Option(help: "ngspice worker processes (default: one per core).")
         var workers: Int = ProcessInfo.processInfo.activeProcessorCount
@@ -35,6 +35,9 @@ extension EqPropCommand {
         var tolerance: Double = 1e-11
         @Flag(help: "Print one JSON line.")
         var json = false
+
+        @Flag(help: "No progress line on standard error.")
+        var quiet = false
 
         struct Output: Encodable {
             var architecture: [Int]
@@ -90,7 +93,9 @@ extension EqPropCommand {
             let pool = NgspiceWorkerPool(executable: currentExecutable, size: workers)
             defer { pool.shutdown() }
             let relaxer = NgspiceRelaxer(pool: pool, form: deckForm)
-            let phases = try check.run(relaxer: relaxer)
+            let line = ProgressLine(label: "crosscheck (ngspice, \(form) form)", total: 2 * samples)
+            let phases = try check.run(relaxer: relaxer, progress: quiet ? nil : { line.update(done: $0) })
+            if !quiet { line.finish() }
             let n = Double(samples * phases.count)
             let swift = phases.reduce(0) { $0 + $1.swiftSeconds } / n
             let ngspice = phases.reduce(0) { $0 + $1.ngspiceSeconds } / n
