@@ -117,6 +117,9 @@ extension EqPropCommand {
         @Flag(help: "No progress line on standard error.")
         var quiet = false
 
+        @Flag(help: "Print the configuration the flags and the preset resolve to (as config.json would hold it) and exit without training.")
+        var showConfig = false
+
         func resolvedConfig() throws -> HopfieldTrainingConfig {
             guard var c = HopfieldTrainingConfig.presets[preset] else {
                 throw ValidationError("--preset: unknown preset '\(preset)'; choose one of \(HopfieldTrainingConfig.presets.keys.sorted().joined(separator: ", "))")
@@ -186,6 +189,18 @@ extension EqPropCommand {
         }
 
         func run() throws {
+            if showConfig {
+                guard !resume else { throw ValidationError("--show-config shows a new run's configuration; a run's own is its config.json") }
+                if isResistive {
+                    var config = try resolvedResistiveConfig()
+                    config.adoptConductanceUnit(of: try HardwarePreset(contentsOf: try HardwarePreset.file(config.hardware)))
+                    print(try JSONOutput.pretty(config))
+                } else {
+                    try rejectResistiveFlags()
+                    print(try JSONOutput.pretty(try resolvedConfig()))
+                }
+                return
+            }
             if isResistive { try runResistive(); return }
             try rejectResistiveFlags()
             let (folder, lock) = try lockedRunFolder(solver: nil)

@@ -3,6 +3,19 @@ import Testing
 
 /// End-to-end runs of `eqprop train` (the real binary, real data).
 @Suite(.serialized) struct TrainCommandTests {
+    /// `--show-config` prints the resolved configuration (preset, flags and the hardware's
+    /// conductance unit) and trains nothing.
+    @Test func showConfigPrintsTheResolvedConfigurationAndWritesNothing() throws {
+        let dir = Eqprop.temporaryDirectory("show-config")
+        let r = try Eqprop.run(["train", "--preset", "drn-xs", "--hardware", "rram", "--beta", "0.5", "--show-config"], in: dir)
+        #expect(r.status == 0, "\(r.stderr)")
+        let config = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        #expect(config["beta"] as? Double == 0.5 && config["conductanceUnit"] as? Double == 5e-4 && config["hardware"] as? String == "rram")
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("runs").path))
+        let hopfield = try Eqprop.run(["train", "--preset", "paper-small", "--show-config"], in: dir)
+        #expect(hopfield.status == 0 && hopfield.stdout.contains("\"stepSize\""), "\(hopfield.stderr)")
+    }
+
     @Test func versionIsPrinted() throws {
         let r = try Eqprop.run(["--version"])
         #expect(r.status == 0 && r.stdout.hasPrefix("0.") && r.stdout.contains("2026"), "\(r.stdout) \(r.stderr)")
