@@ -155,17 +155,21 @@ public final class NgspiceWorkerPool: @unchecked Sendable {
         var timeout = currentTimeout
         for attempt in 0..<attempts {
             if attempt > 0 { timeout = max(2 * timeout, currentTimeout) }
+            // A first attempt follows the pool's timeout as it adapts: a worker stopped in its
+            // very first job is caught once another lane's jobs have set a median.
+            let fixed = timeout
+            let limit: () -> Double = attempt == 0 ? { [unowned self] in self.currentTimeout } : { fixed }
             let w = try worker(slot)
             do {
                 let start = DispatchTime.now().uptimeNanoseconds
                 var request = WorkerRequest(id: id(), deckID: job.deckID, deck: w.deckID == job.deckID ? nil : job.deck,
                                             analysis: job.analysis, sources: job.sources, values: job.values, nodes: job.nodes)
-                try w.send(request)
-                var response = try w.receive(timeout: timeout)
+                try w.send(request, timeout: limit)
+                var response = try w.receive(timeout: limit)
                 if response.needDeck == true {
                     request.deck = job.deck
-                    try w.send(request)
-                    response = try w.receive(timeout: timeout)
+                    try w.send(request, timeout: limit)
+                    response = try w.receive(timeout: limit)
                 }
                 if response.ok, let v = response.voltages {
                     w.deckID = job.deckID
@@ -225,28 +229,38 @@ final class WorkerProcess: @unchecked Sendable {
 
     var isRunning: Bool { process.isRunning }
 
-    func send(_ request: WorkerRequest) throws {
+    /// Writes one request line, waiting at most `timeout()` seconds for room in the pipe: a
+    /// stopped worker stops reading, and a deck larger than the pipe's buffer would otherwise
+    /// block the lane for good (the write end is non-blocking; `poll` waits for room).
+    func send(_ request: WorkerRequest, timeout: () -> Double) throws {
         var data: Data
         do { data = try JSONEncoder().encode(request) } catch { throw Failure(description: "cannot encode a request: \(error)") }
         data.append(0x0A)
         let fd = input.fileHandleForWriting.fileDescriptor
-        let ok = data.withUnsafeBytes { p -> Bool in
+        let flags = fcntl(fd, F_GETFL)
+        if flags >= 0 && flags & O_NONBLOCK == 0 { _ = fcntl(fd, F_SETFL, flags | O_NONBLOCK) }
+        let start = Date()
+        let outcome = data.withUnsafeBytes { p -> String? in
             var offset = 0
             while offset < p.count {
                 let n = Foundation.write(fd, p.baseAddress! + offset, p.count - offset)
+                if n > 0 { offset += n; continue }
                 if n < 0 && errno == EINTR { continue }
-                if n <= 0 { return false }
-                offset += n
+                guard n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) else { return "the worker's input is closed (it died)" }
+                let limit = timeout(), remaining = limit - Date().timeIntervalSince(start)
+                guard remaining > 0 else { return String(format: "took no request within %.3g s (hung or stopped)", limit) }
+                var pfd = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+                _ = poll(&pfd, 1, Int32(max(1, min(remaining, 1) * 1000)))
             }
-            return true
+            return nil
         }
-        guard ok else { throw Failure(description: "the worker's input is closed (it died)") }
+        if let outcome { throw Failure(description: outcome) }
     }
 
-    /// Reads one response line, waiting at most `timeout` seconds.
-    func receive(timeout: Double) throws -> WorkerResponse {
+    /// Reads one response line, waiting at most `timeout()` seconds (re-read as it waits).
+    func receive(timeout: () -> Double) throws -> WorkerResponse {
         let fd = output.fileHandleForReading.fileDescriptor
-        let deadline = Date().addingTimeInterval(timeout)
+        let start = Date()
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         while true {
             if let newline = buffer.firstIndex(of: 0x0A) {
@@ -257,9 +271,9 @@ final class WorkerProcess: @unchecked Sendable {
                 }
                 return r
             }
-            let remaining = deadline.timeIntervalSinceNow
+            let limit = timeout(), remaining = limit - Date().timeIntervalSince(start)
             guard remaining > 0 else {
-                throw Failure(description: String(format: "no reply within %.3g s (hung or stopped)", timeout))
+                throw Failure(description: String(format: "no reply within %.3g s (hung or stopped)", limit))
             }
             var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
             let ready = poll(&pfd, 1, Int32(max(1, min(remaining, 1) * 1000)))

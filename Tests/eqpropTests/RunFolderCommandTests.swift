@@ -186,12 +186,13 @@ import TestSupport
 
     /// A stopped ngspice worker (SIGSTOP: alive, silent) is found by the adaptive timeout in
     /// seconds, killed and restarted, its job run again; the restart is logged on stderr and
-    /// counted in metrics.jsonl. The run takes ~7 s undisturbed (measured, 2 cores).
+    /// counted in metrics.jsonl. Training takes ~10 s undisturbed (1,000 samples on 2 cores), so
+    /// the stop lands in training, not after it.
     @Test func stoppedWorkerIsReplacedWithinSeconds() throws {
         let dir = Eqprop.temporaryDirectory("stopped"), out = dir.appendingPathComponent("run")
         let start = Date()
         let run = try Background(["train", "--preset", "drn-xs", "--solver", "ngspice", "--workers", "2"] + dataArgs()
-                                 + ["--train-limit", "200", "--test-limit", "50", "--epochs", "1", "--out", out.path, "--quiet", "--json"],
+                                 + ["--train-limit", "1000", "--test-limit", "50", "--epochs", "1", "--out", out.path, "--quiet", "--json"],
                                  logs: dir)
         defer { if run.process.isRunning { kill(run.process.processIdentifier, SIGKILL) } }
         #expect(wait(120) { run.children.count == 2 }, "no workers: \(run.errorText)")
@@ -205,9 +206,9 @@ import TestSupport
         run.process.waitUntilExit()
         let total = Date().timeIntervalSince(start)
         #expect(run.process.terminationStatus == 0, "\(run.errorText)")
-        #expect(run.errorText.contains("ngspice worker process \(victim)") && run.errorText.contains("no reply within"), "\(run.errorText)")
+        #expect(run.errorText.contains("ngspice worker process \(victim)") && run.errorText.contains("(hung or stopped)"), "\(run.errorText)")
         #expect(detection < 15, "the stopped worker was found after \(detection) s")
-        #expect(total < 60, "the run took \(total) s")
+        #expect(total < 120, "the run took \(total) s")
         let metrics = try String(contentsOf: out.appendingPathComponent("metrics.jsonl"), encoding: .utf8)
         let epoch = try #require(try JSONSerialization.jsonObject(with: Data(metrics.utf8)) as? [String: Any])
         #expect((epoch["worker_restarts"] as? Int ?? 0) >= 1, "\(metrics)")
