@@ -87,11 +87,12 @@ extension EqPropCommand {
                 throw ValidationError("--resistances: every wire resistance must be finite and > 0 Ω (got \(r))")
             }
             let tiles = try parseList(tileRows, flag: "--tile-rows", as: Int.self)
-            for t in tiles where t < 0 { throw ValidationError("--tile-rows: tile sizes must be ≥ 1 cell, or 0 for untiled (got \(t))") }
-            let arch = try parseList(layers, flag: "--layers", as: Int.self)
-            guard arch.count >= 2, arch.allSatisfy({ $0 > 0 }) else { throw ValidationError("--layers needs at least two positive sizes (got \(layers))") }
-            guard samples > 0 else { throw ValidationError("--samples must be positive (got \(samples))") }
-            guard ladderRows > 0 else { throw ValidationError("--ladder-rows must be positive (got \(ladderRows))") }
+            for t in tiles {
+                try FlagChecks.check(t, "--tile-rows", in: 0...InputLimits.unitsPerLayer, meaning: "a tile size in cells (0: untiled)")
+            }
+            let arch = try FlagChecks.layers(layers)
+            try FlagChecks.samples(samples, "--samples")
+            try FlagChecks.check(ladderRows, "--ladder-rows", in: 1...InputLimits.unitsPerLayer, meaning: "the cells of the ladder column")
             let base: HardwarePreset
             do { base = try HardwarePreset.load(hardware) } catch { throw ValidationError("--hardware: \(error)") }
             let ds = try data.load()
