@@ -6,7 +6,10 @@
 //   Numerics   matrices over BLAS, seeded randomness
 //   Datasets   IDX files, data search path, input encoding
 //   Reporting  what a run writes: atomic files, JSON lines, progress, SVG plots
-//   EqProp     the layered Hopfield model, relaxation, learning rules, feedforward initializer, training
+//   Equilibrium  the relaxation vocabulary: phases, requests, results, the relaxer protocol,
+//              the β-sign plan, the cross-checking relaxer and its comparison
+//   EqProp     the layered Hopfield model, its relaxer, the feedforward initializer, the one
+//              Init-EqProp minibatch loop and run folders
 //   Circuit    deep resistive networks: hardware presets, netlists, SPICE writer, the Swift circuit solver
 //   Ngspice    libngspice binding, engine worker processes, the ngspice relaxer
 //   CoSimulation  EqProp training of the circuit with either solver, settling measurements
@@ -34,16 +37,17 @@ let package = Package(
         .target(name: "Numerics", dependencies: ["CBLAS"]),
         .target(name: "Datasets", dependencies: ["Numerics", "CZlib"]),
         .target(name: "Reporting", dependencies: ["Numerics"]),
-        .target(name: "EqProp", dependencies: ["Numerics", "Datasets", "Reporting"]),
-        .target(name: "Circuit", dependencies: ["Numerics", "Reporting", "EqProp"]),
-        .target(name: "Ngspice", dependencies: ["CNgspice", "Circuit", "Numerics", "EqProp"]),
-        .target(name: "CoSimulation", dependencies: ["Circuit", "Ngspice", "EqProp", "Datasets", "Numerics", "Reporting"]),
+        .target(name: "Equilibrium", dependencies: ["Numerics"]),
+        .target(name: "EqProp", dependencies: ["Numerics", "Equilibrium", "Datasets", "Reporting"]),
+        .target(name: "Circuit", dependencies: ["Numerics", "Equilibrium", "Reporting"]),
+        .target(name: "Ngspice", dependencies: ["CNgspice", "Circuit", "Numerics", "Equilibrium"]),
+        .target(name: "CoSimulation", dependencies: ["Circuit", "Ngspice", "Equilibrium", "EqProp", "Datasets", "Numerics", "Reporting"]),
         .target(name: "Export", dependencies: ["EqProp", "Datasets", "Numerics", "Reporting", "CZlib"]),
-        .target(name: "Gradients", dependencies: ["EqProp", "Circuit", "Numerics", "Datasets", "Reporting"]),
+        .target(name: "Gradients", dependencies: ["EqProp", "Equilibrium", "Circuit", "Numerics", "Datasets", "Reporting"]),
         .executableTarget(
             name: "eqprop",
             dependencies: [
-                "EqProp", "Circuit", "Ngspice", "CoSimulation", "Export", "Gradients", "Datasets", "Reporting", "Numerics",
+                "EqProp", "Equilibrium", "Circuit", "Ngspice", "CoSimulation", "Export", "Gradients", "Datasets", "Reporting", "Numerics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -52,12 +56,13 @@ let package = Package(
         .testTarget(name: "NumericsTests", dependencies: ["Numerics"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "CZlib", "TestSupport"]),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting", "TestSupport"]),
-        .testTarget(name: "EqPropTests", dependencies: ["EqProp", "Numerics", "Datasets"]),
+        .testTarget(name: "EquilibriumTests", dependencies: ["Equilibrium", "Numerics"]),
+        .testTarget(name: "EqPropTests", dependencies: ["EqProp", "Equilibrium", "Numerics", "Datasets"]),
         .testTarget(name: "eqpropTests", dependencies: ["eqprop", "Datasets", "TestSupport"]),
-        .testTarget(name: "CircuitTests", dependencies: ["Circuit", "Numerics", "EqProp", "TestSupport", .product(name: "PropertyBased", package: "swift-property-based")]),
-        .testTarget(name: "GradientsTests", dependencies: ["Gradients", "EqProp", "Circuit", "Numerics"]),
+        .testTarget(name: "CircuitTests", dependencies: ["Circuit", "Numerics", "Equilibrium", "EqProp", "TestSupport", .product(name: "PropertyBased", package: "swift-property-based")]),
+        .testTarget(name: "GradientsTests", dependencies: ["Gradients", "EqProp", "Equilibrium", "Circuit", "Numerics"]),
         .testTarget(name: "ExportTests", dependencies: ["Export", "EqProp", "Numerics", "Reporting", "Datasets", "TestSupport"]),
-        .testTarget(name: "CoSimulationTests", dependencies: ["CoSimulation", "Circuit", "EqProp", "Datasets", "Reporting", "Numerics", "TestSupport"]),
-        .testTarget(name: "NgspiceTests", dependencies: ["Ngspice", "Circuit", "Numerics", "EqProp", "TestSupport", .product(name: "PropertyBased", package: "swift-property-based")]),
+        .testTarget(name: "CoSimulationTests", dependencies: ["CoSimulation", "Circuit", "Equilibrium", "EqProp", "Datasets", "Reporting", "Numerics", "TestSupport"]),
+        .testTarget(name: "NgspiceTests", dependencies: ["Ngspice", "Circuit", "Numerics", "Equilibrium", "EqProp", "TestSupport", .product(name: "PropertyBased", package: "swift-property-based")]),
     ]
 )

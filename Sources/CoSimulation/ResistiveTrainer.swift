@@ -1,6 +1,7 @@
 import Circuit
 import Datasets
 import EqProp
+import Equilibrium
 import Foundation
 import Ngspice
 import Numerics
@@ -21,20 +22,35 @@ public final class ResistiveTrainer {
     public let preset: HardwarePreset
     public private(set) var circuit: ResistiveCircuit
     public private(set) var feedforward: FeedforwardNetwork
+    /// The solver of every phase (the Swift solver or ngspice).
     private let relaxer: any EquilibriumRelaxer<ResistiveCircuit, Double>
-    /// The Swift twin used for cross-checks of an ngspice run (the preset's diode equations).
-    private let twin: SwiftCircuitRelaxer?
+    /// ngspice checked by its Swift twin (the preset's diode equations) every
+    /// `crosscheckEvery` free phases of training; nil with the Swift solver.
+    private let crossCheck: CrossCheckingRelaxer<ResistiveCircuit, Double>?
     private let ngspice: NgspiceRelaxer?
     private let ffWorkspace = FeedforwardWorkspace()
+    /// The loaded batch: pixels (as floats for the feedforward network and as doubles for the
+    /// circuit), one-hot labels, labels; its free phase and per-batch device-read key.
     private var x = FloatMatrix(rows: 0, columns: 0)
     private var y = FloatMatrix(rows: 0, columns: 0)
-    /// Largest Swift-vs-ngspice node difference seen this epoch, V.
-    private var crosscheckMax: Double?
+    private var pixels = DoubleMatrix(rows: 0, columns: 0)
+    private var labels: [Int] = []
+    private var free = Relaxation<Double>(states: [], statistics: RelaxationStatistics(iterations: 0, residual: 0, converged: false))
+    private var freePhase = Phase<Double>.free
+    private var batchKey: UInt64 = 0
+    /// This epoch's learning step and tallies.
+    private var epoch = 0
+    private var step: EquilibriumPropagationStep?
+    private var programming = ProgrammingTally()
+    private var engineStart: Double?
+    private var restartsStart: Int?
+
     public var log: ((String) -> Void)? {
         didSet {
             // Worker restarts are reported through the same channel (the pool logs from its lanes).
             let sink = LogSink(log)
             ngspice?.pool.log = { sink.send($0) }
+            crossCheck?.log = { sink.send($0) }
         }
     }
 
@@ -80,7 +96,7 @@ public final class ResistiveTrainer {
             let solver = CircuitSolver(diodeModel: config.diodeModel ?? CircuitSolver.trainingModel(for: preset), tolerance: config.tolerance,
                                        maxSweeps: config.maxSweeps)
             relaxer = SwiftCircuitRelaxer(solver: solver, nudgeKind: config.nudge)
-            twin = nil
+            crossCheck = nil
             ngspice = nil
         case .ngspice:
             guard let workerExecutable else {
@@ -90,7 +106,8 @@ public final class ResistiveTrainer {
             let ng = NgspiceRelaxer(pool: pool, form: .nortonInputs)
             ngspice = ng
             relaxer = NgspiceCircuitRelaxer(relaxer: ng, nudgeKind: config.nudge)
-            twin = SwiftCircuitRelaxer(solver: CircuitSolver(diodeModel: .shockley, tolerance: 1e-11), nudgeKind: config.nudge)
+            let twin = SwiftCircuitRelaxer(solver: CircuitSolver(diodeModel: .shockley, tolerance: 1e-11), nudgeKind: config.nudge)
+            crossCheck = CrossCheckingRelaxer(primary: relaxer, twin: twin, every: config.crosscheckEvery)
         }
     }
 
@@ -104,7 +121,7 @@ public final class ResistiveTrainer {
         circuit.network.isDifferential ? .differential(classes: classes) : .single(classes: classes)
     }
 
-    private func errors<S: BLASScalar>(_ output: Matrix<S>, _ labels: [Int]) -> Int {
+    private func errors<S: BLASScalar>(_ output: Matrix<S>) -> Int {
         zip(readout.scores(output).argmaxPerRow(), labels).reduce(0) { $0 + ($1.0 == $1.1 ? 0 : 1) }
     }
 
@@ -140,27 +157,57 @@ public final class ResistiveTrainer {
         return volts(ws.activations)
     }
 
-    private func freeRequest(pixels: DoubleMatrix) -> RelaxationRequest<Double> {
+    /// The free phase of the loaded batch: its start (s^f, or 0 V without initialization) and
+    /// the λ tether toward s^f.
+    private func freeRequest() -> RelaxationRequest<Double> {
         let start = config.useInitialization
             ? prediction()
             : circuit.network.layerSizes.map { DoubleMatrix(rows: pixels.rows, columns: $0) }
         var request = RelaxationRequest(inputs: pixels, start: start)
         if config.useInitialization && config.lambda > 0 {
-            request.tether = .init(strength: config.lambdaSiemens, targets: start)
+            request.phase.tether = .init(strength: config.lambdaSiemens, anchors: start)
         }
         return request
     }
 
-    /// Batch buffers shaped for `data`.
-    private func shapeBuffers(for data: LabeledImages) {
-        if x.columns != data.pixels { x = FloatMatrix(rows: 0, columns: data.pixels) }
-        if y.columns != data.classes { y = FloatMatrix(rows: 0, columns: data.classes) }
+    /// The circuit as phase `phase` of the loaded training batch reads it: each phase reads the
+    /// chip afresh (read noise; the circuit itself without it).
+    private func reading(_ phase: UInt64) -> ResistiveCircuit {
+        circuit.read(key: CounterRandom.key(batchKey, 0x5EAD, phase))
     }
 
-    private func targets(_ labels: [Int]) -> DoubleMatrix {
-        var t = DoubleMatrix(rows: labels.count, columns: classes)
-        for (b, k) in labels.enumerated() { t[b, k] = targetVolts }
-        return t
+    /// The free state in the digital network's units, projected into the range its units can
+    /// output (each plain activation is that projection: clip, max(·, 0) or min(·, 0)): the
+    /// local-loss targets. A soft diode lets a clamped node sit a few mV past its rail; a local
+    /// loss toward such a target could only be met through the 0.01 training leak, by
+    /// pre-activations 100× the target that deployment (no leak) then clips.
+    private func feedforwardTargets() -> [FloatMatrix] {
+        zip(zip(free.states, feedforwardUnits), feedforward.activations).map { mu, act -> FloatMatrix in
+            let (m, unit) = mu, n = m.columns
+            var f = m.converted(to: Float.self)
+            f.withUnsafeMutableBufferPointer { p in
+                for i in p.indices { p[i] = act.apply(p[i] / Float(unit), unit: i % n, of: n, leaky: false) }
+            }
+            return f
+        }
+    }
+
+    /// Why a relaxation is not a usable fixed point, or nil when it is.
+    private static func failure(_ r: Relaxation<Double>) -> String? {
+        guard r.statistics.converged, r.states.allSatisfy(\.isFinite) else {
+            return r.statistics.failure ?? "residual \(r.statistics.residual) V"
+        }
+        return nil
+    }
+}
+
+extension ResistiveTrainer: InitEqPropModel {
+    public var loopSettings: InitEqPropSettings {
+        InitEqPropSettings(seed: config.seed, batchSize: config.batchSize, betaSign: config.betaSign, beta: config.betaSiemens,
+                           evaluationBatchSize: EvaluationBatch.resistive, maxSkippedFraction: config.maxSkippedFraction,
+                           skipAdvice: config.solver == .ngspice
+                               ? "check the hardware preset's spice_options (reltol, vntol, abstol, itl1, itl2), or try a smaller --beta"
+                               : "try a larger --tolerance or sweep limit, or a smaller --beta")
     }
 
     public func checkFits(_ data: LabeledImages) throws {
@@ -171,118 +218,75 @@ public final class ResistiveTrainer {
         }
     }
 
-    /// One pass over `data` in the seeded order of `epoch`.
-    public func trainEpoch(_ epoch: Int, on data: LabeledImages, progress: ((Int) -> Void)?) throws -> EpochTraining {
-        try checkFits(data)
-        shapeBuffers(for: data)
-        let start = Date()
-        let savedThreads = BLASThreads.count
-        BLASThreads.set(1)
-        defer { BLASThreads.set(savedThreads) }
-        let root = SeededGenerator(seed: config.seed)
-        var orderRNG = root.stream(1000 + UInt64(epoch)), signRNG = root.stream(2000 + UInt64(epoch))
-        let order = orderRNG.permutation(data.count)
-        let step = config.step(epoch: epoch, inputGain: preset.inputGain, biasVolts: preset.biasVolts)
-        let beta = config.betaSiemens
-        var ffErrors = 0, relaxedErrors = 0, batches = 0, skipped = 0, counted = 0
-        var residualSum = 0.0, sweepSum = 0.0
-        var programming = ProgrammingTally()
-        crosscheckMax = nil
-        let engineStart = ngspice?.pool.engineSeconds
-        let restartsStart = ngspice?.pool.restarts
-        var done = 0
-        while done < data.count {
-            let indices = order[done..<min(done + config.batchSize, data.count)]
-            data.gather(indices, into: &x, targets: &y)
-            let labels = indices.map { data.labels[$0] }
-            let pixels = x.converted(to: Double.self)
-            feedforward.forward(x, leaky: true, workspace: ffWorkspace)
-            let request = freeRequest(pixels: pixels)
-            // Each phase reads the chip afresh (read noise; the circuit itself without it).
-            let batchKey = CounterRandom.key(config.seed, UInt64(epoch), UInt64(batches))
-            func reading(_ phase: UInt64) -> ResistiveCircuit { circuit.read(key: CounterRandom.key(batchKey, 0x5EAD, phase)) }
-            let free = try relaxer.relax(reading(0), request)
-            batches += 1
-            done += indices.count
-            defer { progress?(done) }
-            guard free.statistics.converged, free.states.allSatisfy(\.isFinite) else {
-                skipped += 1
-                let why = free.statistics.failure ?? "residual \(free.statistics.residual) V"
-                log?("epoch \(epoch), batch \(batches): the free phase did not converge (\(why)); batch skipped")
-                try checkSkipped(skipped, of: batches, epoch: epoch)
-                continue
-            }
-            if let twin, config.crosscheckEvery > 0, (batches - 1) % config.crosscheckEvery == 0 {
-                let reference = try twin.relax(circuit, request)
-                let diff = zip(reference.states, free.states).map { $0.maxAbsDifference($1) }.max() ?? 0
-                crosscheckMax = max(crosscheckMax ?? 0, diff)
-                if diff > 1e-6 { log?("epoch \(epoch), batch \(batches): ngspice and the Swift twin differ by \(diff) V") }
-            }
-            ffErrors += errors(ffWorkspace.activations.last!, labels)
-            relaxedErrors += errors(free.states.last!, labels)
-            residualSum += free.statistics.residual
-            sweepSum += Double(free.statistics.iterations)
-            counted += indices.count
+    public func beginEpoch(_ epoch: Int) {
+        self.epoch = epoch
+        step = config.step(epoch: epoch, inputGain: preset.inputGain, biasVolts: preset.biasVolts)
+        programming = ProgrammingTally()
+        crossCheck?.reset()
+        engineStart = ngspice?.pool.engineSeconds
+        restartsStart = ngspice?.pool.restarts
+    }
 
-            // Nudged phases from the free state.
-            let y = targets(labels)
-            func nudged(_ b: Double) throws -> Relaxation<Double> {
-                try relaxer.relax(reading(b > 0 ? 1 : 2), RelaxationRequest(inputs: pixels, start: free.states,
-                                                             nudge: .init(beta: b, targets: y, freeState: free.states),
-                                                             tether: request.tether))
-            }
-            let first: Relaxation<Double>, second: Relaxation<Double>, difference: Double
-            switch config.betaSign {
-            case .centered:
-                second = try nudged(beta); first = try nudged(-beta); difference = 2 * beta
-            case .positive:
-                second = try nudged(beta); first = free; difference = beta
-            case .random:
-                let b = signRNG.next() & 1 == 1 ? -beta : beta
-                second = try nudged(b); first = free; difference = b
-            }
-            guard first.statistics.converged, second.statistics.converged,
-                  first.states.allSatisfy(\.isFinite), second.states.allSatisfy(\.isFinite) else {
-                skipped += 1
-                let why = [first, second].compactMap(\.statistics.failure).first.map { " (\($0))" } ?? ""
-                log?("epoch \(epoch), batch \(batches): a nudged phase did not converge\(why); batch skipped")
-                try checkSkipped(skipped, of: batches, epoch: epoch)
-                continue
-            }
-            let inputVoltages = CircuitConditions.inputVoltages(pixels: pixels, gain: preset.inputGain)
-            // The free state in the digital network's units, projected into the range its units can
-            // output (each plain activation is that projection: clip, max(·, 0) or min(·, 0)). A soft
-            // diode lets a clamped node sit a few mV past its rail; a local loss toward such a target
-            // could only be met through the 0.01 training leak, by pre-activations 100× the target
-            // that deployment (no leak) then clips.
-            let ffTargets = zip(zip(free.states, feedforwardUnits), feedforward.activations).map { mu, act -> FloatMatrix in
-                let (m, unit) = mu, n = m.columns
-                var f = m.converted(to: Float.self)
-                f.withUnsafeMutableBufferPointer { p in
-                    for i in p.indices { p[i] = act.apply(p[i] / Float(unit), unit: i % n, of: n, leaky: false) }
-                }
-                return f
-            }
-            programming.add(circuit.applyEquilibriumPropagation(step, inputVoltages: inputVoltages, first: first.states,
-                                                                second: second.states, betaDifference: difference,
-                                                                programmingKey: batchKey))
-            let loss = feedforward.applyLocalLossUpdate(input: x, targets: ffTargets,
-                                                        learningRates: config.feedforwardLearningRates, normalized: true,
-                                                        workspace: ffWorkspace)
-            guard loss.isFinite else {
-                throw TrainingError.diverged(epoch: epoch, batch: batches, what: "the feedforward network's local loss")
-            }
+    public func load(_ indices: ArraySlice<Int>, of data: LabeledImages, for use: BatchUse) {
+        if x.columns != data.pixels { x = FloatMatrix(rows: 0, columns: data.pixels) }
+        if y.columns != data.classes { y = FloatMatrix(rows: 0, columns: data.classes) }
+        data.gather(indices, into: &x, targets: &y)
+        labels = indices.map { data.labels[$0] }
+        pixels = x.converted(to: Double.self)
+        feedforward.forward(x, leaky: use == .training, workspace: ffWorkspace)
+    }
+
+    /// Training phases go through the cross-check (with ngspice) and read the chip with the
+    /// batch's noise; evaluation reads it once per test batch.
+    public func relaxFreePhase(_ batch: BatchPosition) throws -> FreePhaseOutcome {
+        let request = freeRequest()
+        freePhase = request.phase
+        switch batch.use {
+        case .training:
+            batchKey = CounterRandom.key(config.seed, UInt64(batch.epoch), UInt64(batch.index))
+            free = try (crossCheck ?? relaxer).relax(reading(0), request)
+        case .evaluation:
+            free = try relaxer.relax(circuit.read(key: CounterRandom.key(config.seed ^ 0xE7A1, UInt64(batch.firstSample))), request)
         }
-        guard feedforward.isFinite else { throw TrainingError.diverged(epoch: epoch, batch: batches, what: "a feedforward weight") }
-        try checkSkipped(skipped, of: batches, epoch: epoch, endOfEpoch: true)
-        let n = Double(max(counted, 1))
-        var t = EpochTraining(samples: data.count, errorFeedforward: Double(ffErrors) / n, errorRelaxed: Double(relaxedErrors) / n,
-                              seconds: Date().timeIntervalSince(start), meanFreeResidual: residualSum / Double(max(batches - skipped, 1)),
-                              meanFreeIterations: sweepSum / Double(max(batches - skipped, 1)))
-        t.skippedBatches = skipped
-        t.maxCrosscheckDifference = crosscheckMax
+        if let why = Self.failure(free) { return .failed(why) }
+        return .relaxed(free.statistics)
+    }
+
+    public func errors() -> (feedforward: Int, relaxed: Int) {
+        (errors(ffWorkspace.activations.last!), errors(free.states.last!))
+    }
+
+    /// The nudged phases inject β(y − V⁻) at the outputs and relax from V⁻; every conductance
+    /// then moves by its own voltage drops (`applyEquilibriumPropagation`, clipped to the
+    /// preset's window) and the feedforward network takes a normalized step on its local
+    /// losses toward V⁻.
+    public func learn(_ phases: NudgedPhases, _ batch: BatchPosition, next: ArraySlice<Int>?,
+                      of data: LabeledImages) throws -> PhaseOutcome {
+        defer { if let next { load(next, of: data, for: .training) } }
+        let targets = DoubleMatrix.oneHot(labels: labels, classes: classes, value: targetVolts)
+        let nudged = try phases.betas.map { beta in
+            try relaxer.relax(reading(beta > 0 ? 1 : 2), RelaxationRequest(
+                inputs: pixels, start: free.states, phase: freePhase.nudged(beta: beta, targets: targets, freeState: free.states)))
+        }
+        if let why = nudged.lazy.compactMap(Self.failure).first { return .failed(why) }
+        let (first, second) = phases.pair(free: free.states, nudged: nudged.map(\.states))
+        let inputVoltages = CircuitConditions.inputVoltages(pixels: pixels, gain: preset.inputGain)
+        programming.add(circuit.applyEquilibriumPropagation(step!, inputVoltages: inputVoltages, first: first, second: second,
+                                                            betaDifference: phases.betaDifference, programmingKey: batchKey))
+        let loss = feedforward.applyLocalLossUpdate(input: x, targets: feedforwardTargets(),
+                                                    learningRates: config.feedforwardLearningRates, normalized: true,
+                                                    workspace: ffWorkspace)
+        guard loss.isFinite else {
+            throw TrainingError.diverged(epoch: batch.epoch, batch: batch.index + 1, what: "the feedforward network's local loss")
+        }
+        return .relaxed
+    }
+
+    public func finishEpoch(_ report: inout EpochTraining) throws {
+        guard feedforward.isFinite else { throw TrainingError.diverged(epoch: epoch, batch: 0, what: "a feedforward weight") }
+        report.maxCrosscheckDifference = crossCheck?.largest?.maxAbs
         if DeviceState.needsProgrammer(preset) {
-            t.lostUpdateFraction = programming.lostFraction
+            report.lostUpdateFraction = programming.lostFraction
             if programming.lostFraction > 0.5 {
                 let others = UpdateScheme.allCases.filter { $0 != .round && $0 != preset.device.updateScheme }.map(\.rawValue)
                 log?(String(format: "epoch %d: %.1f%% of the requested conductance updates were lost (rounded away, stuck cells or at a bound) "
@@ -291,51 +295,8 @@ public final class ResistiveTrainer {
                             preset.device.updateScheme == .round ? "; try --update-scheme " + others.joined(separator: ", ") : ""))
             }
         }
-        if let engineStart, let pool = ngspice?.pool { t.engineSeconds = pool.engineSeconds - engineStart }
-        if let restartsStart, let pool = ngspice?.pool { t.workerRestarts = pool.restarts - restartsStart }
-        return t
-    }
-
-    /// Stops training once more than `maxSkippedFraction` of the batches were skipped: within
-    /// an epoch from its 20th batch on (a single early failure does not stop it), and at the
-    /// end of every epoch, however short, so that no checkpoint follows an epoch that did not train.
-    private func checkSkipped(_ skipped: Int, of batches: Int, epoch: Int, endOfEpoch: Bool = false) throws {
-        if (batches >= 20 || endOfEpoch) && Double(skipped) > config.maxSkippedFraction * Double(batches) {
-            throw TrainingError.invalidConfiguration(
-                "stopping in epoch \(epoch): \(skipped) of \(batches) batches did not converge (limit \(config.maxSkippedFraction)); "
-                + (config.solver == .ngspice
-                   ? "check the hardware preset's spice_options (reltol, vntol, abstol, itl1, itl2), or try a smaller --beta"
-                   : "try a larger --tolerance or sweep limit, or a smaller --beta"))
-        }
-    }
-
-    /// Test error of the feedforward network alone and of the relaxed circuit (from s^f, or
-    /// from 0 V without initialization), and the mean number of solver sweeps.
-    public func evaluate(_ data: LabeledImages) throws -> Evaluation {
-        shapeBuffers(for: data)
-        let start = Date()
-        var ffErrors = 0, relaxedErrors = 0, sweeps = 0.0, batches = 0
-        var done = 0
-        let batchSize = EvaluationBatch.resistive
-        while done < data.count {
-            let indices = Array(done..<min(done + batchSize, data.count))
-            data.gather(indices[...], into: &x, targets: &y)
-            let labels = indices.map { data.labels[$0] }
-            feedforward.forward(x, leaky: false, workspace: ffWorkspace)
-            ffErrors += errors(ffWorkspace.activations.last!, labels)
-            let key = CounterRandom.key(config.seed ^ 0xE7A1, UInt64(done))
-            let free = try relaxer.relax(circuit.read(key: key), freeRequest(pixels: x.converted(to: Double.self)))
-            guard free.statistics.converged else {
-                throw TrainingError.invalidConfiguration("the circuit did not converge on test samples \(done)..<\(done + indices.count) (residual \(free.statistics.residual) V)")
-            }
-            relaxedErrors += errors(free.states.last!, labels)
-            sweeps += Double(free.statistics.iterations)
-            batches += 1
-            done += indices.count
-        }
-        let n = Double(max(data.count, 1))
-        return Evaluation(samples: data.count, errorFeedforward: Double(ffErrors) / n, errorRelaxed: Double(relaxedErrors) / n,
-                          seconds: Date().timeIntervalSince(start), meanIterations: sweeps / Double(max(batches, 1)))
+        if let engineStart, let pool = ngspice?.pool { report.engineSeconds = pool.engineSeconds - engineStart }
+        if let restartsStart, let pool = ngspice?.pool { report.workerRestarts = pool.restarts - restartsStart }
     }
 }
 

@@ -1,5 +1,6 @@
 import Circuit
 import EqProp
+import Equilibrium
 import Numerics
 
 /// Every hyperparameter of EqProp training of a deep resistive network, with the circuit

@@ -2,19 +2,14 @@ import Datasets
 import Foundation
 import Reporting
 
-/// A model that `TrainingRun` can train epoch by epoch: the layered Hopfield network or the
-/// deep resistive network (with either solver).
-public protocol EpochTrainer: AnyObject {
+/// A model that `TrainingRun` can train epoch by epoch and checkpoint: the layered Hopfield
+/// network or the deep resistive network (with either solver). Its epochs and evaluations are
+/// those of the one Init-EqProp loop (`InitEqPropLoop`).
+public protocol EpochTrainer: InitEqPropModel {
     /// "hopfield" or "resistive": recorded in checkpoints and exports.
     var modelKind: String { get }
     /// The resolved configuration, as JSON, for `config.json` and the checkpoint.
     func configurationJSON() throws -> String
-    /// Throws `TrainingError.dataMismatch` unless `data` has the network's input size and
-    /// class count; called before a run folder is created, and by `trainEpoch`.
-    func checkFits(_ data: LabeledImages) throws
-    /// Epoch numbers start at 1.
-    func trainEpoch(_ epoch: Int, on data: LabeledImages, progress: ((Int) -> Void)?) throws -> EpochTraining
-    func evaluate(_ data: LabeledImages) throws -> Evaluation
     /// Everything needed to continue bit-identically after `epochsDone` epochs.
     func checkpointTensors() -> SafeTensors
     /// Labels for the learning-curve legend: the digital and the relaxed predictions.
@@ -27,6 +22,16 @@ public protocol EpochTrainer: AnyObject {
 
 extension EpochTrainer {
     public func artifactFiles() throws -> [(name: String, data: Data)] { [] }
+
+    /// One epoch (1-based) of the Init-EqProp loop; `progress` sees the samples done.
+    public func trainEpoch(_ epoch: Int, on data: LabeledImages, progress: ((Int) -> Void)? = nil) throws -> EpochTraining {
+        try InitEqPropLoop(self, log: log).trainEpoch(epoch, on: data, progress: progress)
+    }
+
+    /// Test error of Alg. 2 and Alg. 3.
+    public func evaluate(_ data: LabeledImages) throws -> Evaluation {
+        try InitEqPropLoop(self).evaluate(data)
+    }
 }
 
 extension HopfieldTrainer: EpochTrainer {

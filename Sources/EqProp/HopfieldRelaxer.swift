@@ -1,3 +1,4 @@
+import Equilibrium
 import Numerics
 
 /// Euler relaxation of the layered Hopfield network, batched (Alg. 1, lines 7–12):
@@ -8,7 +9,15 @@ import Numerics
 /// layer l is s_l − (b_l + s_{l−1}·W_l + s_{l+1}·W_{l+1}ᵀ) plus the nudge and tether forces.
 /// The input term x·W₁ + b₁ does not change during relaxation: `prepare` computes it once per
 /// batch and every phase reuses it. Per step the cost is two GEMMs per pair of free layers.
-public final class HopfieldRelaxer {
+///
+/// Behind the common interface a free phase runs T⁻ steps and a nudged phase T⁺, all of size ε;
+/// the request's inputs must be those of the last `prepare` (their drive is not recomputed).
+public final class HopfieldRelaxer: EquilibriumRelaxer {
+    /// T⁻ and T⁺: Euler steps of the free and of a nudged phase.
+    public var stepsFree: Int
+    public var stepsNudged: Int
+    /// ε.
+    public var stepSize: Float
     /// c_l: the state-independent drive, B × n_l (x·W₁ + b₁ for l = 1, b_l broadcast above).
     private var constantDrive: [FloatMatrix] = []
     /// The drive from neighbouring free layers, recomputed each step.
@@ -18,7 +27,21 @@ public final class HopfieldRelaxer {
     private var transposedWeights: [FloatMatrix] = []
     public private(set) var batchSize = 0
 
-    public init() {}
+    public init(stepsFree: Int = 0, stepsNudged: Int = 0, stepSize: Float = 0) {
+        self.stepsFree = stepsFree
+        self.stepsNudged = stepsNudged
+        self.stepSize = stepSize
+    }
+
+    /// Relaxes `request.start` for T⁻ (free) or T⁺ (nudged) steps; the nudge is β‖s_L − y‖²
+    /// and the tether λ‖s − s^f‖².
+    public func relax(_ network: LayeredHopfieldNetwork, _ request: RelaxationRequest<Float>) -> Relaxation<Float> {
+        precondition(request.inputs.rows == batchSize, "prepare() the batch first")
+        var states = request.start
+        let stats = relax(network, states: &states, steps: request.phase.isFree ? stepsFree : stepsNudged,
+                          epsilon: stepSize, phase: request.phase)
+        return Relaxation(states: states, statistics: stats)
+    }
 
     /// Computes the state-independent drives for the batch `inputs` (B × n₀).
     public func prepare(_ network: LayeredHopfieldNetwork, inputs x: FloatMatrix) {
@@ -46,7 +69,9 @@ public final class HopfieldRelaxer {
 
     /// Prepares this relaxer for rows `rows` of the batch that `full` was prepared for,
     /// copying its state-independent drives: a lane that relaxes part of a batch on its own core.
+    /// Takes the step counts and size of `full` too.
     public func prepare(rows: Range<Int>, of full: HopfieldRelaxer) {
+        (stepsFree, stepsNudged, stepSize) = (full.stepsFree, full.stepsNudged, full.stepSize)
         let b = rows.count
         if constantDrive.count != full.constantDrive.count || batchSize != b
             || zip(constantDrive, full.constantDrive).contains(where: { $0.columns != $1.columns }) {
@@ -62,12 +87,11 @@ public final class HopfieldRelaxer {
     /// layer, values in [0, 1]), in place. `prepare` must have been called for this batch.
     @discardableResult
     public func relax(_ network: LayeredHopfieldNetwork, states: inout [FloatMatrix], steps: Int,
-                      epsilon: Float, forces: PhaseForces<FloatMatrix>) -> RelaxationStatistics {
+                      epsilon: Float, phase: Phase<Float>) -> RelaxationStatistics {
         let depth = network.depth
         precondition(states.count == depth && states[0].rows == batchSize, "prepare() the batch first")
-        let beta = Float(forces.beta), lambda = Float(forces.lambda)
-        precondition(beta == 0 || forces.targets != nil, "a nudged phase needs targets")
-        precondition(lambda == 0 || forces.tetherTargets != nil, "a tethered phase needs s^f")
+        let beta = Float(phase.nudge?.beta ?? 0), lambda = Float(phase.tether?.strength ?? 0)
+        let targets = phase.nudge?.targets, anchors = phase.tether?.anchors
         var lastChange: Float = 0
         for step in 0..<steps {
             // All drives from the current state first (synchronous update).
@@ -88,8 +112,8 @@ public final class HopfieldRelaxer {
                 let tether: Float = 2 * lambda
                 let change = Self.eulerStep(
                     state: &states[l], constant: constantDrive[l], neighbour: neighbourDrive[l],
-                    epsilon: epsilon, nudge: nudge, targets: nudge != 0 ? forces.targets : nil,
-                    tether: tether, tetherTargets: tether != 0 ? forces.tetherTargets?[l] : nil, measure: measure)
+                    epsilon: epsilon, nudge: nudge, targets: nudge != 0 ? targets : nil,
+                    tether: tether, tetherTargets: tether != 0 ? anchors?[l] : nil, measure: measure)
                 lastChange = max(lastChange, change)
             }
         }

@@ -1,4 +1,5 @@
 import Datasets
+import Equilibrium
 import Foundation
 import Numerics
 
@@ -14,7 +15,8 @@ public final class HopfieldTrainer {
     public private(set) var network: LayeredHopfieldNetwork
     public private(set) var feedforward: FeedforwardNetwork
 
-    private let relaxer = HopfieldRelaxer()
+    /// Relaxes every phase of the loaded batch (T⁻ free steps, T⁺ nudged, ε), prepared with its drive.
+    private let relaxer: HopfieldRelaxer
     /// Two halves of a batch, relaxed side by side on the two cores.
     private let lanes = [RelaxationLane(), RelaxationLane()]
     private let ffWorkspace = FeedforwardWorkspace()
@@ -22,9 +24,8 @@ public final class HopfieldTrainer {
     private var y = FloatMatrix(rows: 0, columns: 0)
     private var nextX = FloatMatrix(rows: 0, columns: 0)
     private var nextY = FloatMatrix(rows: 0, columns: 0)
+    private var labels: [Int] = []
     private var freeState: [FloatMatrix] = []
-    private var nudgedState: [FloatMatrix] = []
-    private var oppositeState: [FloatMatrix] = []
     private var prediction: [FloatMatrix] = []
     private var scratch = FloatMatrix(rows: 0, columns: 0)
     private var alignmentSums: [Double] = []
@@ -52,6 +53,7 @@ public final class HopfieldTrainer {
         self.config = config
         self.network = network
         self.feedforward = feedforward
+        relaxer = HopfieldRelaxer(stepsFree: config.stepsFree, stepsNudged: config.stepsNudged, stepSize: config.stepSize)
     }
 
     private var depth: Int { network.depth }
@@ -65,14 +67,10 @@ public final class HopfieldTrainer {
             nextX = x
             nextY = y
             freeState = sizes.map { FloatMatrix(rows: b, columns: $0) }
-            nudgedState = freeState
-            oppositeState = freeState
             prediction = freeState
         }
         for l in 0..<depth {
             freeState[l].resize(rows: b)
-            nudgedState[l].resize(rows: b)
-            oppositeState[l].resize(rows: b)
             prediction[l].resize(rows: b)
         }
     }
@@ -99,124 +97,14 @@ public final class HopfieldTrainer {
         }
     }
 
-    private var freeForces: PhaseForces<FloatMatrix> {
+    /// The free phase: the λ tether toward s^f with initialization (Eq. 10), none without.
+    private var freePhase: Phase<Float> {
         let lambda = config.useInitialization ? Double(config.lambda) : 0
-        return PhaseForces(lambda: lambda, tetherTargets: lambda > 0 ? prediction : nil)
+        return Phase(tether: lambda > 0 ? .init(strength: lambda, anchors: prediction) : nil)
     }
 
-    private func nudgedForces(_ beta: Double) -> PhaseForces<FloatMatrix> {
-        var f = freeForces
-        f.beta = beta
-        f.targets = y
-        return f
-    }
-
-    private static func copy(_ source: [FloatMatrix], into destination: inout [FloatMatrix]) {
-        for l in 0..<source.count {
-            destination[l].withUnsafeMutableBufferPointer { d in
-                source[l].withUnsafeBufferPointer { s in d.baseAddress!.update(from: s.baseAddress!, count: s.count) }
-            }
-        }
-    }
-
-    private static func errors(_ outputs: FloatMatrix, _ labels: ArraySlice<Int>) -> Int {
+    private static func errors(_ outputs: FloatMatrix, _ labels: [Int]) -> Int {
         zip(outputs.argmaxPerRow(), labels).reduce(0) { $0 + ($1.0 == $1.1 ? 0 : 1) }
-    }
-
-    public func checkFits(_ data: LabeledImages) throws {
-        guard data.pixels == config.layerSizes[0], data.classes == config.layerSizes.last! else {
-            throw TrainingError.dataMismatch(
-                "--layers \(config.layerSizes.map(String.init).joined(separator: ",")) does not fit the data: "
-                + "\(data.pixels) pixels and \(data.classes) classes per sample")
-        }
-    }
-
-    /// One pass over `data` in the seeded order of `epoch`. `progress` receives the number of
-    /// samples done after each batch.
-    ///
-    /// Two lanes run in parallel on the two cores once the free state s⁻ of a batch is known,
-    /// each with single-threaded BLAS (at batch 20, two one-thread products side by side beat
-    /// one two-thread product by ~1.5×):
-    ///
-    ///     θ lane: nudged phase(s) → EqProp update of θ → input drive x'·W₁ of the next batch
-    ///     φ lane: local-loss update of φ toward s⁻ → feedforward pass of the next batch
-    ///
-    /// The lanes touch disjoint state (θ and the relaxer vs. φ and its workspace) and only
-    /// read s⁻, x and s^f, so the result is the same as running them one after the other.
-    public func trainEpoch(_ epoch: Int, on data: LabeledImages, progress: ((Int) -> Void)? = nil) throws -> EpochTraining {
-        try checkFits(data)
-        let start = Date()
-        let savedThreads = BLASThreads.count
-        BLASThreads.set(1)
-        defer { BLASThreads.set(savedThreads) }
-        let root = SeededGenerator(seed: config.seed)
-        var orderRNG = root.stream(1000 + UInt64(epoch))
-        var signRNG = root.stream(2000 + UInt64(epoch))
-        let order = orderRNG.permutation(data.count)
-        var ffErrors = 0, relaxedErrors = 0, batches = 0
-        var residualSum = 0.0
-        let beta = Double(config.beta)
-        func batchIndices(_ from: Int) -> ArraySlice<Int> { order[from..<min(from + config.batchSize, data.count)] }
-
-        // Prologue: the first batch's input drive and feedforward pass.
-        var indices = batchIndices(0)
-        shapeBuffers(batch: indices.count)
-        data.gather(indices, into: &x, targets: &y)
-        feedforward.forward(x, leaky: true, workspace: ffWorkspace)
-        relaxer.prepare(network, inputs: x)
-        var done = 0
-        var failure: TrainingError?
-        while done < data.count {
-            let labels = indices.map { data.labels[$0] }[...]
-            shapeBuffers(batch: indices.count)
-            startFreePhase()
-            let stats = relaxFreePhase()
-            residualSum += stats.residual
-            guard freeState[depth - 1].isFinite else {
-                throw TrainingError.diverged(epoch: epoch, batch: batches, what: "the free state")
-            }
-            ffErrors += Self.errors(ffWorkspace.activations[depth - 1], labels)
-            relaxedErrors += Self.errors(freeState[depth - 1], labels)
-
-            let nextStart = done + indices.count
-            let hasNext = nextStart < data.count
-            let nextIndices = hasNext ? batchIndices(nextStart) : []
-            if hasNext { data.gather(nextIndices, into: &nextX, targets: &nextY) }
-            let signed = config.betaSign == .random && signRNG.next() & 1 == 1 ? -beta : beta
-            let measure = (config.alignmentEvery ?? 0) > 0 && batches % config.alignmentEvery! == 0
-            let (_, loss) = Parallel.both({
-                self.nudgeAndUpdateTheta(signedBeta: signed)
-                if hasNext { self.relaxer.prepare(self.network, inputs: self.nextX) }
-            }, {
-                if measure { self.measureAlignment() }
-                let loss = self.updateFeedforward()
-                if hasNext { self.feedforward.forward(self.nextX, leaky: true, workspace: self.ffWorkspace) }
-                return loss
-            })
-            guard loss.isFinite else {
-                failure = .diverged(epoch: epoch, batch: batches, what: "the feedforward network's local loss")
-                break
-            }
-            swap(&x, &nextX)
-            swap(&y, &nextY)
-            indices = nextIndices
-            batches += 1
-            done = nextStart
-            progress?(done)
-        }
-        if let failure { throw failure }
-        guard network.isFinite, feedforward.isFinite else {
-            throw TrainingError.diverged(epoch: epoch, batch: batches, what: "a parameter")
-        }
-        let n = Double(data.count)
-        var report = EpochTraining(samples: data.count, errorFeedforward: Double(ffErrors) / n,
-                                   errorRelaxed: Double(relaxedErrors) / n, seconds: Date().timeIntervalSince(start),
-                                   meanFreeResidual: residualSum / Double(max(batches, 1)),
-                                   meanFreeIterations: Double(config.stepsFree))
-        if alignmentCount > 0 { report.alignment = alignmentSums.map { $0 / Double(alignmentCount) } }
-        alignmentSums = []
-        alignmentCount = 0
-        return report
     }
 
     /// The φ lane's step: the local losses (Eq. 8), or the global loss backpropagated through
@@ -245,103 +133,129 @@ public final class HopfieldTrainer {
     }
 
     /// Relaxes `freeState` for T⁻ steps from where `startFreePhase` put it, the two halves of
-    /// the batch on the two cores (samples relax independently). `relaxer` must be prepared.
-    @discardableResult
-    private func relaxFreePhase() -> RelaxationStatistics {
+    /// the batch on the two cores (samples relax independently), each through its own relaxer
+    /// prepared from `relaxer`'s drive.
+    private func relaxFreeLanes() -> RelaxationStatistics {
         let b = x.rows
-        let tethered = freeForces.lambda > 0
         guard b >= 2 else {
-            return relaxer.relax(network, states: &freeState, steps: config.stepsFree,
-                                 epsilon: config.stepSize, forces: freeForces)
+            let result = relaxer.relax(network, RelaxationRequest(inputs: x, start: freeState, phase: freePhase))
+            freeState = result.states
+            return result.statistics
         }
         let mid = (b + 1) / 2
+        let phase = freePhase
         for (lane, rows) in zip(lanes, [0..<mid, mid..<b]) {
-            lane.rows = rows
             lane.relaxer.prepare(rows: rows, of: relaxer)
-            if lane.states.count != depth {
-                lane.states = freeState.map { FloatMatrix(rows: 0, columns: $0.columns) }
-                lane.tether = lane.states
-            }
-            for l in 0..<depth {
-                lane.states[l].assignRows(rows, of: freeState[l])
-                if tethered { lane.tether[l].assignRows(rows, of: prediction[l]) }
-            }
+            lane.request = RelaxationRequest(inputs: x.rows(rows), start: freeState.map { $0.rows(rows) },
+                                             phase: Phase(tether: phase.tether.map { .init(strength: $0.strength, anchors: $0.anchors.map { $0.rows(rows) }) }))
+            lane.rows = rows
         }
-        let network = self.network, steps = config.stepsFree, epsilon = config.stepSize
-        let lambda = freeForces.lambda
-        let (first, second) = Parallel.both({
-            self.lanes[0].relax(network, steps: steps, epsilon: epsilon, lambda: lambda)
-        }, {
-            self.lanes[1].relax(network, steps: steps, epsilon: epsilon, lambda: lambda)
-        })
-        for lane in lanes {
-            for l in 0..<depth { freeState[l].writeRows(startingAt: lane.rows.lowerBound, from: lane.states[l]) }
+        let network = self.network
+        let (first, second) = Parallel.both({ self.lanes[0].relax(network) }, { self.lanes[1].relax(network) })
+        for (lane, result) in zip(lanes, [first, second]) {
+            for l in 0..<depth { freeState[l].writeRows(startingAt: lane.rows.lowerBound, from: result.states[l]) }
         }
-        return RelaxationStatistics(iterations: steps, residual: max(first.residual, second.residual), converged: false)
+        return RelaxationStatistics(iterations: config.stepsFree, residual: max(first.statistics.residual, second.statistics.residual),
+                                    converged: false)
     }
 
-    /// The θ lane: nudged phase(s) from s⁻ and the EqProp update (Eq. 3–5).
-    private func nudgeAndUpdateTheta(signedBeta: Double) {
-        switch config.betaSign {
-        case .positive, .random:
-            Self.copy(freeState, into: &nudgedState)
-            relaxer.relax(network, states: &nudgedState, steps: config.stepsNudged,
-                          epsilon: config.stepSize, forces: nudgedForces(signedBeta))
-            network.applyEquilibriumPropagationUpdate(
-                input: x, first: freeState, second: nudgedState, betaDifference: Float(signedBeta),
-                learningRates: config.learningRates, scratch: &scratch)
-        case .centered:
-            let beta = abs(signedBeta)
-            Self.copy(freeState, into: &nudgedState)
-            Self.copy(freeState, into: &oppositeState)
-            relaxer.relax(network, states: &nudgedState, steps: config.stepsNudged,
-                          epsilon: config.stepSize, forces: nudgedForces(beta))
-            relaxer.relax(network, states: &oppositeState, steps: config.stepsNudged,
-                          epsilon: config.stepSize, forces: nudgedForces(-beta))
-            network.applyEquilibriumPropagationUpdate(
-                input: x, first: oppositeState, second: nudgedState, betaDifference: Float(2 * beta),
-                learningRates: config.learningRates, scratch: &scratch)
+    /// The θ lane: the nudged phase(s) from s⁻ and the EqProp update (Eq. 3–5).
+    private func nudgeAndUpdateTheta(_ phases: NudgedPhases) {
+        let nudged = phases.betas.map { beta in
+            relaxer.relax(network, RelaxationRequest(inputs: x, start: freeState, phase: freePhase.nudged(beta: beta, targets: y))).states
         }
-    }
-
-    /// Test error of Alg. 2 (feedforward) and Alg. 3 (feedforward, then T⁻ steps; from zero
-    /// without initialization), in batches of `batchSize`.
-    public func evaluate(_ data: LabeledImages) -> Evaluation { evaluate(data, batchSize: EvaluationBatch.hopfield) }
-
-    public func evaluate(_ data: LabeledImages, batchSize: Int) -> Evaluation {
-        let start = Date()
-        var ffErrors = 0, relaxedErrors = 0
-        var done = 0
-        while done < data.count {
-            let indices = (done..<min(done + batchSize, data.count))
-            shapeBuffers(batch: indices.count)
-            data.gather(ArraySlice(indices), into: &x, targets: &y)
-            let labels = indices.map { data.labels[$0] }[...]
-            feedforward.forward(x, leaky: false, workspace: ffWorkspace)
-            startFreePhase()
-            relaxer.prepare(network, inputs: x)
-            relaxFreePhase()
-            ffErrors += Self.errors(ffWorkspace.activations[depth - 1], labels)
-            relaxedErrors += Self.errors(freeState[depth - 1], labels)
-            done += indices.count
-        }
-        let n = Double(max(data.count, 1))
-        return Evaluation(samples: data.count, errorFeedforward: Double(ffErrors) / n,
-                          errorRelaxed: Double(relaxedErrors) / n, seconds: Date().timeIntervalSince(start),
-                          meanIterations: Double(config.stepsFree))
+        let (first, second) = phases.pair(free: freeState, nudged: nudged)
+        network.applyEquilibriumPropagationUpdate(input: x, first: first, second: second,
+                                                  betaDifference: Float(phases.betaDifference),
+                                                  learningRates: config.learningRates, scratch: &scratch)
     }
 }
 
-/// Part of a batch relaxed on its own core: its rows, relaxer and states.
+extension HopfieldTrainer: InitEqPropModel {
+    public var loopSettings: InitEqPropSettings {
+        InitEqPropSettings(seed: config.seed, batchSize: config.batchSize, betaSign: config.betaSign, beta: Double(config.beta),
+                           evaluationBatchSize: EvaluationBatch.hopfield)
+    }
+
+    public func checkFits(_ data: LabeledImages) throws {
+        guard data.pixels == config.layerSizes[0], data.classes == config.layerSizes.last! else {
+            throw TrainingError.dataMismatch(
+                "--layers \(config.layerSizes.map(String.init).joined(separator: ",")) does not fit the data: "
+                + "\(data.pixels) pixels and \(data.classes) classes per sample")
+        }
+    }
+
+    public func load(_ indices: ArraySlice<Int>, of data: LabeledImages, for use: BatchUse) {
+        shapeBuffers(batch: indices.count)
+        data.gather(indices, into: &x, targets: &y)
+        labels = indices.map { data.labels[$0] }
+        feedforward.forward(x, leaky: use == .training, workspace: ffWorkspace)
+        relaxer.prepare(network, inputs: x)
+    }
+
+    public func relaxFreePhase(_ batch: BatchPosition) throws -> FreePhaseOutcome {
+        shapeBuffers(batch: x.rows)
+        startFreePhase()
+        let statistics = relaxFreeLanes()
+        guard freeState[depth - 1].isFinite else {
+            throw TrainingError.diverged(epoch: batch.epoch, batch: batch.index, what: "the free state")
+        }
+        return .relaxed(statistics)
+    }
+
+    public func errors() -> (feedforward: Int, relaxed: Int) {
+        (Self.errors(ffWorkspace.activations[depth - 1], labels), Self.errors(freeState[depth - 1], labels))
+    }
+
+    /// Two lanes run in parallel on the two cores once s⁻ is known, each with single-threaded
+    /// BLAS (at batch 20, two one-thread products side by side beat one two-thread product by
+    /// ~1.5×):
+    ///
+    ///     θ lane: nudged phase(s) → EqProp update of θ → input drive x'·W₁ of the next batch
+    ///     φ lane: local-loss update of φ toward s⁻ → feedforward pass of the next batch
+    ///
+    /// The lanes touch disjoint state (θ and the relaxer vs. φ and its workspace) and only
+    /// read s⁻, x and s^f, so the result is the same as running them one after the other.
+    public func learn(_ phases: NudgedPhases, _ batch: BatchPosition, next: ArraySlice<Int>?,
+                      of data: LabeledImages) throws -> PhaseOutcome {
+        if let next { data.gather(next, into: &nextX, targets: &nextY) }
+        let hasNext = next != nil
+        let measure = (config.alignmentEvery ?? 0) > 0 && batch.index % config.alignmentEvery! == 0
+        let (_, loss) = Parallel.both({
+            self.nudgeAndUpdateTheta(phases)
+            if hasNext { self.relaxer.prepare(self.network, inputs: self.nextX) }
+        }, {
+            if measure { self.measureAlignment() }
+            let loss = self.updateFeedforward()
+            if hasNext { self.feedforward.forward(self.nextX, leaky: true, workspace: self.ffWorkspace) }
+            return loss
+        })
+        guard loss.isFinite else {
+            throw TrainingError.diverged(epoch: batch.epoch, batch: batch.index, what: "the feedforward network's local loss")
+        }
+        if let next {
+            swap(&x, &nextX)
+            swap(&y, &nextY)
+            labels = next.map { data.labels[$0] }
+        }
+        return .relaxed
+    }
+
+    public func finishEpoch(_ report: inout EpochTraining) throws {
+        guard network.isFinite, feedforward.isFinite else {
+            throw TrainingError.diverged(epoch: 0, batch: 0, what: "a parameter")
+        }
+        if alignmentCount > 0 { report.alignment = alignmentSums.map { $0 / Double(alignmentCount) } }
+        alignmentSums = []
+        alignmentCount = 0
+    }
+}
+
+/// Part of a batch relaxed on its own core: its rows, relaxer and request.
 final class RelaxationLane {
     let relaxer = HopfieldRelaxer()
     var rows = 0..<0
-    var states: [FloatMatrix] = []
-    var tether: [FloatMatrix] = []
+    var request = RelaxationRequest<Float>(inputs: FloatMatrix(rows: 0, columns: 0), start: [])
 
-    func relax(_ network: LayeredHopfieldNetwork, steps: Int, epsilon: Float, lambda: Double) -> RelaxationStatistics {
-        relaxer.relax(network, states: &states, steps: steps, epsilon: epsilon,
-                      forces: PhaseForces(lambda: lambda, tetherTargets: lambda > 0 ? tether : nil))
-    }
+    func relax(_ network: LayeredHopfieldNetwork) -> Relaxation<Float> { relaxer.relax(network, request) }
 }
-

@@ -90,7 +90,7 @@ public enum Figures {
         let trainer = try HopfieldTrainer(config: run.config)
         for epoch in 1...run.config.epochs {
             let t = try trainer.trainEpoch(epoch, on: data.train, progress: nil)
-            let e = trainer.evaluate(data.test)
+            let e = try trainer.evaluate(data.test)
             run.metrics.append(EpochMetrics(epoch: epoch, training: t, evaluation: e))
             s.progress?(String(format: "%@: epoch %d/%d, test error %.2f%% relaxed, %.2f%% feedforward",
                                run.label, epoch, run.config.epochs, 100 * e.errorRelaxed, 100 * e.errorFeedforward))

@@ -1,5 +1,5 @@
 import Circuit
-import EqProp
+import Equilibrium
 import Foundation
 import Numerics
 

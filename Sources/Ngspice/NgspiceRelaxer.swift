@@ -1,6 +1,6 @@
 import Circuit
+import Equilibrium
 import Foundation
-import EqProp
 import Numerics
 
 /// Relaxes DRN batches in ngspice through a pool of worker processes: the circuit is
@@ -114,7 +114,7 @@ public final class NgspiceCircuitRelaxer: EquilibriumRelaxer {
     public func relax(_ model: ResistiveCircuit, _ request: RelaxationRequest<Double>) throws -> Relaxation<Double> {
         let conditions = try request.conditions(for: model, nudgeKind: nudgeKind)
         do {
-            let states = try relaxer.relax(model, conditions: conditions, phase: request.nudge == nil ? "free" : "nudged")
+            let states = try relaxer.relax(model, conditions: conditions, phase: request.phase.name)
             return Relaxation(states: states, statistics: RelaxationStatistics(iterations: 1, residual: 0, converged: true))
         } catch let error as NgspiceError {
             // Reported like a Swift phase that hits its sweep limit: the trainer skips the batch.

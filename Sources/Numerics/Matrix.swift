@@ -96,6 +96,14 @@ public struct Matrix<Scalar: BLASScalar>: Sendable, Equatable {
         }
     }
 
+    /// A copy of rows `range`.
+    @inlinable
+    public func rows(_ range: Range<Int>) -> Matrix {
+        var m = Matrix(rows: 0, columns: columns)
+        m.assignRows(range, of: self)
+        return m
+    }
+
     /// Overwrites rows `start ..< start + source.rows` with `source`.
     @inlinable
     public mutating func writeRows(startingAt start: Int, from source: Matrix) {

@@ -77,7 +77,7 @@ extension EqPropCommand.Benchmark {
             let line = ProgressLine(label: "benchmark \(preset)", total: dataset.train.count)
             let t = try trainer.trainEpoch(1, on: dataset.train) { line.update(done: $0) }
             line.finish()
-            let e = trainer.evaluate(dataset.test)
+            let e = try trainer.evaluate(dataset.test)
             one = max(one, GemmRate.measure(threads: 1))
             all = max(all, GemmRate.measure(threads: threads))
             let flops = config.flopsPerTrainingSample * Double(t.samples)

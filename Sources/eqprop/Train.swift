@@ -3,6 +3,7 @@ import Circuit
 import CoSimulation
 import Datasets
 import EqProp
+import Equilibrium
 import Foundation
 import Reporting
 

@@ -1,4 +1,5 @@
 import EqProp
+import Equilibrium
 import Numerics
 import Testing
 
@@ -25,13 +26,14 @@ import Testing
 
     /// Runs the production relaxer long enough to reach the fixed point to Float roundoff.
     func fixedPoint(_ net: LayeredHopfieldNetwork, beta: Double, from start: [FloatMatrix]? = nil) -> [FloatMatrix] {
-        let relaxer = HopfieldRelaxer()
-        relaxer.prepare(net, inputs: FloatMatrix(rows: 1, columns: 4, elements: x))
-        var s = start ?? sizes.dropFirst().map { FloatMatrix(rows: 1, columns: $0, repeating: 0.5) }
-        let stats = relaxer.relax(net, states: &s, steps: 3000, epsilon: 0.2,
-                                  forces: PhaseForces(beta: beta, targets: FloatMatrix(rows: 1, columns: 3, elements: y)))
-        #expect(stats.residual < 1e-5)
-        return s
+        let relaxer = HopfieldRelaxer(stepsFree: 3000, stepsNudged: 3000, stepSize: 0.2)
+        let inputs = FloatMatrix(rows: 1, columns: 4, elements: x)
+        relaxer.prepare(net, inputs: inputs)
+        let s = start ?? sizes.dropFirst().map { FloatMatrix(rows: 1, columns: $0, repeating: 0.5) }
+        let phase = Phase<Float>.free.nudged(beta: beta, targets: FloatMatrix(rows: 1, columns: 3, elements: y))
+        let result = relaxer.relax(net, RelaxationRequest(inputs: inputs, start: s, phase: phase))
+        #expect(result.statistics.residual < 1e-5)
+        return result.states
     }
 
     func loss(_ net: LayeredHopfieldNetwork) -> Double {

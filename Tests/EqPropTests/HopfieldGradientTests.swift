@@ -1,4 +1,5 @@
 import EqProp
+import Equilibrium
 import Numerics
 import Testing
 
@@ -93,7 +94,7 @@ import Testing
         relaxer.prepare(net, inputs: x)
         let eps: Float = 0.3, beta = 0.7, lambda = 0.2
         relaxer.relax(net, states: &states, steps: 1, epsilon: eps,
-                      forces: PhaseForces(beta: beta, targets: y, lambda: lambda, tetherTargets: tether))
+                      phase: Phase(nudge: .init(beta: beta, targets: y), tether: .init(strength: lambda, anchors: tether)))
         var worst = 0.0
         for b in 0..<batch {
             let g = net.energyGradient(input: xs[b], states: ss[b])
@@ -118,7 +119,7 @@ import Testing
         relaxer.prepare(net, inputs: FloatMatrix(rows: 1, columns: sizes[0], elements: x.map(Float.init)))
         var energy = net.energy(input: x, states: s)
         for _ in 0..<30 {
-            relaxer.relax(net, states: &states, steps: 1, epsilon: 0.2, forces: .free)
+            relaxer.relax(net, states: &states, steps: 1, epsilon: 0.2, phase: .free)
             let e = net.energy(input: x, states: states.map { $0.elements.map(Double.init) })
             #expect(e <= energy + 1e-6)
             energy = e

@@ -1,3 +1,4 @@
+import Equilibrium
 import Foundation
 import Numerics
 

@@ -1,4 +1,4 @@
-import EqProp
+import Equilibrium
 import Foundation
 import Numerics
 

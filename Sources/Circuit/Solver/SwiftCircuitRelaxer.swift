@@ -1,7 +1,7 @@
-import EqProp
+import Equilibrium
 import Numerics
 
-/// How a circuit relaxer applies `RelaxationRequest.Nudge` to the output nodes.
+/// How a circuit relaxer applies a phase's nudge (`Phase.Nudge`) to the output nodes.
 public enum NudgeKind: String, Codable, Sendable, CaseIterable {
     /// Fixed currents I = β(y − readout(V⁰)) from the free state (DESIGN §2.2).
     case current
@@ -15,11 +15,14 @@ extension RelaxationRequest where Scalar == Double {
     /// conductance, the tether as a conductance λ to sources at s^f.
     public func conditions(for circuit: ResistiveCircuit, nudgeKind: NudgeKind) throws -> CircuitConditions {
         var c = CircuitConditions(inputVoltages: CircuitConditions.inputVoltages(pixels: inputs, gain: circuit.preset.inputGain))
-        if let nudge {
+        if let nudge = phase.nudge {
             let net = circuit.network
             switch nudgeKind {
             case .current:
-                c.nudge = .currents(NudgeCurrents.fromFreeState(nudge.freeState.last!, targets: nudge.targets, beta: nudge.beta,
+                guard let free = nudge.freeState?.last else {
+                    throw CircuitError("a current nudge β(y − V⁻) needs the free state V⁻")
+                }
+                c.nudge = .currents(NudgeCurrents.fromFreeState(free, targets: nudge.targets, beta: nudge.beta,
                                                                 classes: net.classes, differential: net.isDifferential))
             case .conductance:
                 guard !net.isDifferential else {
@@ -28,7 +31,7 @@ extension RelaxationRequest where Scalar == Double {
                 c.nudge = .conductance(beta: nudge.beta, targets: nudge.targets)
             }
         }
-        if let tether { c.tether = (tether.strength, tether.targets) }
+        if let tether = phase.tether { c.tether = (tether.strength, tether.anchors) }
         return c
     }
 }

@@ -1,27 +1,3 @@
-/// What a relaxation phase adds to the energy besides the network itself.
-///
-/// - Nudging (Eq. 3): the output layer feels β·C with C = ‖s_L − y‖², i.e. a force
-///   −2β(s_L − y). β = 0 is the free (negative) phase.
-/// - Tether (Eq. 10): every free layer feels λ‖s_l − s^f_l‖², a force −2λ(s_l − s^f_l)
-///   toward the feedforward prediction s^f. It does not depend on θ, so it leaves
-///   ∂E/∂θ, and hence the EqProp update, unchanged; it is applied in every phase so that
-///   the free and nudged states are minima of the same θ-dependent energy.
-public struct PhaseForces<Matrix> {
-    public var beta: Double
-    public var targets: Matrix?
-    public var lambda: Double
-    public var tetherTargets: [Matrix]?
-
-    public init(beta: Double = 0, targets: Matrix? = nil, lambda: Double = 0, tetherTargets: [Matrix]? = nil) {
-        self.beta = beta
-        self.targets = targets
-        self.lambda = lambda
-        self.tetherTargets = tetherTargets
-    }
-
-    public static var free: PhaseForces { PhaseForces() }
-}
-
 /// What a relaxation did: how many steps or sweeps, and how far from a fixed point it ended.
 public struct RelaxationStatistics: Sendable, Codable, Equatable {
     /// Euler steps (Hopfield) or layer sweeps (circuit solver).
