@@ -17,6 +17,13 @@ public final class CrossCheckingRelaxer<Model, Scalar: BLASScalar>: EquilibriumR
     public var log: ((String) -> Void)?
     /// The largest difference since `reset()` (nil: nothing compared).
     public private(set) var largest: StateDifference?
+    /// The difference of the last compared phase.
+    public private(set) var last: StateDifference?
+    /// Wall time spent in each relaxer since `reset()`, s.
+    public private(set) var primarySeconds = 0.0
+    public private(set) var twinSeconds = 0.0
+    /// The twin's statistics of the last compared phase.
+    public private(set) var lastTwinStatistics: RelaxationStatistics?
     private var freePhases = 0
 
     public init(primary: any EquilibriumRelaxer<Model, Scalar>, twin: any EquilibriumRelaxer<Model, Scalar>,
@@ -30,6 +37,10 @@ public final class CrossCheckingRelaxer<Model, Scalar: BLASScalar>: EquilibriumR
     public func reset() {
         freePhases = 0
         largest = nil
+        last = nil
+        lastTwinStatistics = nil
+        primarySeconds = 0
+        twinSeconds = 0
     }
 
     public func prepare(_ model: Model, inputs: Matrix<Scalar>) {
@@ -38,7 +49,9 @@ public final class CrossCheckingRelaxer<Model, Scalar: BLASScalar>: EquilibriumR
     }
 
     public func relax(_ model: Model, _ request: RelaxationRequest<Scalar>) throws -> Relaxation<Scalar> {
+        let t0 = ContinuousClock.now
         let result = try primary.relax(model, request)
+        primarySeconds += Self.seconds(since: t0)
         let due: Bool
         if request.phase.isFree {
             due = every > 0 && freePhases % every == 0
@@ -47,13 +60,24 @@ public final class CrossCheckingRelaxer<Model, Scalar: BLASScalar>: EquilibriumR
             due = every == 1
         }
         guard due, result.statistics.converged else { return result }
+        let t1 = ContinuousClock.now
         let reference = try twin.relax(model, request)
-        let difference = StateDifference(result.states, reference.states)
+        twinSeconds += Self.seconds(since: t1)
+        lastTwinStatistics = reference.statistics
+        let difference = reference.statistics.converged
+            ? StateDifference(result.states, reference.states)
+            : StateDifference(maxAbs: .infinity, layer: 0, sample: 0, unit: 0)
+        last = difference
         if difference.maxAbs > largest?.maxAbs ?? -1 { largest = difference }
         if difference.maxAbs > tolerance {
             log?("\(request.phase.name) phase \(freePhases): the two solvers differ by \(difference.maxAbs) "
                  + "(layer \(difference.layer + 1), sample \(difference.sample), unit \(difference.unit))")
         }
         return result
+    }
+
+    private static func seconds(since start: ContinuousClock.Instant) -> Double {
+        let d = ContinuousClock.now - start
+        return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
     }
 }

@@ -54,14 +54,12 @@ public final class NgspiceRelaxer {
         let sources = circuit.externalSourceValues(conditions, form: form)
         let nodes = circuit.names.freeNodes
         var jobs: [PoolJob] = []
-        var starts: [Int] = []
         let per = max(1, min(chunk, (batch + pool.size - 1) / pool.size))
         var start = 0
         while start < batch {
             let end = min(start + per, batch)
             jobs.append(PoolJob(deckID: deck.id, deck: deck.text, sources: sources.names,
                                 values: Array(sources.values[start..<end]), nodes: nodes))
-            starts.append(start)
             start = end
         }
         let results: [[[Double]]]
@@ -71,16 +69,13 @@ public final class NgspiceRelaxer {
             guard case .simulationFailed = error else { throw error }
             throw try diagnose(error, circuit: circuit, conditions: conditions, deck: deck, phase: phase)
         }
-        var state = circuit.network.layerSizes.map { DoubleMatrix(rows: batch, columns: $0) }
-        for (job, first) in zip(results, starts) {
-            for (p, row) in job.enumerated() {
-                var k = 0
-                for l in 0..<state.count {
-                    for j in 0..<state[l].columns { state[l][first + p, j] = row[k]; k += 1 }
-                }
-            }
+        // Jobs come back in order, each with its samples in order.
+        let rows = results.flatMap { $0 }
+        let nodeCount = nodes.count
+        guard rows.count == batch, rows.allSatisfy({ $0.count == nodeCount }) else {
+            throw NgspiceError.worker("the workers returned \(rows.count) operating points for \(batch) samples, or rows of another length than \(nodeCount) nodes")
         }
-        return state
+        return circuit.network.states(fromNodeRows: rows)
     }
 
     /// A failed sweep: find the first sample whose own operating point (`op`, which falls

@@ -252,7 +252,7 @@ extension EqPropCommand {
                     path: outURL.path, architecture: network.architecture, preset: preset.name, phase: phase, form: form,
                     elements: result.netlist.elementCounts, nodes: result.netlist.nodes.count,
                     freeNodes: result.swiftVoltages.count, swiftVoltages: result.swiftVoltages,
-                    swiftSweeps: result.solverStatistics.sweeps,
+                    swiftSweeps: result.solverStatistics.iterations,
                     nodeset: request.options.startState.map { Dictionary(uniqueKeysWithValues: zip(free, $0)) },
                     analysis: analysis, predictedClass: circuit.predictedClass(voltages: result.swiftVoltages),
                     staticPowerWatts: power.total, sourcePower: power, settling: settling, raw: rawURL?.path,

@@ -1,5 +1,5 @@
 import Circuit
-import EqProp
+import Equilibrium
 import Foundation
 import Ngspice
 import Numerics
@@ -24,8 +24,7 @@ import Testing
         var free: [DoubleMatrix] = []
         for phase in 0..<2 {
             if phase == 1 {
-                var y = DoubleMatrix(rows: pixels.rows, columns: c.network.classes)
-                for (b, k) in labels.enumerated() { y[b, k] = c.preset.inputGain / 100 }
+                let y = DoubleMatrix.oneHot(labels: labels, classes: c.network.classes, value: c.preset.inputGain / 100)
                 conditions.nudge = .currents(NudgeCurrents.fromFreeState(free.last!, targets: y, beta: 1e-4,
                                                                          classes: c.network.classes, differential: c.network.isDifferential))
             }
@@ -35,10 +34,7 @@ import Testing
             var state = c.network.layerSizes.map { DoubleMatrix(rows: pixels.rows, columns: $0) }
             let stats = solver.relax(c, conditions: conditions, state: &state)
             #expect(stats.converged)
-            for b in 0..<pixels.rows {
-                var k = 0
-                for l in 0..<state.count { for j in 0..<state[l].columns { worst = max(worst, abs(state[l][b, j] - v[b][k])); k += 1 } }
-            }
+            worst = max(worst, StateDifference(state, c.network.states(fromNodeRows: v)).maxAbs)
             if phase == 0 { free = state }
         }
         return worst

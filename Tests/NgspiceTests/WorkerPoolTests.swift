@@ -1,4 +1,5 @@
 import Circuit
+import Equilibrium
 import Foundation
 import Ngspice
 import Numerics
@@ -26,7 +27,7 @@ import TestSupport
     }
 
     func maxDiff(_ a: [DoubleMatrix], _ b: [DoubleMatrix]) -> Double {
-        zip(a, b).map { $0.maxAbsDifference($1) }.max()!
+        StateDifference(a, b).maxAbs
     }
 
     @Test func poolRelaxesBatchesInParallel() throws {

@@ -32,40 +32,25 @@ public struct DeckRequest: Sendable {
         /// Free node name → the Swift solver's voltage for this deck (the netlist's own
         /// diode equations, converged to `tolerance`), V.
         public var swiftVoltages: [String: Double]
-        public var solverStatistics: RelaxationStatisticsSummary
+        public var solverStatistics: RelaxationStatistics
     }
 
-    /// A tiny copy of the solver's statistics (kept free of the EqProp module for callers).
-    public struct RelaxationStatisticsSummary: Sendable {
-        public var sweeps: Int
-        public var residualVolts: Double
-        public var converged: Bool
-    }
-
-    /// Builds the deck and solves its circuit in Swift with the diode card's equations.
+    /// Builds the deck and solves its circuit in Swift with the diode card's equations: the
+    /// free phase from 0 V, then for a nudged deck the nudged phase from the free state.
     public func build(tolerance: Double = 1e-12) throws -> Result {
         let net = circuit.network
         let u = DoubleMatrix(rows: 1, columns: inputVoltages.count, elements: inputVoltages)
-        var conditions = CircuitConditions(inputVoltages: u)
         let solver = CircuitSolver(diodeModel: .shockley, tolerance: tolerance)
         var state = net.layerSizes.map { DoubleMatrix(rows: 1, columns: $0) }
+        var conditions = CircuitConditions(inputVoltages: u)
         var stats = solver.relax(circuit, conditions: conditions, state: &state)
-        if case let .nudged(beta, label, target, asConductance) = phase {
+        if case let .nudged(beta, label, target, asConductance) = phase, stats.converged {
             guard label >= 0 && label < net.classes else {
                 throw CircuitError("label \(label) is outside 0..<\(net.classes)")
             }
-            let outputs = net.layerSizes.last!
-            var y = DoubleMatrix(rows: 1, columns: net.isDifferential ? net.classes : outputs)
-            y[0, label] = target
-            if asConductance {
-                guard !net.isDifferential else {
-                    throw CircuitError("a conductance nudge needs a single-ended readout; use current nudging with differential outputs")
-                }
-                conditions.nudge = .conductance(beta: beta, targets: y)
-            } else {
-                conditions.nudge = .currents(NudgeCurrents.fromFreeState(state.last!, targets: y, beta: beta,
-                                                                         classes: net.classes, differential: net.isDifferential))
-            }
+            let y = DoubleMatrix.oneHot(labels: [label], classes: net.classes, value: target)
+            conditions = try Equilibrium.Phase.free.nudged(beta: beta, targets: y, freeState: state)
+                .conditions(inputVoltages: u, circuit: circuit, nudgeKind: asConductance ? .conductance : .current)
             stats = solver.relax(circuit, conditions: conditions, state: &state)
         }
         guard stats.converged else {
@@ -77,8 +62,7 @@ public struct DeckRequest: Sendable {
         for l in 1...net.depth {
             for j in 0..<net.nodes(inLayer: l) { voltages[circuit.names.node(layer: l, index: j)] = state[l - 1][0, j] }
         }
-        return Result(deck: deck, netlist: netlist, conditions: conditions, swiftVoltages: voltages,
-                      solverStatistics: .init(sweeps: stats.iterations, residualVolts: stats.residual, converged: stats.converged))
+        return Result(deck: deck, netlist: netlist, conditions: conditions, swiftVoltages: voltages, solverStatistics: stats)
     }
 }
 

@@ -11,11 +11,22 @@ public enum NudgeKind: String, Codable, Sendable, CaseIterable {
 }
 
 extension RelaxationRequest where Scalar == Double {
-    /// The circuit conditions of this request: source voltages ±g·x, the nudge as currents or
-    /// conductance, the tether as a conductance λ to sources at s^f.
+    /// The circuit conditions of this request: source voltages ±g·x from the pixels, and the
+    /// phase's nudge and tether (`Phase.conditions`).
     public func conditions(for circuit: ResistiveCircuit, nudgeKind: NudgeKind) throws -> CircuitConditions {
-        var c = CircuitConditions(inputVoltages: CircuitConditions.inputVoltages(pixels: inputs, gain: circuit.preset.inputGain))
-        if let nudge = phase.nudge {
+        try phase.conditions(inputVoltages: CircuitConditions.inputVoltages(pixels: inputs, gain: circuit.preset.inputGain),
+                             circuit: circuit, nudgeKind: nudgeKind)
+    }
+}
+
+extension Phase where Scalar == Double {
+    /// The circuit conditions of this phase with input source voltages `u` (B × 2n₀, V): the
+    /// nudge as currents β(y − V⁻) from the free state or as a conductance β to sources at the
+    /// targets, the tether as a conductance λ to sources at s^f. The one translation of a phase
+    /// into sources and conductances.
+    public func conditions(inputVoltages u: DoubleMatrix, circuit: ResistiveCircuit, nudgeKind: NudgeKind) throws -> CircuitConditions {
+        var c = CircuitConditions(inputVoltages: u)
+        if let nudge {
             let net = circuit.network
             switch nudgeKind {
             case .current:
@@ -31,7 +42,7 @@ extension RelaxationRequest where Scalar == Double {
                 c.nudge = .conductance(beta: nudge.beta, targets: nudge.targets)
             }
         }
-        if let tether = phase.tether { c.tether = (tether.strength, tether.anchors) }
+        if let tether { c.tether = (tether.strength, tether.anchors) }
         return c
     }
 }
