@@ -49,13 +49,15 @@ extension Phase where Scalar == Double {
 
 /// The Swift circuit solver behind the common relaxation interface.
 ///
-/// The input crossbar's Norton currents u·G₁ depend only on the inputs and the conductances,
-/// so the free and nudged phases of a batch share them: they are computed once per batch and
+/// The input source voltages ±g·x and the input crossbar's Norton currents u·G₁ depend only on
+/// the inputs (and the currents on the conductances), so the free and nudged phases of a batch
+/// share them: the voltages are computed once per batch, the currents once per batch and
 /// circuit revision (at 1568 × 1024 cells that product dominates a phase).
 public final class SwiftCircuitRelaxer: EquilibriumRelaxer {
     public let solver: CircuitSolver
     public var nudgeKind: NudgeKind
-    private var cachedCurrents: (identity: UInt64, revision: Int, inputs: DoubleMatrix, currents: DoubleMatrix)?
+    private var cached: (inputs: DoubleMatrix, gain: Double, voltages: DoubleMatrix,
+                         identity: UInt64, revision: Int, currents: DoubleMatrix)?
 
     public init(solver: CircuitSolver, nudgeKind: NudgeKind = .current) {
         self.solver = solver
@@ -63,14 +65,18 @@ public final class SwiftCircuitRelaxer: EquilibriumRelaxer {
     }
 
     public func relax(_ model: ResistiveCircuit, _ request: RelaxationRequest<Double>) throws -> Relaxation<Double> {
-        var conditions = try request.conditions(for: model, nudgeKind: nudgeKind)
-        if let c = cachedCurrents, c.identity == model.identity, c.revision == model.revision, c.inputs == request.inputs {
-            conditions.inputCurrents = c.currents
+        let gain = model.preset.inputGain
+        if var c = cached, c.gain == gain, c.inputs == request.inputs {
+            if c.identity != model.identity || c.revision != model.revision {
+                (c.identity, c.revision, c.currents) = (model.identity, model.revision, model.inputCurrents(c.voltages))
+                cached = c
+            }
         } else {
-            let currents = model.inputCurrents(conditions.inputVoltages)
-            cachedCurrents = (model.identity, model.revision, request.inputs, currents)
-            conditions.inputCurrents = currents
+            let voltages = CircuitConditions.inputVoltages(pixels: request.inputs, gain: gain)
+            cached = (request.inputs, gain, voltages, model.identity, model.revision, model.inputCurrents(voltages))
         }
+        var conditions = try request.phase.conditions(inputVoltages: cached!.voltages, circuit: model, nudgeKind: nudgeKind)
+        conditions.inputCurrents = cached!.currents
         var states = request.start
         let stats = solver.relax(model, conditions: conditions, state: &states)
         return Relaxation(states: states, statistics: stats)

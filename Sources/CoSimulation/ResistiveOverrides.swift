@@ -1,0 +1,82 @@
+import Circuit
+import EqProp
+
+/// Settings of a deep resistive network's training set over its preset (the circuit flags of
+/// `eqprop train`); nil keeps the preset's. See `ResistiveTrainingConfig` for units.
+public struct ResistiveOverrides: Sendable, Equatable {
+    /// Hardware preset: a name in hardware/ or a path.
+    public var hardware: String?
+    public var solver: ResistiveTrainingConfig.Solver?
+    public var workers: Int?
+    public var crosscheckEvery: Int?
+    public var nudge: NudgeKind?
+    /// Swift solver tolerance, V.
+    public var tolerance: Double?
+    public var learningRateDecay: Double?
+    public var maxSweeps: Int?
+    public var diodeModel: CircuitSolver.DiodeModel?
+    public var updateScheme: UpdateScheme?
+    public var chipSeed: UInt64?
+    /// Seconds an ngspice worker may take for one job (not part of the configuration).
+    public var workerTimeout: Double?
+
+    public init() {}
+
+    /// The flags set, by name.
+    public var flagsSet: [String] {
+        [("--hardware", hardware != nil), ("--solver", solver != nil), ("--workers", workers != nil),
+         ("--crosscheck-every", crosscheckEvery != nil), ("--worker-timeout", workerTimeout != nil), ("--nudge", nudge != nil),
+         ("--tolerance", tolerance != nil), ("--lr-decay", learningRateDecay != nil), ("--max-sweeps", maxSweeps != nil),
+         ("--diode-model", diodeModel != nil), ("--update-scheme", updateScheme != nil), ("--chip-seed", chipSeed != nil)]
+            .filter(\.1).map(\.0)
+    }
+
+    /// Those a resume may change: how the run continues, not what it trains.
+    public static let runtimeFlags: Set<String> = ["--solver", "--workers", "--crosscheck-every", "--worker-timeout"]
+}
+
+extension ResistiveTrainingConfig {
+    /// The preset named `preset` (`paper-small` with `--model resistive` means `drn-xs`) with
+    /// the overrides applied, validated.
+    public static func resolved(preset: String, _ o: TrainingOverrides, _ r: ResistiveOverrides) throws -> ResistiveTrainingConfig {
+        guard var c = presets[preset == "paper-small" ? "drn-xs" : preset] else {
+            throw TrainingError.invalidConfiguration("--preset: unknown resistive preset '\(preset)'; choose one of \(presets.keys.sorted().joined(separator: ", "))")
+        }
+        if o.stepsFree != nil || o.stepsNudged != nil || o.stepSize != nil {
+            throw TrainingError.invalidConfiguration(
+                "--steps-free, --steps-nudged and --step-size apply to Hopfield networks; circuits relax to convergence (see --tolerance)")
+        }
+        if let layers = o.layers {
+            c.architecture = layers
+            let depth = layers.count - 1
+            c.learningRates = TrainingOverrides.extend(c.learningRates, to: depth)
+            c.biasLearningRates = TrainingOverrides.extend(c.biasLearningRates, to: depth)
+            c.feedforwardLearningRates = TrainingOverrides.extend(c.feedforwardLearningRates, to: depth)
+        }
+        if let v = r.hardware { c.hardware = v }
+        if let v = r.solver { c.solver = v }
+        if let v = r.workers { c.workers = v }
+        if let v = r.crosscheckEvery { c.crosscheckEvery = v }
+        if let v = r.nudge { c.nudge = v }
+        if let v = r.tolerance { c.tolerance = v }
+        if let v = r.diodeModel { c.diodeModel = v }
+        if let v = r.updateScheme { c.updateScheme = v }
+        if let v = r.chipSeed { c.chipSeed = v }
+        if let v = r.learningRateDecay { c.learningRateDecay = v }
+        if let v = r.maxSweeps { c.maxSweeps = v }
+        if let v = o.batchSize { c.batchSize = v }
+        if let v = o.beta { c.beta = v }
+        if let v = o.betaSign { c.betaSign = v }
+        if let v = o.learningRates {
+            c.learningRates = v
+            c.biasLearningRates = v
+        }
+        if let v = o.feedforwardLearningRates { c.feedforwardLearningRates = v.map(Float.init) }
+        if let v = o.lambda { c.lambda = v }
+        if o.noInitialization { c.useInitialization = false; c.lambda = 0 }
+        if let v = o.epochs { c.epochs = v }
+        if let v = o.seed { c.seed = v }
+        try c.validate()
+        return c
+    }
+}
