@@ -49,15 +49,15 @@ let package = Package(
         ),
 
         .target(name: "TestSupport", dependencies: ["Numerics"], path: "Tests/TestSupport"),
-        .testTarget(name: "NumericsTests", dependencies: ["Numerics"]),
+        .testTarget(name: "NumericsTests", dependencies: ["Numerics", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "CZlib", "TestSupport"]),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting", "TestSupport"]),
-        .testTarget(name: "EqPropTests", dependencies: ["EqProp", "Numerics", "Datasets"]),
+        .testTarget(name: "EqPropTests", dependencies: ["EqProp", "Numerics", "Datasets", "TestSupport"]),
         .testTarget(name: "eqpropTests", dependencies: ["eqprop", "Datasets", "TestSupport"]),
         .testTarget(name: "CircuitTests", dependencies: ["Circuit", "Numerics", "EqProp", "TestSupport", .product(name: "PropertyBased", package: "swift-property-based")]),
         .testTarget(name: "GradientsTests", dependencies: ["Gradients", "EqProp", "Circuit", "Numerics"]),
         .testTarget(name: "ExportTests", dependencies: ["Export", "EqProp", "Numerics", "Reporting", "Datasets", "TestSupport"]),
-        .testTarget(name: "CoSimulationTests", dependencies: ["CoSimulation", "Circuit", "EqProp", "Datasets", "Reporting", "Numerics", "TestSupport"]),
+        .testTarget(name: "CoSimulationTests", dependencies: ["CoSimulation", "Circuit", "Ngspice", "EqProp", "Datasets", "Reporting", "Numerics", "TestSupport"]),
         .testTarget(name: "NgspiceTests", dependencies: ["Ngspice", "Circuit", "Numerics", "EqProp", "TestSupport", .product(name: "PropertyBased", package: "swift-property-based")]),
     ]
 )
