@@ -53,16 +53,16 @@ let package = Package(
         ),
 
         .target(name: "TestSupport", dependencies: ["Numerics"], path: "Tests/TestSupport"),
-        .testTarget(name: "NumericsTests", dependencies: ["Numerics"]),
+        .testTarget(name: "NumericsTests", dependencies: ["Numerics", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "CZlib", "TestSupport"]),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting", "TestSupport"]),
         .testTarget(name: "EquilibriumTests", dependencies: ["Equilibrium", "Numerics"]),
-        .testTarget(name: "EqPropTests", dependencies: ["EqProp", "Equilibrium", "Numerics", "Datasets"]),
+        .testTarget(name: "EqPropTests", dependencies: ["EqProp", "Equilibrium", "Numerics", "Datasets", "TestSupport"]),
         .testTarget(name: "eqpropTests", dependencies: ["eqprop", "Datasets", "TestSupport"]),
         .testTarget(name: "CircuitTests", dependencies: ["Circuit", "Numerics", "Equilibrium", "EqProp", "TestSupport", .product(name: "PropertyBased", package: "swift-property-based")]),
         .testTarget(name: "GradientsTests", dependencies: ["Gradients", "EqProp", "Equilibrium", "Circuit", "Numerics"]),
         .testTarget(name: "ExportTests", dependencies: ["Export", "EqProp", "Numerics", "Reporting", "Datasets", "TestSupport"]),
-        .testTarget(name: "CoSimulationTests", dependencies: ["CoSimulation", "Circuit", "Equilibrium", "EqProp", "Datasets", "Reporting", "Numerics", "TestSupport"]),
+        .testTarget(name: "CoSimulationTests", dependencies: ["CoSimulation", "Circuit", "Ngspice", "Equilibrium", "EqProp", "Datasets", "Reporting", "Numerics", "TestSupport"]),
         .testTarget(name: "NgspiceTests", dependencies: ["Ngspice", "Circuit", "Numerics", "Equilibrium", "EqProp", "TestSupport", .product(name: "PropertyBased", package: "swift-property-based")]),
     ]
 )

@@ -1,7 +1,10 @@
 // OpenBLAS's CBLAS interface (Debian: libopenblas-dev, pkg-config "openblas").
 #include <cblas.h>
 
-// LAPACK's Cholesky factorization and inverse (OpenBLAS ships LAPACK; Fortran calling
-// convention, column-major). Used by the crossbar mesh reduction.
+// LAPACK routines that OpenBLAS ships (Fortran calling convention, column-major, 32-bit
+// integers as OpenBLAS's default build has them).
+// Cholesky factorization and inverse: the crossbar mesh reduction (SymmetricInverse.swift).
 void dpotrf_(const char *uplo, const int *n, double *a, const int *lda, int *info);
 void dpotri_(const char *uplo, const int *n, double *a, const int *lda, int *info);
+// LU factorization with partial pivoting and solve: dense linear systems (DenseSolve.swift).
+void dgesv_(const int *n, const int *nrhs, double *a, const int *lda, int *ipiv, double *b, const int *ldb, int *info);

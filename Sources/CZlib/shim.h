@@ -1,2 +1,2 @@
-// zlib (Debian: zlib1g-dev, pkg-config "zlib"): gzip reading and CRC-32.
+// zlib (Debian: zlib1g-dev, pkg-config "zlib"): gzip reading (Datasets) and CRC-32 (Export).
 #include <zlib.h>

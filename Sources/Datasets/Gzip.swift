@@ -111,10 +111,3 @@ public enum Gzip {
         return Data(out[0..<produced])
     }
 }
-
-/// CRC-32 (IEEE 802.3, zlib's), for zip containers such as `.npz`.
-public func crc32Checksum(_ data: Data) -> UInt32 {
-    data.withUnsafeBytes { p in
-        UInt32(crc32(0, p.bindMemory(to: UInt8.self).baseAddress, uInt(p.count)))
-    }
-}

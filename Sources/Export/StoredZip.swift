@@ -1,4 +1,3 @@
-import Datasets
 import Foundation
 
 /// A zip archive of uncompressed ("stored", method 0) entries: the container of NumPy's

@@ -1,3 +1,5 @@
+import Numerics
+
 /// Recurrent backpropagation (Almeida 1987, Pineda 1987) at a free fixed point s⁰, as in
 /// Scellier & Bengio 2019: the gradient of J(θ) = C(s⁰_θ).
 ///
@@ -45,11 +47,12 @@ public enum RecurrentBackpropagation {
         var lambda = [Double](repeating: 0, count: s.count)
         var ratio = 1.0
         if n > 0 {
-            guard let lu = DenseLU(model.hessian(at: s, active: active), n: n), lu.pivotRatio > 1e-14 else {
+            guard let solved = try? DoubleMatrix(rows: n, columns: n, elements: model.hessian(at: s, active: active)).solve(restricted),
+                  solved.pivotRatio > 1e-14 else {
                 throw GradientError("the Hessian of E at the fixed point is singular on its \(n) active units; RBP is undefined there")
             }
-            ratio = lu.pivotRatio
-            let x = lu.solve(restricted)
+            ratio = solved.pivotRatio
+            let x = solved.x
             for (k, i) in active.enumerated() { lambda[i] = x[k] }
         }
         return Result(gradient: model.adjointParameterGradient(at: s, adjoint: lambda), adjoint: lambda,

@@ -1,70 +1,94 @@
 import Foundation
 
 /// The loop of an ngspice worker process (`eqprop ngspice-worker`): reads `WorkerRequest`
-/// lines on standard input, answers `WorkerResponse` lines on standard output, until EOF.
+/// frames on standard input, answers each with a `WorkerReply` frame on standard output,
+/// until standard input ends (status 0). Exits with status 3 after ngspice asked to quit, 2
+/// when the input stream cannot be read further (a frame beyond the size limit, a stream cut
+/// within a frame, or standard output closed).
 public enum NgspiceWorker {
     public static func run() -> Int32 {
-        let decoder = JSONDecoder()
-        let encoder = JSONEncoder()
+        var input = WorkerWire.FrameBuffer()
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
         var loadedDeck: String?
-        func reply(_ r: WorkerResponse) {
-            var data = (try? encoder.encode(r)) ?? Data("{\"id\":\(r.id),\"ok\":false,\"error\":\"encoding\"}".utf8)
-            data.append(0x0A)
-            FileHandle.standardOutput.write(data)
-        }
-        while let line = readLine(strippingNewline: true) {
-            if line.isEmpty { continue }
-            guard let request = try? decoder.decode(WorkerRequest.self, from: Data(line.utf8)) else {
-                reply(WorkerResponse(id: -1, ok: false, error: "malformed request"))
+        while true {
+            let payload: [UInt8]
+            do {
+                guard let next = try input.nextPayload() else {
+                    let n = chunk.withUnsafeMutableBytes { read(0, $0.baseAddress, $0.count) }
+                    if n < 0 && errno == EINTR { continue }
+                    guard n > 0 else { return input.hasPartialFrame ? 2 : 0 }
+                    chunk.withUnsafeBytes { input.append(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+                    continue
+                }
+                payload = next
+            } catch {
+                _ = reply(WorkerReply(id: 0, outcome: .failed(.malformedRequest, message: "\(error)")))
+                return 2
+            }
+            let request: WorkerRequest
+            do { request = try payload.withUnsafeBytes { try WorkerRequest(payload: $0) } } catch {
+                guard reply(WorkerReply(id: 0, outcome: .failed(.malformedRequest, message: "malformed request: \(error)"))) else { return 2 }
                 continue
             }
             FaultInjection.check()
-            let start = DispatchTime.now().uptimeNanoseconds
-            do {
-                let engine = try NgspiceEngine.shared()
-                if loadedDeck != request.deckID {
-                    guard let deck = request.deck else {
-                        reply(WorkerResponse(id: request.id, ok: false, needDeck: true))
-                        continue
-                    }
-                    loadedDeck = nil
-                    try engine.load(text: deck)
-                    loadedDeck = request.deckID
-                }
-                let voltages: [[Double]]
-                switch request.analysis {
-                case "sweep":
-                    voltages = try engine.sweep(sources: request.sources, values: request.values, nodes: request.nodes)
-                case "op":
-                    let external = Dictionary(uniqueKeysWithValues: zip(request.sources, request.values.first ?? []))
-                    voltages = [try engine.operatingPoint(external: external, nodes: request.nodes)]
-                case "op-iterations":
-                    // The deck's own operating point (from its .nodeset, if any) and, as a second
-                    // row, the Newton iterations it took (a freshly loaded deck: nothing else ran).
-                    let v = try engine.operatingPoint(nodes: request.nodes)
-                    voltages = [v, [Double(try engine.newtonIterations())]]
-                case "tran":
-                    // values[0] = [step, stop]; the reply's first row is the time axis, then one
-                    // row per node.
-                    guard let times = request.values.first, times.count == 2 else {
-                        throw NgspiceError.worker("a transient needs values [[step, stop]]")
-                    }
-                    let result = try engine.transient(step: times[0], stop: times[1], nodes: request.nodes)
-                    voltages = [result.time] + result.voltages
-                default:
-                    throw NgspiceError.worker("unknown analysis '\(request.analysis)'")
-                }
-                reply(WorkerResponse(id: request.id, ok: true, voltages: voltages,
-                                     seconds: Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9))
-            } catch {
-                let dead = (try? NgspiceEngine.shared().isDead) ?? true
-                var response = WorkerResponse(id: request.id, ok: false, error: "\(error)", fatal: dead)
-                if case NgspiceError.analysis = error { response.analysisFailed = true }
-                reply(response)
-                if dead { return 3 }
-            }
+            let (outcome, dead) = answer(request, loadedDeck: &loadedDeck)
+            guard reply(WorkerReply(id: request.id, outcome: outcome)) else { return 2 }
+            if dead { return 3 }
         }
-        return 0
+    }
+
+    /// Runs one request on this process's engine; `dead` when ngspice asked to exit.
+    private static func answer(_ request: WorkerRequest, loadedDeck: inout String?) -> (WorkerReply.Outcome, dead: Bool) {
+        let start = DispatchTime.now().uptimeNanoseconds
+        func seconds() -> Double { Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9 }
+        do {
+            let engine = try NgspiceEngine.shared()
+            if loadedDeck != request.deckID {
+                guard let deck = request.deck else { return (.needDeck, false) }
+                loadedDeck = nil
+                try engine.load(text: deck)
+                loadedDeck = request.deckID
+            }
+            switch request.analysis {
+            case let .sweep(sources, values):
+                let v = try engine.sweep(sources: sources, values: values, nodes: request.nodes)
+                return (.points(v, seconds: seconds()), false)
+            case let .operatingPoint(sources, values):
+                // A source named twice takes its last value.
+                let external = Dictionary(zip(sources, values), uniquingKeysWith: { $1 })
+                let v = try engine.operatingPoint(external: external, nodes: request.nodes)
+                return (.points([v], seconds: seconds()), false)
+            case .operatingPointIterations:
+                let v = try engine.operatingPoint(nodes: request.nodes)
+                let n = try engine.newtonIterations()
+                return (.iterations(voltages: v, newton: n, seconds: seconds()), false)
+            case let .transient(step, stop):
+                let result = try engine.transient(step: step, stop: stop, nodes: request.nodes)
+                return (.transient(time: result.time, voltages: result.voltages, seconds: seconds()), false)
+            }
+        } catch {
+            let dead = (try? NgspiceEngine.shared().isDead) ?? true
+            let kind: WorkerReply.Failure
+            if dead { kind = .engineQuit } else if case NgspiceError.analysis = error { kind = .analysis } else { kind = .worker }
+            return (.failed(kind, message: "\(error)"), dead)
+        }
+    }
+
+    /// Writes one reply frame to standard output; false when it cannot (the pool is gone).
+    private static func reply(_ r: WorkerReply) -> Bool {
+        let frame: [UInt8]
+        do { frame = try r.frame() } catch {
+            // Only a reply beyond the size limit fails to encode: say so instead.
+            return reply(WorkerReply(id: r.id, outcome: .failed(.worker, message: "the reply does not fit in a message: \(error)")))
+        }
+        return frame.withUnsafeBytes { p in
+            var offset = 0
+            while offset < p.count {
+                let n = write(1, p.baseAddress! + offset, p.count - offset)
+                if n > 0 { offset += n } else if n < 0 && errno == EINTR { continue } else { return false }
+            }
+            return true
+        }
     }
 }
 

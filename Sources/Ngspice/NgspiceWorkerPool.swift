@@ -5,6 +5,11 @@ public struct PoolJob: Sendable {
     public var deckID: String
     /// The deck's text (`SpiceWriter.write`): title first, one element per line, `.end` last.
     public var deck: String
+    /// "sweep": one operating point per row of `values`; "op": one operating point with the
+    /// sources at `values[0]`; "op-iterations": the deck's own operating point, with the
+    /// Newton iterations it took as a second row; "tran": a transient with `values` =
+    /// [[step, stop]] (s), the time axis as the first row, then one row per node (see
+    /// `WorkerAnalysis`).
     public var analysis: String
     public var sources: [String]
     public var values: [[Double]]
@@ -17,6 +22,19 @@ public struct PoolJob: Sendable {
         self.sources = sources
         self.values = values
         self.nodes = nodes
+    }
+
+    /// The analysis as the worker protocol has it; throws for a name it does not know.
+    func workerAnalysis() throws -> WorkerAnalysis {
+        switch analysis {
+        case "sweep": return .sweep(sources: sources, values: values)
+        case "op": return .operatingPoint(sources: sources, values: values.first ?? [])
+        case "op-iterations": return .operatingPointIterations
+        case "tran":
+            guard let times = values.first, times.count == 2 else { throw NgspiceError.worker("a transient needs values [[step, stop]]") }
+            return .transient(step: times[0], stop: times[1])
+        default: throw NgspiceError.worker("unknown analysis '\(analysis)'")
+        }
     }
 }
 
@@ -50,7 +68,7 @@ public final class NgspiceWorkerPool: @unchecked Sendable {
     public var log: (@Sendable (String) -> Void)?
     private var workers: [WorkerProcess?]
     private let lock = NSLock()
-    private var nextID = 0
+    private var nextID: UInt64 = 0
     private var restartCount = 0
     private var engineTotal = 0.0
     /// Wall times of the most recent completed jobs, s (a ring of `recentCapacity`).
@@ -97,7 +115,7 @@ public final class NgspiceWorkerPool: @unchecked Sendable {
         return try results.values()
     }
 
-    private func id() -> Int {
+    private func id() -> UInt64 {
         lock.lock(); defer { lock.unlock() }
         nextID += 1
         return nextID
@@ -151,6 +169,7 @@ public final class NgspiceWorkerPool: @unchecked Sendable {
     }
 
     private func execute(_ job: PoolJob, on slot: Int) throws -> [[Double]] {
+        let analysis = try job.workerAnalysis()
         var lastFailure = "no attempt made"
         var timeout = currentTimeout
         for attempt in 0..<attempts {
@@ -163,29 +182,27 @@ public final class NgspiceWorkerPool: @unchecked Sendable {
             do {
                 let start = DispatchTime.now().uptimeNanoseconds
                 var request = WorkerRequest(id: id(), deckID: job.deckID, deck: w.deckID == job.deckID ? nil : job.deck,
-                                            analysis: job.analysis, sources: job.sources, values: job.values, nodes: job.nodes)
-                try w.send(request, timeout: limit)
-                var response = try w.receive(timeout: limit)
-                if response.needDeck == true {
+                                            analysis: analysis, nodes: job.nodes)
+                var reply = try w.exchange(request, timeout: limit)
+                if reply.outcome == .needDeck {
                     request.deck = job.deck
-                    try w.send(request, timeout: limit)
-                    response = try w.receive(timeout: limit)
+                    reply = try w.exchange(request, timeout: limit)
                 }
-                if response.ok, let v = response.voltages {
+                if let rows = reply.rows {
                     w.deckID = job.deckID
-                    recordJob(seconds: Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9, engine: response.seconds ?? 0)
-                    return v
+                    recordJob(seconds: Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9, engine: reply.seconds)
+                    return rows
                 }
                 w.deckID = nil
-                if response.fatal == true {
-                    lastFailure = response.error ?? "ngspice exited"
+                guard case let .failed(kind, message) = reply.outcome else { throw NgspiceError.worker("asked for the deck it was just sent") }
+                switch kind {
+                case .engineQuit:
+                    lastFailure = message
                     replace(slot, reason: "its engine quit (\(lastFailure))")
                     continue
+                case .analysis: throw NgspiceError.simulationFailed(message)
+                case .worker, .malformedRequest: throw NgspiceError.worker(message)
                 }
-                if response.analysisFailed == true {
-                    throw NgspiceError.simulationFailed(response.error ?? "no message")
-                }
-                throw NgspiceError.worker(response.error ?? "unknown failure")
             } catch let e as WorkerProcess.Failure {
                 lastFailure = e.description
                 replace(slot, reason: e.description)
@@ -213,7 +230,8 @@ final class WorkerProcess: @unchecked Sendable {
     let process = Process()
     private let input = Pipe()
     private let output = Pipe()
-    private var buffer: [UInt8] = []
+    private var buffer = WorkerWire.FrameBuffer()
+    private var chunk = [UInt8](repeating: 0, count: 1 << 16)
     var deckID: String?
 
     init(executable: URL) throws {
@@ -229,18 +247,27 @@ final class WorkerProcess: @unchecked Sendable {
 
     var isRunning: Bool { process.isRunning }
 
-    /// Writes one request line, waiting at most `timeout()` seconds for room in the pipe: a
-    /// stopped worker stops reading, and a deck larger than the pipe's buffer would otherwise
-    /// block the lane for good (the write end is non-blocking; `poll` waits for room).
-    func send(_ request: WorkerRequest, timeout: () -> Double) throws {
-        var data: Data
-        do { data = try JSONEncoder().encode(request) } catch { throw Failure(description: "cannot encode a request: \(error)") }
-        data.append(0x0A)
+    /// Sends one request and reads its reply, each within `timeout()` seconds (re-read as it
+    /// waits). A reply to another request, or one that does not decode, is a `Failure`.
+    func exchange(_ request: WorkerRequest, timeout: () -> Double) throws -> WorkerReply {
+        let frame: [UInt8]
+        do { frame = try request.frame() } catch { throw NgspiceError.worker("cannot send a request: \(error)") }
+        try send(frame, timeout: timeout)
+        let reply = try receive(timeout: timeout)
+        if case let .failed(.malformedRequest, message) = reply.outcome { throw NgspiceError.worker(message) }
+        guard reply.id == request.id else { throw Failure(description: "replied to request \(reply.id) instead of \(request.id)") }
+        return reply
+    }
+
+    /// Writes one frame, waiting at most `timeout()` seconds for room in the pipe: a stopped
+    /// worker stops reading, and a deck larger than the pipe's buffer would otherwise block
+    /// the lane for good (the write end is non-blocking; `poll` waits for room).
+    private func send(_ frame: [UInt8], timeout: () -> Double) throws {
         let fd = input.fileHandleForWriting.fileDescriptor
         let flags = fcntl(fd, F_GETFL)
         if flags >= 0 && flags & O_NONBLOCK == 0 { _ = fcntl(fd, F_SETFL, flags | O_NONBLOCK) }
         let start = Date()
-        let outcome = data.withUnsafeBytes { p -> String? in
+        let outcome = frame.withUnsafeBytes { p -> String? in
             var offset = 0
             while offset < p.count {
                 let n = Foundation.write(fd, p.baseAddress! + offset, p.count - offset)
@@ -257,19 +284,17 @@ final class WorkerProcess: @unchecked Sendable {
         if let outcome { throw Failure(description: outcome) }
     }
 
-    /// Reads one response line, waiting at most `timeout()` seconds (re-read as it waits).
-    func receive(timeout: () -> Double) throws -> WorkerResponse {
+    /// Reads one reply frame, waiting at most `timeout()` seconds (re-read as it waits).
+    private func receive(timeout: () -> Double) throws -> WorkerReply {
         let fd = output.fileHandleForReading.fileDescriptor
         let start = Date()
-        var chunk = [UInt8](repeating: 0, count: 1 << 16)
         while true {
-            if let newline = buffer.firstIndex(of: 0x0A) {
-                let line = Data(buffer[..<newline])
-                buffer.removeSubrange(...newline)
-                guard let r = try? JSONDecoder().decode(WorkerResponse.self, from: line) else {
-                    throw Failure(description: "unreadable reply: \(String(decoding: line.prefix(200), as: UTF8.self))")
+            let payload: [UInt8]?
+            do { payload = try buffer.nextPayload() } catch { throw Failure(description: "unreadable reply: \(error)") }
+            if let payload {
+                do { return try payload.withUnsafeBytes { try WorkerReply(payload: $0) } } catch {
+                    throw Failure(description: "unreadable reply: \(error)")
                 }
-                return r
             }
             let limit = timeout(), remaining = limit - Date().timeIntervalSince(start)
             guard remaining > 0 else {
@@ -282,7 +307,7 @@ final class WorkerProcess: @unchecked Sendable {
             let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if n < 0 && errno == EINTR { continue }
             guard n > 0 else { throw Failure(description: "the worker exited (status \(process.isRunning ? -1 : process.terminationStatus))") }
-            buffer.append(contentsOf: chunk[0..<n])
+            chunk.withUnsafeBytes { buffer.append(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
         }
     }
 

@@ -3,6 +3,7 @@ import EqProp
 import Foundation
 import Numerics
 import Testing
+import TestSupport
 
 @Suite struct CircuitSolverTests {
     /// Solved by hand: one pixel x = 0.5 (sources +0.5 V and −0.5 V, g = 1 V), an excitatory
@@ -94,7 +95,10 @@ import Testing
                     var s = state
                     let (lo, hi) = c.clamp(layer: l + 1, index: j).bounds
                     s[l][0, j] = min(max(s[l][0, j] + delta, lo), hi)
-                    #expect(power(s) >= e0 - 1e-18)
+                    // Every term of the power is ≥ 0, so the magnitudes summed are the power
+                    // itself: 66 terms (5·6 + 6·3 cells, 2·9 bias conductances).
+                    let p = power(s)
+                    #expect(p >= e0 - RoundingBound.sum(magnitude: max(p, e0), terms: 66), "\(p) W vs \(e0) W")
                 }
             }
         }

@@ -2,6 +2,7 @@ import Circuit
 import EqProp
 import Numerics
 import Testing
+import TestSupport
 
 /// The one-pass crossbar kernels against the plain formulas they replace: BLAS for the input
 /// crossbar's Norton currents, and a cell-by-cell EqProp step for the programmed update. The
@@ -32,43 +33,30 @@ import Testing
         let fast = c.inputCurrents(u), blas = DoubleMatrix.product(u, c.crossbar(0))
         // Rounding error of a sum scales with the sum of the magnitudes of its terms, not with
         // the result (which cancellation between +g·x and −g·x sources can make small): each
-        // element may differ by a few ulps of Σ_k |u_bk|·G_kj, computed here per element.
-        var absU = u
-        absU.withUnsafeMutableBufferPointer { p in for i in p.indices { p[i] = abs(p[i]) } }
-        let magnitudes = DoubleMatrix.product(absU, c.crossbar(0))
-        var worst = 0.0
-        for b in 0..<fast.rows {
-            for j in 0..<fast.columns {
-                let bound = 4 * Double(u.columns) * Double.ulpOfOne * magnitudes[b, j]
-                worst = max(worst, abs(fast[b, j] - blas[b, j]) / max(bound, .leastNormalMagnitude))
-            }
-        }
-        #expect(magnitudes.elements.max()! > 0)
-        #expect(worst <= 1, "largest difference is \(worst) of its bound 4·n·ε·Σ|u||G|")
+        // element within 2γ·Σ_k |u_bk|·G_kj (RoundingBound).
+        let worst = RoundingBound.worstRatio(fast, blas, bounds: RoundingBound.product(u, c.crossbar(0)))
+        #expect(worst <= 1, "largest difference is \(worst) of its bound 2γ_(n+2)·Σ|u||G|")
     }
 
     /// The hidden-crossbar couplings of large crossbars (one pass over G) against BLAS, both
-    /// products, with and without accumulation, to a few ulps of Σ|v||G| per element.
+    /// products, accumulating, to 2γ_(n+2)·(0.5·Σ|v||G| + |C₀|) per element.
     @Test func hiddenCouplingsMatchBLAS() throws {
         let c = try TestSupport.circuit("ideal", [64, 600, 600, 10], seed: 5)
         let g = c.crossbar(1)
         #expect(g.rows == 600 && g.columns == 600)
         let v = Self.state(c, batch: 4, seed: 8)[0]
-        var absV = v
-        absV.withUnsafeMutableBufferPointer { p in for i in p.indices { p[i] = abs(p[i]) } }
         for transposed in [false, true] {
-            var fast = Self.state(c, batch: 4, seed: 9)[1], blas = fast
-            let bound = DoubleMatrix.product(absV, g, transposeB: transposed)
+            let start = Self.state(c, batch: 4, seed: 9)[1]
+            var fast = start, blas = start
             if transposed {
                 CrossbarKernels.productTransposed(v, g, into: &fast, alpha: 0.5, beta: 1)
             } else {
                 CrossbarKernels.product(v, g, into: &fast, alpha: 0.5, beta: 1)
             }
             DoubleMatrix.multiply(v, g, transposeB: transposed, into: &blas, alpha: 0.5, beta: 1)
-            var worst = 0.0
-            for k in 0..<fast.count {
-                worst = max(worst, abs(fast.elements[k] - blas.elements[k]) / (4 * 600 * Double.ulpOfOne * (bound.elements[k] + abs(blas.elements[k]))))
-            }
+            // Bounded by the magnitudes summed, 0.5·Σ|v||G| + |C₀|, not by the result.
+            let bounds = RoundingBound.product(v, g, transposeB: transposed, alpha: 0.5, beta: 1, accumulated: start)
+            let worst = RoundingBound.worstRatio(fast, blas, bounds: bounds)
             #expect(worst <= 1, "transposed \(transposed): \(worst) of the bound")
         }
         #expect(CrossbarKernels.prefersOnePass(cells: g.count, batch: 4) && !CrossbarKernels.prefersOnePass(cells: 1024 * 10, batch: 4))

@@ -27,6 +27,9 @@ import Testing
             ("conductance_min_siemens", { $0["conductance_min_siemens"] = -1 }),
             ("field 'clamp'", { $0["clamp"] = "sideways" }),
             ("conductance_levels", { $0["conductance_levels"] = 2.5 }),
+            ("field 'diode.kind' must be a string", { var d = $0["diode"] as! [String: Any]; d["kind"] = 1; $0["diode"] = d }),
+            ("field 'device' must be an object", { $0["device"] = NSNull() }),
+            ("field 'device.soft_bounds' must be true or false", { $0["device"] = ["update_scheme": "round", "soft_bounds": 1] }),
         ]
         for (expected, edit) in cases {
             do {
@@ -35,6 +38,17 @@ import Testing
             } catch let e as PresetError {
                 #expect(e.description.contains(expected) && e.description.hasPrefix("preset.json"), "\(e)")
             }
+        }
+    }
+
+    /// JSON that is malformed where no field is read (here a number with a leading zero in an
+    /// unknown field) is refused as a whole, not named as a wrong field.
+    @Test func malformedJSONIsNotAnObject() throws {
+        let text = String(decoding: try mutated { _ in }, as: UTF8.self)
+        for hostile in ["{\"colour\": 00, " + text.dropFirst(), "{\"name\": \"a\\q\", " + text.dropFirst(), "[" + text + "]"] {
+            #expect {
+                try HardwarePreset(json: Data(hostile.utf8), path: "p.json")
+            } throws: { "\($0)" == "p.json: not a JSON object" }
         }
     }
 

@@ -1,4 +1,3 @@
-import Datasets
 import Export
 import Foundation
 import Testing

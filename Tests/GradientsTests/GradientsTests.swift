@@ -28,15 +28,19 @@ import Testing
                                         target: (0..<arch.last!).map { $0 == 0 ? p.inputGain / 100 : 0 })
     }
 
-    @Test func denseLUSolves() throws {
+    @Test func denseSolveIsLAPACKs() throws {
         var rng = SeededGenerator(seed: 1)
         let n = 30
         let a = (0..<(n * n)).map { _ in rng.uniform(-1, 1) + 0 } .enumerated().map { $0.offset % (n + 1) == 0 ? $0.element + 10 : $0.element }
         let x = (0..<n).map { _ in rng.uniform(-1, 1) }
         let b = (0..<n).map { i in (0..<n).reduce(0.0) { $0 + a[i * n + $1] * x[$1] } }
-        let solved = try #require(DenseLU(a, n: n)).solve(b)
-        #expect(zip(solved, x).map { abs($0 - $1) }.max()! < 1e-12)
-        #expect(DenseLU([1, 2, 2, 4], n: 2) == nil || DenseLU([1, 2, 2, 4], n: 2)!.pivotRatio < 1e-14)
+        let solved = try DoubleMatrix(rows: n, columns: n, elements: a).solve(b)
+        #expect(zip(solved.x, x).map { abs($0 - $1) }.max()! < 1e-12)
+        #expect(solved.pivotRatio > 0.1, "diagonally dominant: well conditioned")
+        #expect(throws: SingularMatrixError(size: 2, column: 1)) { try DoubleMatrix([[1, 2], [2, 4]]).solve([1, 1]) }
+        #expect(throws: SingularMatrixError(size: 2, column: 0)) { try DoubleMatrix([[0, 0], [0, 0]]).solve([1, 1]) }
+        let nan = try DoubleMatrix([[1, .nan], [2, 1]]).solve([1, 1])
+        #expect(nan.pivotRatio.isNaN || !(nan.pivotRatio > 1e-14), "a NaN matrix never passes the conditioning check")
     }
 
     /// The contract's bounds on small models: RBP vs finite differences ≤ 1e-5, centered EqProp

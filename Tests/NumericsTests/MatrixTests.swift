@@ -1,5 +1,6 @@
 import Numerics
 import Testing
+import TestSupport
 
 @Suite struct MatrixTests {
     func naive<S: BLASScalar>(_ a: Matrix<S>, _ b: Matrix<S>, _ ta: Bool, _ tb: Bool) -> Matrix<S> {
@@ -19,20 +20,26 @@ import Testing
         let a = DoubleMatrix.uniform(rows: ta ? 5 : 3, columns: ta ? 3 : 5, in: -1...1, using: &rng)
         let b = DoubleMatrix.uniform(rows: tb ? 4 : 5, columns: tb ? 5 : 4, in: -1...1, using: &rng)
         let c = DoubleMatrix.product(a, b, transposeA: ta, transposeB: tb)
-        #expect(c.maxAbsDifference(naive(a, b, ta, tb)) < 1e-14)
+        // Within the rounding bound of the magnitudes summed (not of the result).
+        let bounds = RoundingBound.product(a, b, transposeA: ta, transposeB: tb)
+        #expect(RoundingBound.worstRatio(c, naive(a, b, ta, tb), bounds: bounds) <= 1)
         let af: FloatMatrix = a.converted(), bf: FloatMatrix = b.converted()
         let cf = FloatMatrix.product(af, bf, transposeA: ta, transposeB: tb)
-        #expect(cf.maxAbsDifference(naive(af, bf, ta, tb)) < 1e-5)
+        let boundsF = RoundingBound.product(af, bf, transposeA: ta, transposeB: tb)
+        #expect(RoundingBound.worstRatio(cf, naive(af, bf, ta, tb), bounds: boundsF) <= 1)
     }
 
     @Test func alphaAndBetaAccumulate() {
         var rng = SeededGenerator(seed: 8)
         let a = DoubleMatrix.uniform(rows: 2, columns: 3, in: -1...1, using: &rng)
         let b = DoubleMatrix.uniform(rows: 3, columns: 2, in: -1...1, using: &rng)
-        var c = DoubleMatrix(rows: 2, columns: 2, repeating: 1)
+        let start = DoubleMatrix(rows: 2, columns: 2, repeating: 1)
+        var c = start
         DoubleMatrix.multiply(a, b, into: &c, alpha: 2, beta: 3)
         let ref = naive(a, b, false, false)
-        for i in 0..<2 { for j in 0..<2 { #expect(abs(c[i, j] - (2 * ref[i, j] + 3)) < 1e-14) } }
+        let expected = DoubleMatrix(rows: 2, columns: 2, elements: ref.elements.map { 2 * $0 + 3 })
+        let bounds = RoundingBound.product(a, b, alpha: 2, beta: 3, accumulated: start)
+        #expect(RoundingBound.worstRatio(c, expected, bounds: bounds) <= 1)
     }
 
     @Test func rowAndColumnHelpers() {

@@ -4,7 +4,7 @@ import Reporting
 
 /// A hardware preset (`hardware/NAME.json`): the physical parts a deep resistive network is
 /// built from, in SI units. Every field is documented in `hardware/README.md`; a file with an
-/// unknown or a missing field is rejected.
+/// unknown or a missing field is rejected (`HardwarePreset+Decoding.swift` reads files).
 public struct HardwarePreset: Sendable, Equatable {
     public var name: String
     public var description: String
@@ -93,18 +93,6 @@ public struct HardwarePreset: Sendable, Equatable {
     /// with soft bounds must hold them near the middle of its window, where up and down pulses
     /// are alike, not near G_min, where a down pulse moves (G − G_min)/(G_max − G_min) of an up one.
     public var conductanceUnit: Double?
-
-    /// The JSON field names, in file order.
-    static let fields = [
-        "name", "description", "conductance_min_siemens", "conductance_max_siemens", "conductance_levels",
-        "wire_resistance_ohms", "input_gain_volts", "bias_volts", "clamp", "clamp_low_volts", "clamp_high_volts",
-        "diode", "diode_offset_volts", "output_readout", "node_capacitance_farads", "amplifier_gain", "spice_options",
-        "device", "conductance_unit_siemens", "wire_model", "tile_rows", "tile_columns",
-    ]
-    /// Fields that may be left out.
-    static let optionalFields: Set<String> = ["device", "conductance_unit_siemens", "wire_model", "tile_rows", "tile_columns"]
-    static let diodeFields = ["kind", "saturation_current_amperes", "emission_coefficient", "series_resistance_ohms"]
-    static let spiceOptionNames: Set<String> = ["reltol", "vntol", "abstol", "gmin", "itl1", "itl2"]
 }
 
 /// Why a preset file was rejected.
@@ -129,136 +117,17 @@ extension HardwarePreset {
         }
     }
 
+    /// Reads and validates a preset from its bytes; `path` names the file in messages.
     public init(json data: Data, path: String) throws {
-        func fail(_ reason: String) -> PresetError { PresetError(path: path, reason: reason) }
-        guard let top = JSONValue.parse(data)?.object else { throw fail("not a JSON object") }
-        try Self.checkKeys(top, allowed: Self.fields, context: "", fail: fail)
-        func number(_ o: [String: JSONValue], _ key: String, _ ctx: String = "") throws -> Double {
-            guard let v = o[key]?.number else { throw fail("field '\(ctx)\(key)' must be a number") }
-            guard v.isFinite else { throw fail("field '\(ctx)\(key)' must be finite") }
-            return v
+        // The whole file must be JSON, not only the fields read: JSONDecoder reads values
+        // lazily, and a malformed number or string would otherwise be named as a wrong field.
+        guard JSONValue.parse(data)?.object != nil else { throw PresetError(path: path, reason: "not a JSON object") }
+        let decoder = JSONDecoder()
+        decoder.userInfo[Self.pathKey] = path
+        do { self = try decoder.decode(HardwarePreset.self, from: data) } catch let error as PresetError { throw error } catch {
+            // Not JSON at all (the reader's own refusals are `PresetError`s).
+            throw PresetError(path: path, reason: "not a JSON object")
         }
-        func string(_ o: [String: JSONValue], _ key: String) throws -> String {
-            guard let s = o[key]?.string else { throw fail("field '\(key)' must be a string") }
-            return s
-        }
-        name = try string(top, "name")
-        description = try string(top, "description")
-        conductanceMin = try number(top, "conductance_min_siemens")
-        conductanceMax = try number(top, "conductance_max_siemens")
-        // 1e19 is whole but beyond Int: converted only through CheckedSize.
-        guard let levels = CheckedSize.int(try number(top, "conductance_levels"), in: 0...Self.maxConductanceLevels),
-              levels != 1 else {
-            throw fail("field 'conductance_levels' must be 0 (continuous) or a whole number in 2…\(Self.maxConductanceLevels)")
-        }
-        conductanceLevels = levels
-        wireResistance = try number(top, "wire_resistance_ohms")
-        if let v = top["wire_model"] {
-            guard let m = v.string.flatMap(WireModel.init(rawValue:)) else {
-                throw fail("field 'wire_model' must be \"mesh\" or \"first-order\"")
-            }
-            wireModel = m
-        }
-        func tile(_ key: String) throws -> Int {
-            guard let v = top[key] else { return 0 }
-            guard let x = v.number, x.isFinite, x == x.rounded(), x >= 1, x <= 1e7 else {
-                throw fail("field '\(key)' must be a whole number of cells ≥ 1 (leave it out for no tiling)")
-            }
-            return Int(x)
-        }
-        tileRows = try tile("tile_rows")
-        tileColumns = try tile("tile_columns")
-        inputGain = try number(top, "input_gain_volts")
-        biasVolts = try number(top, "bias_volts")
-        guard let c = Clamp(rawValue: try string(top, "clamp")) else {
-            throw fail("field 'clamp' must be \"one-sided\" or \"two-sided\"")
-        }
-        clamp = c
-        clampLow = try number(top, "clamp_low_volts")
-        clampHigh = try number(top, "clamp_high_volts")
-        guard let diode = top["diode"]?.object else { throw fail("field 'diode' must be an object") }
-        try Self.checkKeys(diode, allowed: Self.diodeFields, context: "diode.", fail: fail)
-        guard let kind = DiodeKind(rawValue: try string(diode, "kind")) else {
-            throw fail("field 'diode.kind' must be \"ideal\" or \"shockley\"")
-        }
-        diodeKind = kind
-        diodeCard = DiodeModelCard(
-            name: "dclamp", saturationCurrent: try number(diode, "saturation_current_amperes", "diode."),
-            emissionCoefficient: try number(diode, "emission_coefficient", "diode."),
-            seriesResistance: try number(diode, "series_resistance_ohms", "diode."))
-        diodeOffset = try number(top, "diode_offset_volts")
-        guard let r = Readout(rawValue: try string(top, "output_readout")) else {
-            throw fail("field 'output_readout' must be \"single\" or \"differential\"")
-        }
-        outputReadout = r
-        nodeCapacitance = try number(top, "node_capacitance_farads")
-        amplifierGain = try number(top, "amplifier_gain")
-        guard let options = top["spice_options"]?.object else { throw fail("field 'spice_options' must be an object") }
-        var opts: [String: Double] = [:]
-        for (k, _) in options {
-            guard Self.spiceOptionNames.contains(k) else {
-                throw fail("unknown field 'spice_options.\(k)' (known: \(Self.spiceOptionNames.sorted().joined(separator: ", ")))")
-            }
-            opts[k] = try number(options, k, "spice_options.")
-        }
-        spiceOptions = opts
-        if let section = top["device"] {
-            device = try Self.deviceModel(section, fail: fail)
-        }
-        if top["conductance_unit_siemens"] != nil {
-            let u = try number(top, "conductance_unit_siemens")
-            guard u > 0, u <= 1 else { throw fail("field 'conductance_unit_siemens' must be in (0, 1] S (got \(u))") }
-            conductanceUnit = u
-        }
-        try validate(fail: fail)
-    }
-
-    static func checkKeys(_ o: [String: JSONValue], allowed: [String], context: String, fail: (String) -> PresetError) throws {
-        for key in o.keys.sorted() where !allowed.contains(key) {
-            throw fail("unknown field '\(context)\(key)'")
-        }
-        for key in allowed where o[key] == nil && !(context.isEmpty && optionalFields.contains(key)) {
-            throw fail("missing field '\(context)\(key)'")
-        }
-    }
-
-    /// The `device` section: `update_scheme` is required, every other field defaults to an
-    /// ideal device (0, false; chip seed 1).
-    static func deviceModel(_ value: JSONValue, fail: (String) -> PresetError) throws -> DeviceModel {
-        guard let o = value.object else { throw fail("field 'device' must be an object") }
-        let keys = DeviceModel.CodingKeys.allCases.map(\.rawValue)
-        for key in o.keys.sorted() where !keys.contains(key) { throw fail("unknown field 'device.\(key)'") }
-        var d = DeviceModel()
-        guard let schemeName = o["update_scheme"]?.string else {
-            throw fail("field 'device.update_scheme' must be one of " + UpdateScheme.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", "))
-        }
-        guard let scheme = UpdateScheme(rawValue: schemeName) else {
-            throw fail("field 'device.update_scheme': unknown scheme \"\(SpiceWriter.safeText(schemeName, limit: 40))\" (known: "
-                        + UpdateScheme.allCases.map(\.rawValue).joined(separator: ", ") + ")")
-        }
-        d.updateScheme = scheme
-        func number(_ key: DeviceModel.CodingKeys) throws -> Double? {
-            guard let v = o[key.rawValue] else { return nil }
-            guard let x = v.number else { throw fail("field 'device.\(key.rawValue)' must be a number") }
-            return x
-        }
-        if let v = try number(.pulseStepFraction) { d.pulseStepFraction = v }
-        if let v = o["soft_bounds"] {
-            guard case .bool(let b) = v else { throw fail("field 'device.soft_bounds' must be true or false") }
-            d.softBounds = b
-        }
-        if let v = try number(.upDownAsymmetry) { d.upDownAsymmetry = v }
-        if let v = try number(.stepSpread) { d.stepSpread = v }
-        if let v = try number(.boundSpread) { d.boundSpread = v }
-        if let v = try number(.writeNoise) { d.writeNoise = v }
-        if let v = try number(.readNoise) { d.readNoise = v }
-        if let v = try number(.stuckAtMinFraction) { d.stuckAtMinFraction = v }
-        if let v = try number(.stuckAtMaxFraction) { d.stuckAtMaxFraction = v }
-        if let v = try number(.chipSeed) {
-            guard v >= 0, v < 0x1p53, v == v.rounded() else { throw fail("field 'device.chip_seed' must be a whole number in [0, 2^53)") }
-            d.chipSeed = UInt64(v)
-        }
-        return d
     }
 
     /// The most programmable levels a preset may give (2^30: far finer than any device).
