@@ -107,18 +107,3 @@ extension EqPropCommand {
     }
 }
 
-/// A folder outputs go to, created if missing; refused (naming `flag`) when it is a file or
-/// cannot be written.
-func writableFolder(_ path: String, flag: String) throws -> URL {
-    let url = URL(fileURLWithPath: path)
-    var isDirectory: ObjCBool = false
-    if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) {
-        guard isDirectory.boolValue else { throw ValidationError("\(flag) \(path) is a file, not a folder") }
-    } else {
-        do { try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true) } catch {
-            throw ValidationError("\(flag) \(path): the folder cannot be created (\(error.localizedDescription))")
-        }
-    }
-    guard access(url.path, W_OK | X_OK) == 0 else { throw ValidationError("\(flag) \(path): the folder is not writable") }
-    return url
-}
