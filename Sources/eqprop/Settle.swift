@@ -13,14 +13,14 @@ extension EqPropCommand {
         static let configuration = CommandConfiguration(
             abstract: "Settling of a trained circuit from the feedforward prediction vs. from 0 V.",
             discussion: """
-            For test samples of a trained resistive run (--run): the Swift solver's sweeps to its tolerance
-            and to within --band of the fixed point, the forward-Euler steps of the node dynamics (ideal
-            clamps: Algorithm 1's relaxation for a circuit) to within --band, ngspice's Newton iterations for the
-            operating point with .nodeset = s^f or 0 V, and ngspice transients with the preset's node
-            capacitances (.ic = s^f, or 0 V): the time until every node stays within --band of its fixed
-            point, and the energy the sources deliver until then. The power of one inference: the static
-            power the sources deliver once settled (W) and the energy until settled (J). --keep DIR writes
-            the transient decks it ran (Norton form, `.ic` at s^f or 0 V, runnable with `ngspice -b`) and their
+            For test samples of a trained resistive run (--run): the Swift solver's sweeps to its tolerance \
+            and to within --band of the fixed point, the forward-Euler steps of the node dynamics (ideal \
+            clamps: Algorithm 1's relaxation for a circuit) to within --band, ngspice's Newton iterations for the \
+            operating point with .nodeset = s^f or 0 V, and ngspice transients with the preset's node \
+            capacitances (.ic = s^f, or 0 V): the time until every node stays within --band of its fixed \
+            point, and the energy the sources deliver until then. The power of one inference: the static \
+            power the sources deliver once settled (W) and the energy until settled (J). --keep DIR writes \
+            the transient decks it ran (Norton form, `.ic` at s^f or 0 V, runnable with `ngspice -b`) and their \
             waveforms (ASCII raw files).
             """)
 
