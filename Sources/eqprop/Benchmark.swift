@@ -19,10 +19,10 @@ extension EqPropCommand.Benchmark {
             commandName: "train",
             abstract: "Training throughput of a Hopfield preset, next to this machine's sgemm rate.",
             discussion: """
-            Times one full epoch (training on every training sample, then Alg. 2 and Alg. 3 on
-            every test sample) and reports samples/s and the GFLOP/s of the loop's matrix
-            products (counted from the algorithm) as a fraction of cblas_sgemm measured in the
-            same run on 1 and on all threads (the better of a measurement before and one after
+            Times one full epoch (training on every training sample, then Alg. 2 and Alg. 3 on \
+            every test sample) and reports samples/s and the GFLOP/s of the loop's matrix \
+            products (counted from the algorithm) as a fraction of cblas_sgemm measured in the \
+            same run on 1 and on all threads (the better of a measurement before and one after \
             the epoch).
             """)
 

@@ -10,11 +10,11 @@ extension EqPropCommand {
         static let configuration = CommandConfiguration(
             abstract: "Evaluate exported weights on test images, or classify one image.",
             discussion: """
-            Reads a safetensors or npz file written by `eqprop export` and runs the
-            forward pass and readout of training's evaluation: with the run's
-            --test-limit it reproduces the test error the run reported, exactly.
-            With --image FILE.pgm it classifies one binary PGM image (P5, 8-bit, as
-            many pixels as the network has inputs, e.g. 28x28; 0 = background, as in
+            Reads a safetensors or npz file written by `eqprop export` and runs the \
+            forward pass and readout of training's evaluation: with the run's \
+            --test-limit it reproduces the test error the run reported, exactly. \
+            With --image FILE.pgm it classifies one binary PGM image (P5, 8-bit, as \
+            many pixels as the network has inputs, e.g. 28x28; 0 = background, as in \
             MNIST) and prints the class and the scores.
             """)
 

@@ -13,14 +13,14 @@ extension EqPropCommand {
         static let configuration = CommandConfiguration(
             abstract: "Settling of a trained circuit from the feedforward prediction vs. from 0 V.",
             discussion: """
-            For test samples of a trained resistive run (--run): the Swift solver's sweeps to its tolerance
-            and to within --band of the fixed point, the forward-Euler steps of the node dynamics (ideal
-            clamps: Algorithm 1's relaxation for a circuit) to within --band, ngspice's Newton iterations for the
-            operating point with .nodeset = s^f or 0 V, and ngspice transients with the preset's node
-            capacitances (.ic = s^f, or 0 V): the time until every node stays within --band of its fixed
-            point, and the energy the sources deliver until then. The power of one inference: the static
-            power the sources deliver once settled (W) and the energy until settled (J). --keep DIR writes
-            the transient decks it ran (Norton form, `.ic` at s^f or 0 V, runnable with `ngspice -b`) and their
+            For test samples of a trained resistive run (--run): the Swift solver's sweeps to its tolerance \
+            and to within --band of the fixed point, the forward-Euler steps of the node dynamics (ideal \
+            clamps: Algorithm 1's relaxation for a circuit) to within --band, ngspice's Newton iterations for the \
+            operating point with .nodeset = s^f or 0 V, and ngspice transients with the preset's node \
+            capacitances (.ic = s^f, or 0 V): the time until every node stays within --band of its fixed \
+            point, and the energy the sources deliver until then. The power of one inference: the static \
+            power the sources deliver once settled (W) and the energy until settled (J). --keep DIR writes \
+            the transient decks it ran (Norton form, `.ic` at s^f or 0 V, runnable with `ngspice -b`) and their \
             waveforms (ASCII raw files).
             """)
 
@@ -107,18 +107,3 @@ extension EqPropCommand {
     }
 }
 
-/// A folder outputs go to, created if missing; refused (naming `flag`) when it is a file or
-/// cannot be written.
-func writableFolder(_ path: String, flag: String) throws -> URL {
-    let url = URL(fileURLWithPath: path)
-    var isDirectory: ObjCBool = false
-    if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) {
-        guard isDirectory.boolValue else { throw ValidationError("\(flag) \(path) is a file, not a folder") }
-    } else {
-        do { try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true) } catch {
-            throw ValidationError("\(flag) \(path): the folder cannot be created (\(error.localizedDescription))")
-        }
-    }
-    guard access(url.path, W_OK | X_OK) == 0 else { throw ValidationError("\(flag) \(path): the folder is not writable") }
-    return url
-}

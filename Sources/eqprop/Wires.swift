@@ -12,13 +12,13 @@ extension EqPropCommand {
         static let configuration = CommandConfiguration(
             abstract: "Measure wire resistance: first-order model vs exact mesh, mesh reduction time, accuracy cost.",
             discussion: """
-            Ladder: one column of --ladder-rows cells (G uniform in [1, 100] µS, seeded) driven by
-            the first test image as ±1 V sources (x⁺ rows then x⁻ rows), its node held at 0 V:
-            the column current of the first-order model (series r·(i + 2) per cell) against the
-            exact mesh, per --resistances and --tile-rows. Network: a fresh --layers network on
-            --hardware with each r and tile size: time to build the circuit (mesh factorization
-            and port admittance: what training pays per minibatch), one relaxation of --samples
-            test images, and the largest output-node difference to the same network on ideal
+            Ladder: one column of --ladder-rows cells (G uniform in [1, 100] µS, seeded) driven by \
+            the first test image as ±1 V sources (x⁺ rows then x⁻ rows), its node held at 0 V: \
+            the column current of the first-order model (series r·(i + 2) per cell) against the \
+            exact mesh, per --resistances and --tile-rows. Network: a fresh --layers network on \
+            --hardware with each r and tile size: time to build the circuit (mesh factorization \
+            and port admittance: what training pays per minibatch), one relaxation of --samples \
+            test images, and the largest output-node difference to the same network on ideal \
             wires and on first-order wires.
             """)
 
@@ -42,45 +42,6 @@ extension EqPropCommand {
         @Flag(help: "Print one JSON object at the end.")
         var json = false
 
-        struct Row: Encodable {
-            var resistanceOhms: Double
-            var tileRows: Int
-            var ladderMeshCurrentAmperes: Double
-            var ladderFirstOrderCurrentAmperes: Double
-            var ladderIdealCurrentAmperes: Double
-            var ladderFirstOrderErrorOfMesh: Double
-            var ladderFirstOrderErrorOfTotal: Double
-            var ladderIdealErrorOfTotal: Double
-            var buildSeconds: Double
-            var relaxSeconds: Double
-            var relaxSweeps: Int
-            var outputShiftFromIdealVolts: Double
-            var outputShiftFirstOrderVsMeshVolts: Double
-            enum CodingKeys: String, CodingKey {
-                case resistanceOhms = "resistance_ohms", tileRows = "tile_rows"
-                case ladderMeshCurrentAmperes = "ladder_mesh_current_amperes"
-                case ladderFirstOrderCurrentAmperes = "ladder_first_order_current_amperes"
-                case ladderIdealCurrentAmperes = "ladder_ideal_current_amperes"
-                case ladderFirstOrderErrorOfMesh = "ladder_first_order_error_of_mesh"
-                case ladderFirstOrderErrorOfTotal = "ladder_first_order_error_of_total"
-                case ladderIdealErrorOfTotal = "ladder_ideal_error_of_total"
-                case buildSeconds = "build_seconds", relaxSeconds = "relax_seconds", relaxSweeps = "relax_sweeps"
-                case outputShiftFromIdealVolts = "output_shift_from_ideal_volts"
-                case outputShiftFirstOrderVsMeshVolts = "output_shift_first_order_vs_mesh_volts"
-            }
-        }
-
-        struct Summary: Encodable {
-            var architecture: [Int]
-            var idealBuildSeconds: Double
-            var idealRelaxSeconds: Double
-            var rows: [Row]
-            enum CodingKeys: String, CodingKey {
-                case architecture, rows
-                case idealBuildSeconds = "ideal_build_seconds", idealRelaxSeconds = "ideal_relax_seconds"
-            }
-        }
-
         func run() throws {
             let rs = try parseList(resistances, flag: "--resistances", as: Double.self)
             for r in rs where !(r.isFinite && r > 0) {
@@ -99,91 +60,28 @@ extension EqPropCommand {
             guard ds.test.pixels == arch[0] else {
                 throw ValidationError("--layers starts with \(arch[0]) inputs; \(ds.name.rawValue) has \(ds.test.pixels) pixels")
             }
-            let count = min(samples, ds.test.count)
-            var x = DoubleMatrix(rows: count, columns: ds.test.pixels)
-            for b in 0..<count { for k in 0..<ds.test.pixels { x[b, k] = Double(ds.test.images[b, k]) } }
-
-            // The ladder: ±1 V per pixel, x⁺ rows then x⁻ rows, cycled to --ladder-rows.
-            var rng = SeededGenerator(seed: seed)
-            let pixels = x.row(0)
-            let ladderVolts = (0..<ladderRows).map { i -> Double in
-                let k = i % (2 * pixels.count)
-                return k < pixels.count ? pixels[k] : -pixels[k - pixels.count]
-            }
-            var ladder = DoubleMatrix(rows: ladderRows, columns: 1)
-            for i in 0..<ladderRows { ladder[i, 0] = rng.uniform(1e-6, 1e-4) }
-            let total = (0..<ladderRows).reduce(0.0) { $0 + abs(ladder[$1, 0] * ladderVolts[$1]) }
-            let ideal = (0..<ladderRows).reduce(0.0) { $0 + ladder[$1, 0] * ladderVolts[$1] }
-
-            var net = base
-            net.wireResistance = 0
-            var netRng = SeededGenerator(seed: seed)
-            let network = ResistiveNetwork(architecture: arch, preset: net, conductanceScale: conductanceScale, rng: &netRng)
-            func relax(_ c: ResistiveCircuit) -> (seconds: Double, sweeps: Int, state: [DoubleMatrix]) {
-                let solver = CircuitSolver(diodeModel: CircuitSolver.trainingModel(for: c.preset))
-                let conditions = CircuitConditions(inputVoltages: CircuitConditions.inputVoltages(pixels: x, gain: c.preset.inputGain))
-                var state = network.layerSizes.map { DoubleMatrix(rows: count, columns: $0) }
-                let t0 = Date()
-                let s = solver.relax(c, conditions: conditions, state: &state)
-                return (Date().timeIntervalSince(t0), s.iterations, state)
-            }
-            func timed<T>(_ body: () -> T) -> (T, Double) {
-                let t0 = Date()
-                let v = body()
-                return (v, Date().timeIntervalSince(t0))
-            }
-            let (idealCircuit, idealBuild) = timed { ResistiveCircuit(network: network, preset: net) }
-            let idealRelax = relax(idealCircuit)
-            var rows: [Row] = []
-            for r in rs {
-                for t in tiles {
-                    let mesh = CrossbarMesh(conductances: ladder, wireResistance: r, tileRows: t, tileColumns: 1)
-                    let meshCurrent = -mesh.portCurrents(rowVoltages: DoubleMatrix(rows: 1, columns: ladderRows, elements: ladderVolts),
-                                                         columnVoltages: DoubleMatrix(rows: 1, columns: 1)).columns[0, 0]
-                    // First order: series r·(i mod tile + 2) per cell (the wire length within its tile).
-                    let firstOrder = (0..<ladderRows).reduce(0.0) { sum, i in
-                        let within = t > 0 ? i % t : i
-                        return sum + ladderVolts[i] / (1 / ladder[i, 0] + r * Double(within + 2))
-                    }
-                    var p = net
-                    p.wireResistance = r
-                    p.wireModel = .mesh
-                    p.tileRows = t
-                    p.tileColumns = t
-                    try CrossbarMesh.checkMemory(network: network, preset: p)
-                    let (circuit, build) = timed { ResistiveCircuit(network: network, preset: p) }
-                    let meshed = relax(circuit)
-                    var fo = p
-                    fo.wireModel = .firstOrder
-                    let firstOrderState = relax(ResistiveCircuit(network: network, preset: fo)).state
-                    func shift(_ a: [DoubleMatrix], _ b: [DoubleMatrix]) -> Double {
-                        zip(a.last!.elements, b.last!.elements).map { abs($0 - $1) }.max() ?? 0
-                    }
-                    let row = Row(resistanceOhms: r, tileRows: t, ladderMeshCurrentAmperes: meshCurrent,
-                                  ladderFirstOrderCurrentAmperes: firstOrder, ladderIdealCurrentAmperes: ideal,
-                                  ladderFirstOrderErrorOfMesh: abs(firstOrder - meshCurrent) / abs(meshCurrent),
-                                  ladderFirstOrderErrorOfTotal: abs(firstOrder - meshCurrent) / total,
-                                  ladderIdealErrorOfTotal: abs(ideal - meshCurrent) / total,
-                                  buildSeconds: build, relaxSeconds: meshed.seconds, relaxSweeps: meshed.sweeps,
-                                  outputShiftFromIdealVolts: shift(meshed.state, idealRelax.state),
-                                  outputShiftFirstOrderVsMeshVolts: shift(meshed.state, firstOrderState))
-                    rows.append(row)
-                    if !json {
-                        print(String(format: "r %.3g Ω, tile %d: ladder mesh %.6g A, first-order %.6g A (error %.3g%% of mesh, %.3g%% of Σ|G·u|), ideal %.6g A (%.3g%% of Σ|G·u|); network build %.3f s, relax %.3f s (%d sweeps); outputs vs ideal wires %.3g V, first-order vs mesh %.3g V",
-                                     r, t, meshCurrent, firstOrder, 100 * row.ladderFirstOrderErrorOfMesh, 100 * row.ladderFirstOrderErrorOfTotal,
-                                     ideal, 100 * row.ladderIdealErrorOfTotal, build, meshed.seconds, meshed.sweeps,
-                                     row.outputShiftFromIdealVolts, row.outputShiftFirstOrderVsMeshVolts))
-                    }
-                }
+            let pixels = ds.test.prefix(min(samples, ds.test.count)).images.converted(to: Double.self)
+            let cost = WireCost(resistances: rs, tileRows: tiles, ladderRows: ladderRows, architecture: arch, preset: base,
+                                seed: seed, conductanceScale: conductanceScale)
+            let report = try cost.measure(pixels: pixels) { row in
+                if !json { printRow(row) }
             }
             if !json {
-                print(String(format: "ideal wires: build %.4f s, relax %.3f s (%d sweeps)", idealBuild, idealRelax.seconds, idealRelax.sweeps))
+                print(String(format: "ideal wires: build %.4f s, relax %.3f s (%d sweeps)", report.idealBuildSeconds,
+                             report.idealRelaxSeconds, report.idealRelaxSweeps))
             } else {
-                let s = Summary(architecture: arch, idealBuildSeconds: idealBuild, idealRelaxSeconds: idealRelax.seconds, rows: rows)
                 let enc = JSONEncoder()
                 enc.outputFormatting = [.sortedKeys]
-                print(String(decoding: try enc.encode(s), as: UTF8.self))
+                print(String(decoding: try enc.encode(report), as: UTF8.self))
             }
+        }
+
+        func printRow(_ row: WireCost.Row) {
+            print(String(format: "r %.3g Ω, tile %d: ladder mesh %.6g A, first-order %.6g A (error %.3g%% of mesh, %.3g%% of Σ|G·u|), ideal %.6g A (%.3g%% of Σ|G·u|); network build %.3f s, relax %.3f s (%d sweeps); outputs vs ideal wires %.3g V, first-order vs mesh %.3g V",
+                         row.resistanceOhms, row.tileRows, row.ladderMeshCurrentAmperes, row.ladderFirstOrderCurrentAmperes,
+                         100 * row.ladderFirstOrderErrorOfMesh, 100 * row.ladderFirstOrderErrorOfTotal, row.ladderIdealCurrentAmperes,
+                         100 * row.ladderIdealErrorOfTotal, row.buildSeconds, row.relaxSeconds, row.relaxSweeps,
+                         row.outputShiftFromIdealVolts, row.outputShiftFirstOrderVsMeshVolts))
         }
     }
 }

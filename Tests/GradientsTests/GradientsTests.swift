@@ -10,11 +10,7 @@ import Testing
 
     func hopfield(_ sizes: [Int], seed: UInt64 = 2) -> HopfieldEnergyModel {
         var rng = SeededGenerator(seed: seed)
-        var net = LayeredHopfieldNetwork(layerSizes: sizes, rng: &rng)
-        for l in 0..<net.depth {
-            net.weights[l].elements = net.weights[l].elements.map { $0 * 0.5 }
-            net.biases[l] = net.biases[l].map { _ in 0.5 }
-        }
+        let net = LayeredHopfieldNetwork.seededForGradientCheck(layerSizes: sizes, rng: &rng)
         let x = (0..<sizes[0]).map { _ in rng.nextUnit() }
         return HopfieldEnergyModel(network: net, input: x, target: (0..<sizes.last!).map { $0 == 1 ? 1 : 0 })
     }
@@ -25,7 +21,7 @@ import Testing
         let c = ResistiveCircuit(network: ResistiveNetwork(architecture: arch, preset: p, conductanceScale: 1e-4, rng: &rng), preset: p)
         let pixels = (0..<arch[0]).map { _ in rng.nextUnit() }
         return try ResistiveEnergyModel(circuit: c, diodeModel: model, pixels: pixels,
-                                        target: (0..<arch.last!).map { $0 == 0 ? p.inputGain / 100 : 0 })
+                                        target: (0..<arch.last!).map { $0 == 0 ? p.defaultTargetVolts : 0 })
     }
 
     @Test func denseSolveIsLAPACKs() throws {
@@ -53,6 +49,23 @@ import Testing
         #expect(r.relErrorRBPFiniteDiff <= 1e-5 && r.cosineEqPropRBP >= 0.99999 && r.relErrorEqPropRBP <= 1e-4)
         #expect(r.layers.allSatisfy { $0.relErrorOneSidedRBP <= 1e-2 && $0.relErrorIterativeRBP <= 1e-10 })
         #expect(abs(r.orderOneSided! - 1) <= 0.2 && abs(r.orderCentered! - 2) <= 0.2, "orders \(String(describing: r.orderOneSided)) \(String(describing: r.orderCentered))")
+    }
+
+    /// `eqprop gradcheck`'s entry point on a seeded network is the recipe above: the same
+    /// network and target give the same report as `GradientCheck.run` on the energy model.
+    @Test func entryPointIsTheRecipe() throws {
+        let sizes = [12, 9, 4]
+        var rng = SeededGenerator(seed: 2)
+        _ = LayeredHopfieldNetwork.seededForGradientCheck(layerSizes: sizes, rng: &rng)
+        let x = (0..<sizes[0]).map { _ in rng.nextUnit() }
+        var settings = GradientCheck.Settings()
+        settings.temporalBeta = nil
+        let outcome = try GradientCheck.run(.seededHopfield(layerSizes: sizes, seed: 2), pixels: x, label: 1, settings: settings)
+        let direct = try GradientCheck.run(hopfield(sizes), beta: settings.beta, betas: GradientCheck.defaultSweep(for: .seededHopfield(layerSizes: sizes, seed: 2)),
+                                           samplesPerTensor: settings.samplesPerTensor, relativeStep: settings.relativeStep,
+                                           absoluteStepFloor: GradientCheck.hopfieldStepFloor, seed: settings.seed)
+        #expect(outcome.model == "hopfield" && outcome.layers == sizes && outcome.temporal == nil)
+        #expect(outcome.check.relErrorEqPropRBP == direct.relErrorEqPropRBP && outcome.check.cost == direct.cost)
     }
 
     @Test(arguments: [("real-diode", CircuitSolver.DiodeModel.shockley), ("ideal", .ideal)])

@@ -89,6 +89,28 @@ import Testing
         }))
     }
 
+    /// `--beta` is β̂ in units of G_u, as `eqprop train --beta` takes it (it was in siemens):
+    /// β̂ = 1 on a preset with the reference G_u = 100 µS writes, byte for byte, the committed
+    /// example deck that `--beta 1e-4` wrote when the flag was in siemens; β̂ = 2 doubles the
+    /// nudge currents; on rram (conductance_unit_siemens = 500 µS) β̂ = 2 is 1 mS.
+    @Test func betaIsInReferenceUnits() throws {
+        let dir = Eqprop.temporaryDirectory("beta-units")
+        let base = ["netlist", "--layers", "4,8,2", "--seed", "1", "--pixels", "0.1,0.9,0.5,0.3", "--phase", "nudged", "--label", "1"]
+        func deck(_ name: String, _ extra: [String]) throws -> String {
+            let url = dir.appendingPathComponent(name)
+            let r = try Eqprop.run(base + extra + ["--out", url.path])
+            #expect(r.status == 0, "\(extra): \(r.stderr)")
+            return try String(contentsOf: url, encoding: .utf8)
+        }
+        let one = try deck("toy-4-8-2-nudged.cir", ["--hardware", "hardware/real-diode.json", "--beta", "1"])
+        let siemens = try String(contentsOf: Eqprop.packageRoot.appendingPathComponent("netlists/toy-4-8-2-nudged.cir"), encoding: .utf8)
+        #expect(one == siemens && one.contains("phase: nudged (beta 0.0001 S)"))
+        let two = try deck("two.cir", ["--hardware", "hardware/real-diode.json", "--beta", "2"])
+        #expect(two.contains("phase: nudged (beta 0.0002 S)") && two.contains("\nIn_o0 0 o0 DC -15.92731881291922u\n")
+                && one.contains("\nIn_o0 0 o0 DC -7.96365940645961u\n"))
+        #expect(try deck("rram.cir", ["--hardware", "rram", "--beta", "2"]).contains("phase: nudged (beta 0.001 S)"))
+    }
+
     /// `--analysis tran`: a transient from .ic at 0 V with the preset's node capacitances that
     /// exits 0 in ngspice -b; `--raw` keeps its waveforms, which settle to the Swift solver's
     /// fixed point; the summary reports the settling time and energy and the static power.
@@ -184,7 +206,7 @@ import Testing
             (["--hardware", "real-diode", "--raw", file.path + "/w.raw"], "--raw \(file.path)/w.raw: the folder"),
             (["--hardware", "real-diode", "--raw", "/proc/w.raw"], "--raw /proc/w.raw: cannot write in /proc"),
             (["--hardware", "real-diode", "--raw", dir.path], "is a folder, not a file"),
-            (["--hardware", "real-diode", "--analysis", "ac"], "--analysis must be op or tran"),
+            (["--hardware", "real-diode", "--analysis", "ac"], "The value 'ac' is invalid for '--analysis <analysis>'. Please provide one of 'op' and 'tran'."),
             (["--hardware", "real-diode", "--existing"], "--existing applies to --verify"),
             (["--hardware", "real-diode", "--verify", "--tolerance", "0"], "--tolerance must be a positive number"),
         ]

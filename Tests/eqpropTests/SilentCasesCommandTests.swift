@@ -77,7 +77,7 @@ import TestSupport
     @Test(arguments: [
         (["--input-volts", "0,0,1e300,0,0,0,0,0"], "--input-volts: value 1e+300 at position 2 is outside [-1000, 1000] V"),
         (["--pixels", "0,0.5,1,0.2", "--phase", "nudged", "--label", "0", "--target-volts", "1e300"], "--target-volts must be within [-1000, 1000] V"),
-        (["--pixels", "0,0.5,1,0.2", "--phase", "nudged", "--label", "0", "--beta", "1e30"], "--beta must be non-zero and within [-1, 1] S"),
+        (["--pixels", "0,0.5,1,0.2", "--phase", "nudged", "--label", "0", "--beta", "1e30"], "--beta must be non-zero and within [-10000, 10000] (units of G_u = 0.0001 S: at most 1 S)"),
     ])
     func netlistRefusesValuesOutOfRange(extra: [String], message: String) throws {
         let deck = Eqprop.temporaryDirectory("netlist-range").appendingPathComponent("deck.cir")

@@ -2,14 +2,15 @@ import Numerics
 
 /// How a deck is built and what it runs.
 public struct NetlistOptions: Sendable {
-    public enum Form: Sendable {
+    /// The raw values are the names `eqprop netlist --form` and `crosscheck --form` take.
+    public enum Form: String, Sendable, CaseIterable {
         /// One resistor per crossbar cell and one source per input: the physical circuit.
-        case fullCrossbar
+        case fullCrossbar = "full"
         /// The input crossbar reduced to its Norton equivalent at each first-layer node: a
         /// current source Σ_k G_kj·u_k and a conductance Σ_k G_kj to ground. With ideal input
         /// sources this is the same circuit for every free node (Thevenin–Norton): only the
         /// input nodes disappear.
-        case nortonInputs
+        case nortonInputs = "norton"
     }
     public enum Analysis: Sendable {
         case none
