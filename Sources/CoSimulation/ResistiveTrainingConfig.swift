@@ -171,13 +171,10 @@ public struct ResistiveTrainingConfig: Codable, Sendable, Equatable {
     public func validate() throws {
         func fail(_ m: String) -> TrainingError { .invalidConfiguration(m) }
         do {
-            try InputLimits.checkLayers(architecture, source: "--layers")
-            try InputLimits.check(batchSize, in: 1...InputLimits.batchSize, source: "--batch-size", meaning: "the minibatch size")
-            try InputLimits.check(epochs, in: 1...InputLimits.epochs, source: "--epochs", meaning: "the number of epochs")
             try InputLimits.check(workers, in: 1...InputLimits.workers, source: "--workers", meaning: "the number of ngspice workers")
             try InputLimits.check(maxSweeps, in: 1...InputLimits.relaxationSteps, source: "--max-sweeps", meaning: "the sweep limit")
-            try MemoryBudget.check(estimatedBytes, for: "a \(architecture.map(String.init).joined(separator: "-")) circuit with batches of \(batchSize)",
-                                   source: "--layers")
+            try RunLimits.check(layers: architecture, batchSize: batchSize, epochs: epochs, estimatedBytes: estimatedBytes,
+                                what: "a \(architecture.map(String.init).joined(separator: "-")) circuit")
         } catch let e as InputError {
             throw fail(e.description)
         }

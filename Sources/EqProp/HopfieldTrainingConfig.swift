@@ -60,13 +60,10 @@ public struct HopfieldTrainingConfig: Codable, Sendable, Equatable {
     public func validate() throws {
         func fail(_ m: String) -> TrainingError { .invalidConfiguration(m) }
         do {
-            try InputLimits.checkLayers(layerSizes, source: "--layers")
-            try InputLimits.check(batchSize, in: 1...InputLimits.batchSize, source: "--batch-size", meaning: "the minibatch size")
-            try InputLimits.check(epochs, in: 1...InputLimits.epochs, source: "--epochs", meaning: "the number of epochs")
             try InputLimits.check(stepsFree, in: 1...InputLimits.relaxationSteps, source: "--steps-free", meaning: "T⁻")
             try InputLimits.check(stepsNudged, in: 1...InputLimits.relaxationSteps, source: "--steps-nudged", meaning: "T⁺")
-            try MemoryBudget.check(estimatedBytes, for: "a \(layerSizes.map(String.init).joined(separator: "-")) network with batches of \(batchSize)",
-                                   source: "--layers")
+            try RunLimits.check(layers: layerSizes, batchSize: batchSize, epochs: epochs, estimatedBytes: estimatedBytes,
+                                what: "a \(layerSizes.map(String.init).joined(separator: "-")) network")
         } catch let e as InputError {
             throw fail(e.description)
         }
