@@ -4,6 +4,8 @@
 //
 // Modules follow the data flow (DESIGN.md §5):
 //   Numerics   matrices over BLAS, seeded randomness
+//   MessagePassing  Open MPI opened at run time (only under mpirun): rank, size, allgather in
+//              rank order, broadcast, barrier, abort, checksums compared across ranks
 //   Datasets   IDX files, data search path, input encoding
 //   Reporting  what a run writes: atomic files, JSON lines, progress, SVG plots
 //   Equilibrium  the relaxation vocabulary: phases, requests, results, the relaxer protocol,
@@ -33,8 +35,12 @@ let package = Package(
         // Declarations only: libngspice is opened at run time (Sources/CNgspice/shim.h). Not tied
         // to pkg-config, whose -lngspice would make every eqprop command need the library.
         .systemLibrary(name: "CNgspice"),
+        // Declarations only, for Open MPI's ABI (Sources/CMPI/shim.h): libmpi is opened at run
+        // time and only by a process started by mpirun, so no other command needs it.
+        .systemLibrary(name: "CMPI"),
 
         .target(name: "Numerics", dependencies: ["CBLAS"]),
+        .target(name: "MessagePassing", dependencies: ["Numerics", "CMPI"]),
         .target(name: "Datasets", dependencies: ["Numerics", "CZlib"]),
         .target(name: "Reporting", dependencies: ["Numerics"]),
         .target(name: "Equilibrium", dependencies: ["Numerics"]),
@@ -47,13 +53,14 @@ let package = Package(
         .executableTarget(
             name: "eqprop",
             dependencies: [
-                "EqProp", "Equilibrium", "Circuit", "Ngspice", "CoSimulation", "Export", "Gradients", "Datasets", "Reporting", "Numerics",
+                "EqProp", "Equilibrium", "Circuit", "Ngspice", "CoSimulation", "Export", "Gradients", "Datasets", "Reporting", "Numerics", "MessagePassing",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
 
         .target(name: "TestSupport", dependencies: ["Numerics"], path: "Tests/TestSupport"),
         .testTarget(name: "NumericsTests", dependencies: ["Numerics", "TestSupport"]),
+        .testTarget(name: "MessagePassingTests", dependencies: ["MessagePassing"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "CZlib", "TestSupport"]),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting", "TestSupport"]),
         .testTarget(name: "EquilibriumTests", dependencies: ["Equilibrium", "Numerics"]),

@@ -6,13 +6,14 @@
 #   scripts/setup.sh --no-install    build only
 #
 # Debian packages: OpenBLAS (BLAS), libngspice + the ngspice binary (circuit simulation),
-# zlib (gzip), Fashion-MNIST (a data set that works out of the box), pkg-config.
+# zlib (gzip), Fashion-MNIST (a data set that works out of the box), pkg-config, Open MPI
+# (mpirun and libmpi, for data-parallel runs under `mpirun`; eqprop loads libmpi only then).
 # Python packages (for checking exported weights in the tests): numpy, safetensors, onnx,
 # onnxruntime, installed with pip.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(libopenblas-dev libngspice0-dev ngspice zlib1g-dev dataset-fashion-mnist pkg-config python3-pip)
+packages=(libopenblas-dev libngspice0-dev ngspice zlib1g-dev dataset-fashion-mnist pkg-config python3-pip openmpi-bin libopenmpi-dev)
 python_packages=(numpy safetensors onnx onnxruntime)
 install=1
 build=1

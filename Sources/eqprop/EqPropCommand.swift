@@ -16,7 +16,7 @@ struct EqPropCommand: ParsableCommand {
         Results go to standard output (one JSON line with --json); progress goes to standard error.
         """,
         version: EqPropCommand.version,
-        subcommands: [Train.self, Netlist.self, Crosscheck.self, Settle.self, Robustness.self, GradCheck.self, Wires.self, FiguresCommand.self, Benchmark.self, Export.self, Infer.self, NgspiceWorkerCommand.self]
+        subcommands: [Train.self, Netlist.self, Crosscheck.self, Settle.self, Robustness.self, GradCheck.self, Wires.self, FiguresCommand.self, Benchmark.self, Export.self, Infer.self, NgspiceWorkerCommand.self, MPISelfTestCommand.self]
     )
 
     /// As ArgumentParser's own entry point, except for a `ValidationError` thrown while a

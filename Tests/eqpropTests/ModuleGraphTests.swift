@@ -8,14 +8,14 @@ import Testing
     /// Level of every module of the package; system and third-party modules are below all.
     static let levels: [String: Int] = [
         "Numerics": 0,
-        "Datasets": 1, "Reporting": 1, "Equilibrium": 1,
+        "Datasets": 1, "Reporting": 1, "Equilibrium": 1, "MessagePassing": 1,
         "EqProp": 2, "Circuit": 2,
         "Ngspice": 3, "Gradients": 3, "Export": 3,
         "CoSimulation": 4,
         "eqprop": 5,
     ]
     static let external: Set<String> = ["Foundation", "Synchronization", "Dispatch", "Glibc", "ArgumentParser",
-                                        "CBLAS", "CZlib", "CNgspice"]
+                                        "CBLAS", "CZlib", "CNgspice", "CMPI"]
 
     static var sources: URL {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
