@@ -60,7 +60,7 @@ let package = Package(
 
         .target(name: "TestSupport", dependencies: ["Numerics"], path: "Tests/TestSupport"),
         .testTarget(name: "NumericsTests", dependencies: ["Numerics", "TestSupport"]),
-        .testTarget(name: "MessagePassingTests", dependencies: ["MessagePassing"]),
+        .testTarget(name: "MessagePassingTests", dependencies: ["MessagePassing", "Numerics", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "CZlib", "TestSupport"]),
         .testTarget(name: "ReportingTests", dependencies: ["Reporting", "TestSupport"]),
         .testTarget(name: "EquilibriumTests", dependencies: ["Equilibrium", "Numerics"]),

@@ -1,4 +1,6 @@
 import Foundation
+import Numerics
+import TestSupport
 
 /// Runs the built `eqprop` under the real `mpirun` (Debian's Open MPI), with a deadline, as a
 /// user of a cluster would. The root permissions Open MPI asks for are given here, in the
@@ -19,18 +21,8 @@ struct MPIJob {
         return object as? [String: Any]
     }
 
-    /// The `eqprop` executable next to the test bundle (same build configuration).
-    static let eqprop: URL = {
-        let bundleDir = URL(fileURLWithPath: ProcessInfo.processInfo.arguments[0]).deletingLastPathComponent()
-        let candidate = bundleDir.appendingPathComponent("eqprop")
-        if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        for config in ["release", "debug"] {
-            let url = root.appendingPathComponent(".build/\(config)/eqprop")
-            if FileManager.default.isExecutableFile(atPath: url.path) { return url }
-        }
-        return candidate
-    }()
+    /// The built `eqprop`.
+    static let eqprop = BuiltExecutable.eqprop
 
     /// `mpirun` on PATH (Debian: /usr/bin/mpirun from openmpi-bin, installed by scripts/setup.sh).
     static let mpirun: URL? = {
@@ -65,50 +57,14 @@ struct MPIJob {
         try run(eqprop, arguments, environment: plainEnvironment, timeout: timeout)
     }
 
-    /// Runs `executable`, reading both pipes concurrently; past `timeout` seconds the process
-    /// gets SIGTERM, then SIGKILL 5 s later.
+    /// Runs `executable` with exactly `environment`; past `timeout` seconds it is terminated.
     static func run(_ executable: URL, _ arguments: [String], environment: [String: String], timeout: Double) throws -> MPIJob {
-        let p = Process()
-        p.executableURL = executable
-        p.arguments = arguments
-        p.environment = environment
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        p.standardInput = FileHandle.nullDevice
-        let start = Date()
-        try p.run()
-        let pid = p.processIdentifier
-        let timedOut = TimeoutFlag()
-        let timer = DispatchWorkItem {
-            timedOut.set()
-            kill(pid, SIGTERM)
-            DispatchQueue.global().asyncAfter(deadline: .now() + 5) { kill(pid, SIGKILL) }
-        }
-        DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: timer)
-        nonisolated(unsafe) var errData = Data()
-        let group = DispatchGroup()
-        group.enter()
-        DispatchQueue.global().async { errData = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
-        p.waitUntilExit()
-        timer.cancel()
-        return MPIJob(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                      stderr: String(decoding: errData, as: UTF8.self), seconds: Date().timeIntervalSince(start),
-                      timedOut: timedOut.value)
+        let r = try ChildProcess.run(executable, arguments, environment: environment, inheritEnvironment: false, timeout: timeout)
+        return MPIJob(status: r.status, stdout: r.stdout, stderr: r.stderr, seconds: r.seconds, timedOut: r.timedOut)
     }
 }
 
 enum MPIJobError: Error, CustomStringConvertible {
     case mpirunMissing
     var description: String { "mpirun not found on PATH: install it with `apt-get install openmpi-bin libopenmpi-dev` (scripts/setup.sh does)" }
-}
-
-/// Set once by the timer thread, read after the process exits.
-final class TimeoutFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var flag = false
-    func set() { lock.lock(); flag = true; lock.unlock() }
-    var value: Bool { lock.lock(); defer { lock.unlock() }; return flag }
 }

@@ -16,18 +16,8 @@ struct CommandResult {
 }
 
 enum Eqprop {
-    /// The `eqprop` executable next to the test bundle (same build configuration).
-    static let executable: URL = {
-        let bundleDir = URL(fileURLWithPath: ProcessInfo.processInfo.arguments[0]).deletingLastPathComponent()
-        let candidate = bundleDir.appendingPathComponent("eqprop")
-        if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        for config in ["release", "debug"] {
-            let url = root.appendingPathComponent(".build/\(config)/eqprop")
-            if FileManager.default.isExecutableFile(atPath: url.path) { return url }
-        }
-        return candidate
-    }()
+    /// The built `eqprop`.
+    static let executable = BuiltExecutable.eqprop
 
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
