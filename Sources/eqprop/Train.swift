@@ -22,7 +22,7 @@ extension EqPropCommand {
         @Option(help: "Preset: paper-small, paper-large, drn-xs, drn-1h, drn-2h, drn-3h or drn-xl.")
         var preset: String = "paper-small"
         @Option(help: "hopfield or resistive (default: from the preset).")
-        var model: ModelKind?
+        var model: NetworkModel?
         @OptionGroup(title: "Hyperparameters") var hyper: HyperparameterFlags
         @OptionGroup(title: "Deep resistive networks") var circuit: CircuitTrainingFlags
         @OptionGroup var data: DataOptions

@@ -89,9 +89,6 @@ struct CircuitTrainingFlags: ParsableArguments {
     }
 }
 
-/// The model a run trains.
-enum ModelKind: String, ExpressibleByArgument, CaseIterable { case hopfield, resistive }
-
 extension BetaSign: ExpressibleByArgument {}
 extension ResistiveTrainingConfig.Solver: ExpressibleByArgument {}
 extension NudgeKind: ExpressibleByArgument {}
