@@ -39,7 +39,6 @@ public final class ResistiveTrainer {
     private var freePhase = Phase<Double>.free
     private var batchKey: UInt64 = 0
     /// This epoch's learning step and tallies.
-    private var epoch = 0
     private var step: EquilibriumPropagationStep?
     private var programming = ProgrammingTally()
     private var engineStart: Double?
@@ -211,15 +210,10 @@ extension ResistiveTrainer: InitEqPropModel {
     }
 
     public func checkFits(_ data: LabeledImages) throws {
-        guard data.pixels == config.architecture[0], data.classes == classes else {
-            throw TrainingError.dataMismatch(
-                "--layers \(config.architecture.map(String.init).joined(separator: ",")) does not fit the data: "
-                + "\(data.pixels) pixels and \(data.classes) classes per sample")
-        }
+        try TrainingError.checkFits(data, layers: config.architecture, classes: classes)
     }
 
     public func beginEpoch(_ epoch: Int) {
-        self.epoch = epoch
         step = config.step(epoch: epoch, inputGain: preset.inputGain, biasVolts: preset.biasVolts)
         programming = ProgrammingTally()
         crossCheck?.reset()
@@ -282,8 +276,8 @@ extension ResistiveTrainer: InitEqPropModel {
         return .relaxed
     }
 
-    public func finishEpoch(_ report: inout EpochTraining) throws {
-        guard feedforward.isFinite else { throw TrainingError.diverged(epoch: epoch, batch: 0, what: "a feedforward weight") }
+    public func finishEpoch(_ report: inout EpochTraining, epoch: Int, batches: Int) throws {
+        guard feedforward.isFinite else { throw TrainingError.diverged(epoch: epoch, batch: batches, what: "a feedforward weight") }
         report.maxCrosscheckDifference = crossCheck?.largest?.maxAbs
         if DeviceState.needsProgrammer(preset) {
             report.lostUpdateFraction = programming.lostFraction

@@ -25,7 +25,7 @@ extension EpochTrainer {
 
     /// One epoch (1-based) of the Init-EqProp loop; `progress` sees the samples done.
     public func trainEpoch(_ epoch: Int, on data: LabeledImages, progress: ((Int) -> Void)? = nil) throws -> EpochTraining {
-        try InitEqPropLoop(self, log: log).trainEpoch(epoch, on: data, progress: progress)
+        try InitEqPropLoop(self).trainEpoch(epoch, on: data, progress: progress)
     }
 
     /// Test error of Alg. 2 and Alg. 3.

@@ -178,11 +178,7 @@ extension HopfieldTrainer: InitEqPropModel {
     }
 
     public func checkFits(_ data: LabeledImages) throws {
-        guard data.pixels == config.layerSizes[0], data.classes == config.layerSizes.last! else {
-            throw TrainingError.dataMismatch(
-                "--layers \(config.layerSizes.map(String.init).joined(separator: ",")) does not fit the data: "
-                + "\(data.pixels) pixels and \(data.classes) classes per sample")
-        }
+        try TrainingError.checkFits(data, layers: config.layerSizes, classes: config.layerSizes.last!)
     }
 
     public func load(_ indices: ArraySlice<Int>, of data: LabeledImages, for use: BatchUse) {
@@ -241,9 +237,9 @@ extension HopfieldTrainer: InitEqPropModel {
         return .relaxed
     }
 
-    public func finishEpoch(_ report: inout EpochTraining) throws {
+    public func finishEpoch(_ report: inout EpochTraining, epoch: Int, batches: Int) throws {
         guard network.isFinite, feedforward.isFinite else {
-            throw TrainingError.diverged(epoch: 0, batch: 0, what: "a parameter")
+            throw TrainingError.diverged(epoch: epoch, batch: batches, what: "a parameter")
         }
         if alignmentCount > 0 { report.alignment = alignmentSums.map { $0 / Double(alignmentCount) } }
         alignmentSums = []

@@ -13,12 +13,10 @@ import Numerics
 /// (s^f, then the free phase) over the test set in the model's evaluation batches.
 public struct InitEqPropLoop<Model: InitEqPropModel> {
     public let model: Model
-    /// Skipped batches and similar events, one line each.
-    public var log: ((String) -> Void)?
 
-    public init(_ model: Model, log: ((String) -> Void)? = nil) {
+    /// Skipped batches are reported through the model's `log`.
+    public init(_ model: Model) {
         self.model = model
-        self.log = log
     }
 
     /// One pass over `data` in the seeded order of `epoch` (1-based). `progress` receives the
@@ -70,7 +68,7 @@ public struct InitEqPropLoop<Model: InitEqPropModel> {
                                    seconds: Date().timeIntervalSince(start),
                                    meanFreeResidual: tally.residualSum / relaxed, meanFreeIterations: tally.iterationSum / relaxed)
         report.skippedBatches = tally.skipped
-        try model.finishEpoch(&report)
+        try model.finishEpoch(&report, epoch: epoch, batches: tally.batches)
         return report
     }
 
@@ -101,7 +99,7 @@ public struct InitEqPropLoop<Model: InitEqPropModel> {
 
     private func skip(_ what: String, _ tally: inout Tally, epoch: Int) throws {
         tally.skipped += 1
-        log?("epoch \(epoch), batch \(tally.batches): \(what); batch skipped")
+        model.log?("epoch \(epoch), batch \(tally.batches): \(what); batch skipped")
         try checkSkipped(tally, epoch: epoch)
     }
 

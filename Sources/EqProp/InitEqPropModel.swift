@@ -40,8 +40,9 @@ public protocol InitEqPropModel: AnyObject {
 
     /// Adds the model's own measurements to an epoch's report (crosscheck, programming,
     /// engine time…), and reports them. The default adds nothing.
-    /// Throws `TrainingError.diverged` when a parameter is no longer finite.
-    func finishEpoch(_ report: inout EpochTraining) throws
+    /// Throws `TrainingError.diverged` when a parameter is no longer finite after `batches`
+    /// batches of `epoch`.
+    func finishEpoch(_ report: inout EpochTraining, epoch: Int, batches: Int) throws
 
     /// Where the loop reports skipped batches (nil: nowhere).
     var log: ((String) -> Void)? { get }
@@ -49,7 +50,7 @@ public protocol InitEqPropModel: AnyObject {
 
 extension InitEqPropModel {
     public func beginEpoch(_ epoch: Int) {}
-    public func finishEpoch(_ report: inout EpochTraining) throws {}
+    public func finishEpoch(_ report: inout EpochTraining, epoch: Int, batches: Int) throws {}
     public var log: ((String) -> Void)? { nil }
 }
 
