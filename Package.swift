@@ -47,7 +47,7 @@ let package = Package(
         .target(name: "EqProp", dependencies: ["Numerics", "Equilibrium", "Datasets", "Reporting"]),
         .target(name: "Circuit", dependencies: ["Numerics", "Equilibrium", "Reporting"]),
         .target(name: "Ngspice", dependencies: ["CNgspice", "Circuit", "Numerics", "Equilibrium"]),
-        .target(name: "CoSimulation", dependencies: ["Circuit", "Ngspice", "Equilibrium", "EqProp", "Datasets", "Numerics", "Reporting"]),
+        .target(name: "CoSimulation", dependencies: ["Circuit", "Ngspice", "Equilibrium", "EqProp", "Datasets", "Numerics", "Reporting", "MessagePassing"]),
         .target(name: "Export", dependencies: ["EqProp", "Datasets", "Numerics", "Reporting", "CZlib"]),
         .target(name: "Gradients", dependencies: ["EqProp", "Equilibrium", "Circuit", "Numerics", "Datasets", "Reporting"]),
         .executableTarget(

@@ -1,6 +1,7 @@
 import Circuit
 import EqProp
 import Foundation
+import MessagePassing
 import Reporting
 
 /// Everything a resistive training run starts from, fresh or resumed: its configuration, the
@@ -48,14 +49,15 @@ public struct ResistiveRunPlan {
                                 feedforward: run.feedforward, accumulators: run.accumulators, epochsDone: run.epochs)
     }
 
-    /// The trainer; `workerTimeout` (s) bounds an ngspice job (nil: adaptive).
-    public func trainer(workerExecutable: URL?, workerTimeout: Double?) throws -> ResistiveTrainer {
+    /// The trainer; `workerTimeout` (s) bounds an ngspice job (nil: adaptive); `world`: the MPI
+    /// job to train data-parallel in (`ResistiveTrainer.init`).
+    public func trainer(workerExecutable: URL?, workerTimeout: Double?, world: Communicator? = nil) throws -> ResistiveTrainer {
         if workerTimeout != nil && config.solver != .ngspice {
             throw TrainingError.invalidConfiguration(
                 "--worker-timeout applies to ngspice worker processes (--solver ngspice); this run relaxes with the Swift solver")
         }
         let trainer = try ResistiveTrainer(config: config, preset: preset, network: network, feedforward: feedforward,
-                                           accumulators: accumulators, workerExecutable: workerExecutable)
+                                           accumulators: accumulators, workerExecutable: workerExecutable, world: world)
         if let workerTimeout { trainer.workerTimeout = workerTimeout }
         return trainer
     }

@@ -3,6 +3,7 @@ import Datasets
 import EqProp
 import Equilibrium
 import Foundation
+import MessagePassing
 import Ngspice
 import Numerics
 import Reporting
@@ -22,11 +23,16 @@ public final class ResistiveTrainer {
     public let preset: HardwarePreset
     public private(set) var circuit: ResistiveCircuit
     public private(set) var feedforward: FeedforwardNetwork
-    /// The solver of every phase (the Swift solver or ngspice).
+    /// The solver of the nudged phases and of evaluation (the Swift solver or ngspice; under
+    /// MPI, this rank's solver behind a `DataParallelRelaxer`).
     private let relaxer: any EquilibriumRelaxer<ResistiveCircuit, Double>
+    /// The solver of training's free phases: `relaxer`, or with ngspice the cross-check.
+    private let freeRelaxer: any EquilibriumRelaxer<ResistiveCircuit, Double>
     /// ngspice checked by its Swift twin (the preset's diode equations) every
     /// `crosscheckEvery` free phases of training; nil with the Swift solver.
     private let crossCheck: CrossCheckingRelaxer<ResistiveCircuit, Double>?
+    /// The MPI job this run is one rank of (nil: a single process).
+    public let world: Communicator?
     private let ngspice: NgspiceRelaxer?
     private let ffWorkspace = FeedforwardWorkspace()
     /// The loaded batch: pixels (as floats for the feedforward network and as doubles for the
@@ -64,9 +70,14 @@ public final class ResistiveTrainer {
     /// `preset` is the hardware as its file describes it; the configuration's device overrides
     /// (`--update-scheme`, `--chip-seed`) are applied here. `accumulators` are the
     /// mixed-precision accumulators of a resumed run (`deviceAccumulators(from:)`).
+    ///
+    /// `world`: the MPI job to train data-parallel in. Each rank relaxes its share of every
+    /// batch (the Swift solver in its batch-invariant mode, so that any number of ranks gives
+    /// the same bits) and every rank applies the same update; the global batch must be a
+    /// multiple of the rank count.
     public init(config: ResistiveTrainingConfig, preset filePreset: HardwarePreset, network: ResistiveNetwork? = nil,
                 feedforward: FeedforwardNetwork? = nil, accumulators: DeviceAccumulators? = nil,
-                workerExecutable: URL? = nil) throws {
+                workerExecutable: URL? = nil, world: Communicator? = nil) throws {
         try config.validate()
         let preset = try config.hardware(from: filePreset)
         self.config = config
@@ -90,11 +101,15 @@ public final class ResistiveTrainer {
         guard self.feedforward.layerSizes == sizes else {
             throw TrainingError.invalidConfiguration("the saved feedforward network's layers do not match the circuit")
         }
+        if let world { try DataParallelTraining.checkBatch(config.batchSize, ranks: world.size) }
+        self.world = world
+        let local: any EquilibriumRelaxer<ResistiveCircuit, Double>
         switch config.solver {
         case .swift:
             let solver = CircuitSolver(diodeModel: config.diodeModel ?? CircuitSolver.trainingModel(for: preset), tolerance: config.tolerance,
                                        maxSweeps: config.maxSweeps)
-            relaxer = SwiftCircuitRelaxer(solver: solver, nudgeKind: config.nudge)
+            solver.batchInvariant = world != nil
+            local = SwiftCircuitRelaxer(solver: solver, nudgeKind: config.nudge)
             crossCheck = nil
             ngspice = nil
         case .ngspice:
@@ -104,9 +119,16 @@ public final class ResistiveTrainer {
             let pool = NgspiceWorkerPool(executable: workerExecutable, size: config.workers)
             let ng = NgspiceRelaxer(pool: pool, form: .nortonInputs)
             ngspice = ng
-            relaxer = NgspiceCircuitRelaxer(relaxer: ng, nudgeKind: config.nudge)
+            local = NgspiceCircuitRelaxer(relaxer: ng, nudgeKind: config.nudge)
             let twin = SwiftCircuitRelaxer(solver: CircuitSolver(diodeModel: .shockley, tolerance: 1e-11), nudgeKind: config.nudge)
-            crossCheck = CrossCheckingRelaxer(primary: relaxer, twin: twin, every: config.crosscheckEvery)
+            crossCheck = CrossCheckingRelaxer(primary: local, twin: twin, every: config.crosscheckEvery)
+        }
+        if let world {
+            relaxer = DataParallelRelaxer(local: local, world: world)
+            freeRelaxer = crossCheck.map { DataParallelRelaxer(local: $0, world: world) } ?? relaxer
+        } else {
+            relaxer = local
+            freeRelaxer = crossCheck ?? local
         }
     }
 
@@ -238,7 +260,7 @@ extension ResistiveTrainer: InitEqPropModel {
         switch batch.use {
         case .training:
             batchKey = CounterRandom.key(config.seed, UInt64(batch.epoch), UInt64(batch.index))
-            free = try (crossCheck ?? relaxer).relax(reading(0), request)
+            free = try freeRelaxer.relax(reading(0), request)
         case .evaluation:
             free = try relaxer.relax(circuit.read(key: CounterRandom.key(config.seed ^ 0xE7A1, UInt64(batch.firstSample))), request)
         }
@@ -291,6 +313,7 @@ extension ResistiveTrainer: InitEqPropModel {
         }
         if let engineStart, let pool = ngspice?.pool { report.engineSeconds = pool.engineSeconds - engineStart }
         if let restartsStart, let pool = ngspice?.pool { report.workerRestarts = pool.restarts - restartsStart }
+        if let world { try DataParallelTraining.finishEpoch(&report, epoch: epoch, state: checkpointTensors().encoded(), world: world) }
     }
 }
 

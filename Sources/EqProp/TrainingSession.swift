@@ -21,6 +21,9 @@ public struct TrainingSession {
     public var curveNote = ""
     /// Notes and warnings for the user, one line each.
     public var notify: (String) -> Void = { _ in }
+    /// False on the ranks of a data-parallel job other than rank 0: they train and evaluate
+    /// every epoch with the others but touch no file (rank 0 writes the folder).
+    public var writesFolder = true
 
     public init(folder: RunFolder, lock: RunFolderLock?, command: String, dataRecord: RunDataSource) {
         self.folder = folder
@@ -35,6 +38,7 @@ public struct TrainingSession {
     /// and `data.json`, and trains to `epochs`.
     public func run<T: EpochTrainer>(_ trainer: T, epochs: Int, on dataset: Dataset) throws -> TrainingRunResult {
         try trainer.checkFits(dataset.train)
+        guard writesFolder else { return try follow(trainer, epochs: epochs, on: dataset) }
         try AtomicFile.prepareDirectory(folder.url)
         let lock: RunFolderLock
         do { lock = try self.lock ?? RunFolderLock(folder: folder, command: command) } catch let e as RunFolderLock.LockError {
@@ -60,6 +64,26 @@ public struct TrainingSession {
         let result = try run.run(train: dataset.train, test: dataset.test)
         lock.release()
         return result
+    }
+
+    /// The epochs of a rank that does not write: the same training and evaluation as rank 0's
+    /// (`TrainingRun`), whose collectives it takes part in, and no file.
+    private func follow<T: EpochTrainer>(_ trainer: T, epochs: Int, on dataset: Dataset) throws -> TrainingRunResult {
+        let start = Date()
+        var last: (EpochTraining, Evaluation)?
+        var trainSeconds = 0.0, trainSamples = 0
+        for epoch in (epochsDone + 1)...max(epochsDone + 1, epochs) where epoch <= epochs {
+            let t = try trainer.trainEpoch(epoch, on: dataset.train)
+            last = (t, try trainer.evaluate(dataset.test))
+            trainSeconds += t.seconds
+            trainSamples += t.samples
+        }
+        guard let (t, e) = last else { throw TrainingError.invalidConfiguration("--epochs \(epochs): nothing to train") }
+        return TrainingRunResult(
+            model: trainer.modelKind, epochs: epochs, testErrorFeedforward: e.errorFeedforward, testErrorRelaxed: e.errorRelaxed,
+            trainErrorFeedforward: t.errorFeedforward, trainErrorRelaxed: t.errorRelaxed,
+            trainSamplesPerSecond: trainSeconds > 0 ? Double(trainSamples) / trainSeconds : 0,
+            seconds: Date().timeIntervalSince(start), runDirectory: folder.url.path, maxCrosscheckDiffVolts: t.maxCrosscheckDifference)
     }
 
     /// Refuses a fresh run into a folder that holds a checkpoint.

@@ -86,3 +86,28 @@ public struct CrossCheck {
         return results
     }
 }
+
+extension CrossCheck.PhaseResult {
+    /// The results of ranks that each checked a share of the samples (rank r from sample
+    /// `firstSamples[r]` on), as one check of them all: per phase the largest difference, with
+    /// its sample numbered in the whole set (the first rank's on a tie), the seconds summed, the
+    /// most sweeps.
+    public static func combined(_ perRank: [[CrossCheck.PhaseResult]], firstSamples: [Int]) -> [CrossCheck.PhaseResult] {
+        guard var total = perRank.first else { return [] }
+        for (rank, phases) in perRank.enumerated() {
+            for (i, p) in phases.enumerated() where i < total.count {
+                if rank == 0 {
+                    total[i].worstSample += firstSamples[0]
+                    continue
+                }
+                if p.maxAbsDiffVolts > total[i].maxAbsDiffVolts {
+                    (total[i].maxAbsDiffVolts, total[i].worstSample, total[i].worstNode) = (p.maxAbsDiffVolts, p.worstSample + firstSamples[rank], p.worstNode)
+                }
+                total[i].swiftSeconds += p.swiftSeconds
+                total[i].ngspiceSeconds += p.ngspiceSeconds
+                total[i].swiftSweeps = max(total[i].swiftSweeps, p.swiftSweeps)
+            }
+        }
+        return total
+    }
+}

@@ -19,7 +19,8 @@ extension EqPropCommand {
             node-voltage difference per phase and the time per sample of each solver. ngspice runs with the preset's \
             spice_options (reltol 1e-9, vntol 1e-12, abstol 1e-15 in the shipped presets). --beta is β̂ in the \
             reference units of `eqprop train` (units of G_u: the run's, else the preset's conductance_unit_siemens, \
-            else 100 µS), so the nudge is β = β̂·G_u siemens.
+            else 100 µS), so the nudge is β = β̂·G_u siemens. Under mpirun each rank checks a share of the samples \
+            with its own workers and rank 0 reports them all.
             """)
 
         @OptionGroup var network: NetworkOptions
@@ -42,31 +43,6 @@ extension EqPropCommand {
         @Flag(help: "No progress line on standard error.")
         var quiet = false
 
-        struct Output: Encodable {
-            var architecture: [Int]
-            var preset: String
-            var samples: Int
-            var inputs: String
-            var form: String
-            var workers: Int
-            var maxAbsDiffVolts: Double
-            var phases: [CrossCheck.PhaseResult]
-            var swiftSecondsPerSample: Double
-            var ngspiceSecondsPerSample: Double
-            var speedup: Double
-            var swiftToleranceVolts: Double
-            var spiceOptions: [String: Double]
-            var workerRestarts: Int
-            enum CodingKeys: String, CodingKey {
-                case architecture, preset, samples, inputs, form, workers, phases, speedup
-                case maxAbsDiffVolts = "max_abs_diff_volts"
-                case swiftSecondsPerSample = "swift_seconds_per_sample"
-                case ngspiceSecondsPerSample = "ngspice_seconds_per_sample"
-                case swiftToleranceVolts = "swift_tolerance_volts", spiceOptions = "spice_options"
-                case workerRestarts = "worker_restarts"
-            }
-        }
-
         func run() throws {
             try FlagChecks.samples(samples, "--samples")
             try FlagChecks.workers(workers)
@@ -85,18 +61,22 @@ extension EqPropCommand {
             let input = try data.inputSamples(count: samples, pixels: network.inputs, classes: network.classes,
                                               seed: self.network.seed, flag: "--samples")
             let (pixels, labels, inputs) = (input.pixels, input.labels, input.source)
+            let ranks = try RankShare(samples: samples)
             // A chip with read noise is checked as one read of it: both solvers see the same
             // perturbed conductances (training draws a fresh read per phase).
             let circuit = ResistiveCircuit(network: network, preset: preset).read(key: CounterRandom.key(self.network.seed, 0xC4EC))
-            var check = CrossCheck(circuit: circuit, pixels: pixels, labels: labels, beta: betaSiemens,
+            var check = CrossCheck(circuit: circuit, pixels: pixels.rows(ranks.mine), labels: Array(labels[ranks.mine]), beta: betaSiemens,
                                    targetVolts: targetVolts ?? preset.defaultTargetVolts)
             check.tolerance = tolerance
             let pool = NgspiceWorkerPool(executable: currentExecutable, size: workers)
             defer { pool.shutdown() }
             let relaxer = NgspiceRelaxer(pool: pool, form: form)
-            let line = ProgressLine(label: "crosscheck (ngspice, \(form.rawValue) form)", total: 2 * samples)
-            let phases = try check.run(relaxer: relaxer, progress: quiet ? nil : { line.update(done: $0) })
-            if !quiet { line.finish() }
+            let shown = !quiet && ranks.isWriter
+            let line = ProgressLine(label: "crosscheck (ngspice, \(form.rawValue) form)", total: 2 * ranks.mine.count)
+            let phases = try ranks.combined(try check.run(relaxer: relaxer, progress: shown ? { line.update(done: $0) } : nil))
+            let restarts = try ranks.sum(pool.restarts)
+            if shown { line.finish() }
+            guard ranks.isWriter else { return }
             let n = Double(samples * phases.count)
             let swift = phases.reduce(0) { $0 + $1.swiftSeconds } / n
             let ngspice = phases.reduce(0) { $0 + $1.ngspiceSeconds } / n
@@ -104,7 +84,7 @@ extension EqPropCommand {
                              form: form.rawValue, workers: workers, maxAbsDiffVolts: phases.map(\.maxAbsDiffVolts).max() ?? 0,
                              phases: phases, swiftSecondsPerSample: swift, ngspiceSecondsPerSample: ngspice,
                              speedup: ngspice / swift, swiftToleranceVolts: tolerance, spiceOptions: preset.spiceOptions,
-                             workerRestarts: pool.restarts)
+                             workerRestarts: restarts)
             if json {
                 print(try JSONOutput.line(out))
             } else {

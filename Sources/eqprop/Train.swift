@@ -3,6 +3,7 @@ import CoSimulation
 import Datasets
 import EqProp
 import Foundation
+import MessagePassing
 import Reporting
 
 extension EqPropCommand {
@@ -44,53 +45,45 @@ extension EqPropCommand {
             return preset.hasPrefix("drn")
         }
 
-        func run() throws {
+        func run() throws { try runJob(in: try Communicator.world()) }
+
+        /// The trainer, its data and the session around them, ready to train into `folder`.
+        /// `world`: the MPI job this process is a rank of; only rank 0 prints and writes.
+        func prepare(_ world: Communicator?, folder: RunFolder) throws -> Job {
             let (o, r) = (try hyper.overrides(), circuit.overrides)
-            let resistive = isResistive
-            if !resistive, !r.flagsSet.isEmpty {
-                throw ValidationError("\(r.flagsSet.joined(separator: ", ")) \(r.flagsSet.count == 1 ? "applies" : "apply") to deep resistive "
-                                      + "networks (--preset drn-…, --model resistive), not to the Hopfield network of this run")
-            }
-            if showConfig {
-                guard !resume else { throw ValidationError("--show-config shows a new run's configuration; a run's own is its config.json") }
-                print(try resistive ? JSONOutput.pretty(ResistiveRunPlan.fresh(preset: preset, o, r).config)
-                                    : JSONOutput.pretty(HopfieldTrainingConfig.resolved(preset: preset, o)))
-                return
-            }
-            let changed = (model != nil ? ["--model"] : []) + r.flagsSet.filter { !ResistiveOverrides.runtimeFlags.contains($0) } + o.flagsSet
-            if resume, !changed.isEmpty {
-                throw ValidationError("--resume continues the saved configuration; \(changed.joined(separator: ", ")) cannot be changed "
-                                      + "(only --epochs, --solver, --workers, --crosscheck-every and --worker-timeout)")
-            }
-            let command = (["eqprop"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
-            let (folder, lock) = try RunFolder.choose(out: out, stem: resistive ? "\(preset)-\((r.solver ?? .swift).rawValue)" : preset,
-                                                      seed: hyper.seed ?? 1, resume: resume, command: command) { printError("note: " + $0) }
+            let writer = (world?.rank ?? 0) == 0
             if !resume { try TrainingSession.checkFresh(folder) }
             var session: TrainingSession!
             func load() throws -> Dataset {
                 let (dataset, record, dataNote) = try data.load(forRunIn: folder, resume: resume)
-                if let dataNote { printError("note: " + dataNote) }
-                session = TrainingSession(folder: folder, lock: lock, command: command, dataRecord: record)
-                session.showProgress = !quiet
-                session.notify = printError
+                if let dataNote, writer { printError("note: " + dataNote) }
+                session = TrainingSession(folder: folder, lock: nil, command: command, dataRecord: record)
+                (session.showProgress, session.writesFolder) = (!quiet && writer, writer)
+                session.notify = writer ? printError : { _ in }
                 return dataset
             }
-            if resistive {
+            if isResistive {
                 let plan = resume ? try ResistiveRunPlan.resume(folder, epochs: o.epochs, r) : try ResistiveRunPlan.fresh(preset: preset, o, r)
                 let dataset = try load()
-                let trainer = try plan.trainer(workerExecutable: currentExecutable, workerTimeout: r.workerTimeout)
-                trainer.log = { printError("warning: " + $0) }
+                let trainer = try plan.trainer(workerExecutable: currentExecutable, workerTimeout: r.workerTimeout, world: world)
+                trainer.log = writer ? { printError("warning: " + $0) } : nil
                 (session.epochsDone, session.files) = (plan.epochsDone, try plan.files(in: folder))
                 session.curveNote = plan.curveNote(dataset: dataset.name.rawValue, trainSamples: dataset.train.count, testSamples: dataset.test.count)
-                report(try session.run(trainer, epochs: plan.config.epochs, on: dataset), analogFirst: true)
-            } else {
-                let (trainer, done) = resume ? try HopfieldTrainer.resume(folder, epochs: o.epochs)
-                                             : (try HopfieldTrainer(config: .resolved(preset: preset, o)), 0)
-                let dataset = try load()
-                session.epochsDone = done
-                session.curveNote = trainer.curveNote(dataset: dataset.name.rawValue, trainSamples: dataset.train.count, testSamples: dataset.test.count)
-                report(try session.run(trainer, epochs: trainer.config.epochs, on: dataset), analogFirst: false)
+                let resolved = [try JSONOutput.pretty(plan.config), try JSONOutput.pretty(session.dataRecord), "\(plan.epochsDone)"]
+                return Job(session: session, resolved: resolved.joined(separator: "\n"), analogFirst: true) {
+                    try $0.run(trainer, epochs: plan.config.epochs, on: dataset)
+                }
             }
+            guard world == nil else {
+                throw ValidationError("data-parallel training under mpirun covers deep resistive networks (--preset drn-…); "
+                                      + "train the layered Hopfield network in one process, without mpirun")
+            }
+            let (trainer, done) = resume ? try HopfieldTrainer.resume(folder, epochs: o.epochs)
+                                         : (try HopfieldTrainer(config: .resolved(preset: preset, o)), 0)
+            let dataset = try load()
+            session.epochsDone = done
+            session.curveNote = trainer.curveNote(dataset: dataset.name.rawValue, trainSamples: dataset.train.count, testSamples: dataset.test.count)
+            return Job(session: session, analogFirst: false) { try $0.run(trainer, epochs: trainer.config.epochs, on: dataset) }
         }
 
         /// One JSON line with --json, else a sentence.

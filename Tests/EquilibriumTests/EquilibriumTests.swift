@@ -90,3 +90,33 @@ import Testing
         #expect(relaxer.largest == nil)
     }
 }
+
+/// The data-parallel split of a batch: contiguous shares in rank order that give the batch back.
+@Suite struct BatchShareTests {
+    @Test func sharesCoverTheBatchInOrder() {
+        for parts in 1...5 {
+            let share = BatchShare(parts: parts)
+            for batch in 0...13 {
+                let ranges = (0..<parts).map { share.rows($0, of: batch) }
+                #expect(ranges.flatMap { Array($0) } == Array(0..<batch), "\(parts) parts of \(batch)")
+                if batch % parts == 0 { #expect(Set(ranges.map(\.count)).count == 1) }
+                #expect((ranges.map(\.count).max() ?? 0) - (ranges.map(\.count).min() ?? 0) <= 1)
+            }
+        }
+    }
+
+    @Test func requestRowsTakeTheSameRowsOfEveryPart() {
+        let m = { (c: Int, k: Double) in DoubleMatrix(rows: 4, columns: c, elements: (0..<(4 * c)).map { Double($0) + k }) }
+        var request = RelaxationRequest(inputs: m(3, 0), start: [m(2, 100), m(1, 200)],
+                                        phase: Phase<Double>.free.nudged(beta: 0.5, targets: m(1, 300), freeState: [m(2, 400), m(1, 500)]))
+        request.phase.tether = .init(strength: 2, anchors: [m(2, 600), m(1, 700)])
+        let part = request.rows(1..<3)
+        #expect(part.inputs.elements == request.inputs.rows(1..<3).elements)
+        #expect(part.start.map(\.elements) == request.start.map { $0.rows(1..<3).elements })
+        #expect(part.phase.nudge?.beta == 0.5)
+        #expect(part.phase.nudge?.targets.elements == m(1, 300).rows(1..<3).elements)
+        #expect(part.phase.nudge?.freeState?.map(\.elements) == [m(2, 400), m(1, 500)].map { $0.rows(1..<3).elements })
+        #expect(part.phase.tether?.strength == 2)
+        #expect(part.phase.tether?.anchors.map(\.elements) == [m(2, 600), m(1, 700)].map { $0.rows(1..<3).elements })
+    }
+}

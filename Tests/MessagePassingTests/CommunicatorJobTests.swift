@@ -1,5 +1,6 @@
 import Foundation
 import MessagePassing
+import TestSupport
 import Testing
 
 /// The MessagePassing layer in real `mpirun` jobs of the built `eqprop mpi-selftest` (Open MPI

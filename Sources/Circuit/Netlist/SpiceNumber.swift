@@ -20,20 +20,41 @@ public enum SpiceNumber {
     /// not `m`, is 10⁶).
     static let suffixes: [Int: String] = [-15: "f", -12: "p", -9: "n", -6: "u", -3: "m", 0: "", 3: "k", 6: "meg", 9: "g", 12: "t"]
 
-    /// The shortest round-trip digits of |v| (no leading zeros) and the decimal exponent of the
-    /// first one: |v| = 0.d₁d₂… × 10^(exponent + 1).
-    static func digits(_ v: Double) -> (digits: [Character], exponent: Int) {
-        let text = abs(v).description
-        let parts = text.split(separator: "e", maxSplits: 1)
-        let mantissa = parts[0]
-        let power = parts.count == 2 ? Int(parts[1])! : 0
-        let pieces = mantissa.split(separator: ".", omittingEmptySubsequences: false)
-        let integer = Array(pieces[0]), fraction = pieces.count > 1 ? Array(pieces[1]) : []
-        var all = integer + fraction
-        var exponent = integer.count - 1 + power
-        while all.first == "0" { all.removeFirst(); exponent -= 1 }
-        while all.last == "0" { all.removeLast() }
-        return (all, exponent)
+    /// The shortest round-trip digits of |v| (ASCII, no leading or trailing zeros) and the
+    /// decimal exponent of the first one: |v| = 0.d₁d₂… × 10^(exponent + 1). Works on the bytes
+    /// of `description` (a deck writes thousands of numbers per minibatch).
+    static func digits(_ v: Double) -> (digits: [UInt8], exponent: Int) {
+        var text = abs(v).description
+        return text.withUTF8 { bytes in
+            var all: [UInt8] = []
+            all.reserveCapacity(bytes.count)
+            var integerCount = 0, seenPoint = false, power = 0, i = 0
+            while i < bytes.count {
+                let c = bytes[i]
+                if c == UInt8(ascii: "e") {
+                    var sign = 1, value = 0
+                    i += 1
+                    if i < bytes.count, bytes[i] == UInt8(ascii: "-") || bytes[i] == UInt8(ascii: "+") {
+                        sign = bytes[i] == UInt8(ascii: "-") ? -1 : 1
+                        i += 1
+                    }
+                    while i < bytes.count { value = value * 10 + Int(bytes[i] &- 48); i += 1 }
+                    power = sign * value
+                    break
+                }
+                if c == UInt8(ascii: ".") { seenPoint = true } else {
+                    all.append(c)
+                    if !seenPoint { integerCount += 1 }
+                }
+                i += 1
+            }
+            var exponent = integerCount - 1 + power
+            var first = 0
+            while first < all.count && all[first] == UInt8(ascii: "0") { first += 1; exponent -= 1 }
+            var last = all.count
+            while last > first && all[last - 1] == UInt8(ascii: "0") { last -= 1 }
+            return (Array(all[first..<last]), exponent)
+        }
     }
 
     /// Engineering notation with a SPICE suffix and the full round-trip digits (at most 17
@@ -42,16 +63,23 @@ public enum SpiceNumber {
         precondition(v.isFinite, "SPICE numbers must be finite, got \(v)")
         if v == 0 { return "0" }
         let (d, exponent) = digits(v)
-        var scale = exponent >= 0 ? exponent / 3 * 3 : -((-exponent + 2) / 3 * 3)
+        let scale = exponent >= 0 ? exponent / 3 * 3 : -((-exponent + 2) / 3 * 3)
         if scale < -15 || scale > 12 { return format(v) }
-        scale = max(-15, min(12, scale))
         let integerDigits = exponent - scale + 1  // 1...3
-        var mantissa = d
-        while mantissa.count < integerDigits { mantissa.append("0") }
-        var text = String(mantissa[0..<integerDigits])
-        if mantissa.count > integerDigits { text += "." + String(mantissa[integerDigits...]) }
-        return (v < 0 ? "-" : "") + text + suffixes[scale]!
+        var text: [UInt8] = []
+        text.reserveCapacity(d.count + 6)
+        if v < 0 { text.append(UInt8(ascii: "-")) }
+        for k in 0..<integerDigits { text.append(k < d.count ? d[k] : UInt8(ascii: "0")) }
+        if d.count > integerDigits {
+            text.append(UInt8(ascii: "."))
+            text.append(contentsOf: d[integerDigits...])
+        }
+        text.append(contentsOf: suffixBytes[(scale + 15) / 3])
+        return String(decoding: text, as: UTF8.self)
     }
+
+    /// `suffixes` as bytes, indexed by (scale + 15) / 3.
+    private static let suffixBytes: [[UInt8]] = stride(from: -15, through: 12, by: 3).map { Array(suffixes[$0]!.utf8) }
 
     /// Reads a number written by `format` or `engineering` (a decimal or exponent mantissa
     /// and an optional suffix), exactly: the suffix becomes a decimal exponent before the

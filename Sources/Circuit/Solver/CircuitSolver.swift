@@ -44,6 +44,22 @@ public final class CircuitSolver {
     public var maxSweeps: Int
     /// Batches of at least this many samples are split over the two cores.
     public var parallelThreshold = 8
+    /// Makes every sample's fixed point bitwise independent of the other samples in its batch,
+    /// so that a batch split over MPI ranks (or lanes) relaxes to the same bits as the whole
+    /// batch (`DataParallelRelaxer`). Two things differ from the default:
+    ///
+    /// - each sample stops at its own convergence (its largest change ≤ tolerance/10 after a
+    ///   sweep) instead of when the whole batch has converged: later sweeps still compute it, but
+    ///   its converged state is put back after each of them;
+    /// - the coupling products always use the one-pass kernels (`CrossbarKernels`), whose sum
+    ///   for one output runs over the same terms in the same order for any batch size. BLAS's
+    ///   dgemm does not: OpenBLAS 0.3 gives other bits for a 1-row product than for the same
+    ///   row inside a 4-row one (measured on 784 × 1024, 500 × 500 and 100 × 10 crossbars).
+    ///
+    /// A batch's result then differs from the default mode's by the extra sweeps the default
+    /// gives its early samples (below the tolerance). Off by default: single-process runs keep
+    /// their bits.
+    public var batchInvariant = false
 
     private var nodes: [NodeCache] = []
     private var cacheKey: (identity: UInt64, revision: Int)?
@@ -166,18 +182,23 @@ public final class CircuitSolver {
             let depth = circuit.depth
             let diode = circuit.preset.junctionDiode
             var sweeps = 0
+            let rows = solver.batchInvariant ? SampleConvergence(batch: conditions.batchSize, state: state) : nil
             while sweeps < solver.maxSweeps {
                 sweeps += 1
                 var worst = 0.0
+                rows?.beginSweep()
                 for parity in [1, 0] {
                     for l in stride(from: parity == 1 ? 1 : 2, through: depth, by: 2) {
-                        let r = solver.solveLayer(circuit, l, lane: self, state: &state, diode: diode)
+                        let r = solver.solveLayer(circuit, l, lane: self, state: &state, diode: diode,
+                                                  rowWorst: parity == 1 ? rows?.sweepWorst : nil)
                         if parity == 1 { worst = max(worst, r) }
                     }
                 }
                 // The odd layers' imbalance before their update is the residual of the state
                 // the sweep started from (its even layers had just been solved exactly).
-                if sweeps > 1 && worst <= solver.tolerance * 0.1 { break }
+                if rows != nil {
+                    if rows!.endSweep(sweeps, tolerance: solver.tolerance * 0.1, state: &state) { break }
+                } else if sweeps > 1 && worst <= solver.tolerance * 0.1 { break }
             }
             let residual = solver.finalResidual(circuit, lane: self, state: state, diode: diode)
             return RelaxationStatistics(iterations: sweeps, residual: residual, converged: residual <= solver.tolerance)
@@ -239,7 +260,7 @@ public final class CircuitSolver {
         var wrote = false
         if l >= 2 {
             let g = circuit.crossbar(l - 1)
-            if CrossbarKernels.prefersOnePass(cells: g.count, batch: state[l - 2].rows) {
+            if batchInvariant || CrossbarKernels.prefersOnePass(cells: g.count, batch: state[l - 2].rows) {
                 CrossbarKernels.product(state[l - 2], g, into: &lane.coupling[l - 1], alpha: gain, beta: 0)
             } else {
                 DoubleMatrix.multiply(state[l - 2], g, into: &lane.coupling[l - 1], alpha: gain, beta: 0)
@@ -248,7 +269,7 @@ public final class CircuitSolver {
         }
         if l < depth {
             let g = circuit.crossbar(l)
-            if CrossbarKernels.prefersOnePass(cells: g.count, batch: state[l].rows) {
+            if batchInvariant || CrossbarKernels.prefersOnePass(cells: g.count, batch: state[l].rows) {
                 CrossbarKernels.productTransposed(state[l], g, into: &lane.coupling[l - 1], alpha: 1 / gain, beta: wrote ? 1 : 0)
             } else {
                 DoubleMatrix.multiply(state[l], g, transposeB: true, into: &lane.coupling[l - 1],
@@ -259,7 +280,11 @@ public final class CircuitSolver {
         if let w = nodes[l - 1].intraCoupling {
             // Wire mesh: the layer's own nodes at their current voltages (a Jacobi step within
             // the layer; W is symmetric).
-            DoubleMatrix.multiply(state[l - 1], w, into: &lane.coupling[l - 1], alpha: 1, beta: wrote ? 1 : 0)
+            if batchInvariant {
+                CrossbarKernels.product(state[l - 1], w, into: &lane.coupling[l - 1], alpha: 1, beta: wrote ? 1 : 0)
+            } else {
+                DoubleMatrix.multiply(state[l - 1], w, into: &lane.coupling[l - 1], alpha: 1, beta: wrote ? 1 : 0)
+            }
             wrote = true
         }
         if !wrote { lane.coupling[l - 1].fill(0) }
@@ -267,8 +292,9 @@ public final class CircuitSolver {
 
     /// Solves every node of layer l exactly given its neighbours; returns the largest
     /// imbalance / a_i before the update, V.
+    /// `rowWorst`, when given, receives each sample's largest imbalance (max with what it holds).
     fileprivate func solveLayer(_ circuit: ResistiveCircuit, _ l: Int, lane: Lane, state: inout [DoubleMatrix],
-                                diode: JunctionDiode) -> Double {
+                                diode: JunctionDiode, rowWorst: UnsafeMutablePointer<Double>? = nil) -> Double {
         computeCoupling(circuit, l, lane: lane, state)
         let c = nodes[l - 1]
         let denominator = lane.denominator[l - 1]
@@ -278,23 +304,26 @@ public final class CircuitSolver {
         lane.constant[l - 1].withUnsafeBufferPointer { k in
         lane.coupling[l - 1].withUnsafeBufferPointer { d in
         state[l - 1].withUnsafeMutableBufferPointer { v in
-            var j = 0
+            var j = 0, row = 0
             for i in 0..<v.count {
                 let a = denominator[j]
                 let b = k[i] + d[i]
                 let old = v[i]
+                let change: Double
                 if ideal {
                     let new = min(max(b / a, c.boundLow[j]), c.boundHigh[j])
-                    worst = max(worst, abs(new - old))
+                    change = abs(new - old)
                     v[i] = new
                 } else {
                     let (new, imbalance) = Self.solveNode(b: b, a: a, start: old, kind: c.clampKind[j],
                                                           railLow: c.railLow[j], railHigh: c.railHigh[j], diode: diode)
-                    worst = max(worst, abs(imbalance) / a)
+                    change = abs(imbalance) / a
                     v[i] = new
                 }
+                worst = max(worst, change)
+                if let rowWorst { rowWorst[row] = max(rowWorst[row], change) }
                 j += 1
-                if j == n { j = 0 }
+                if j == n { j = 0; row += 1 }
             }
         }}}
         return worst
