@@ -88,12 +88,17 @@ public enum Figures {
 
     static func train(_ run: inout Run, data: Dataset, _ s: Settings) throws {
         let trainer = try HopfieldTrainer(config: run.config)
-        for epoch in 1...run.config.epochs {
+        let start = Date()
+        let epochs = run.config.epochs
+        for epoch in 1...epochs {
             let t = try trainer.trainEpoch(epoch, on: data.train, progress: nil)
             let e = try trainer.evaluate(data.test)
             run.metrics.append(EpochMetrics(epoch: epoch, training: t, evaluation: e))
-            s.progress?(String(format: "%@: epoch %d/%d, test error %.2f%% relaxed, %.2f%% feedforward",
-                               run.label, epoch, run.config.epochs, 100 * e.errorRelaxed, 100 * e.errorFeedforward))
+            let elapsed = Date().timeIntervalSince(start)
+            s.progress?(String(format: "%@: epoch %d/%d, test error %.2f%% relaxed, %.2f%% feedforward; %@ %@",
+                               run.label, epoch, epochs, 100 * e.errorRelaxed, 100 * e.errorFeedforward,
+                               epoch < epochs ? "ETA" : "took",
+                               ProgressLine.format(seconds: epoch < epochs ? elapsed / Double(epoch) * Double(epochs - epoch) : elapsed)))
         }
     }
 

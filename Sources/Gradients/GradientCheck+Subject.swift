@@ -21,6 +21,8 @@ extension GradientCheck {
         public var temporalBeta: Double? = 1e-5
         /// A circuit's diodes (nil: `CircuitSolver.trainingModel(for:)` of its preset).
         public var diodeModel: CircuitSolver.DiodeModel?
+        /// Sees (relaxations done, relaxations in all) as the check goes (nil: nothing).
+        public var progress: (@Sendable (Int, Int) -> Void)?
 
         public init() {}
     }
@@ -89,7 +91,7 @@ extension GradientCheck {
                                     unit: Double, floor: Double) throws -> Outcome {
         func scaled(_ x: Double) -> Double { ReferenceUnits.siemens(x, conductanceUnit: unit) }
         let report = try run(energy, beta: scaled(s.beta), betas: sweep.map(scaled), samplesPerTensor: s.samplesPerTensor,
-                             relativeStep: s.relativeStep, absoluteStepFloor: floor, seed: s.seed)
+                             relativeStep: s.relativeStep, absoluteStepFloor: floor, seed: s.seed, progress: s.progress)
         let temporal = try s.temporalBeta.map { try TemporalDerivative.check(energy, beta: scaled($0)) }
         return Outcome(model: subject.model, layers: subject.layerSizes, check: report, temporal: temporal)
     }

@@ -83,13 +83,22 @@ public struct GradientCheck {
     ///   - betas: β values for the order fit.
     ///   - samplesPerTensor: parameters per tensor checked by finite differences.
     ///   - relativeStep: finite-difference step relative to max(|θ|, `absoluteStepFloor`).
+    ///   - progress: sees (fixed points found, fixed points in all): 1 free, 2 per β, 2 per
+    ///     finite-difference entry.
     public static func run<M: EnergyModel>(_ model: M, beta: Double, betas: [Double], samplesPerTensor: Int = 12,
                                            relativeStep: Double = 1e-5, absoluteStepFloor: Double,
-                                           seed: UInt64 = 1) throws -> Report {
+                                           seed: UInt64 = 1, progress: ((Int, Int) -> Void)? = nil) throws -> Report {
         guard beta.isFinite, beta > 0, betas.allSatisfy({ $0.isFinite && $0 > 0 }) else {
             throw GradientError("β must be positive and finite (got \(beta))")
         }
+        let total = 1 + 2 * (1 + betas.count) + 2 * model.parameters.reduce(0) { $0 + min($1.count, samplesPerTensor) }
+        var done = 0
+        func advance(_ n: Int) {
+            done += n
+            progress?(done, total)
+        }
         let s0 = try model.fixedPoint(beta: 0, free: nil)
+        advance(1)
         let implicit = try RecurrentBackpropagation.implicit(model, at: s0)
         let iterative = try RecurrentBackpropagation.iterative(model, at: s0)
         let e0 = model.energyParameterGradient(at: s0)
@@ -98,6 +107,7 @@ public struct GradientCheck {
             let minus = model.energyParameterGradient(at: try model.fixedPoint(beta: -b, free: s0))
             let one = zip(plus, e0).map { zip($0, $1).map { ($0 - $1) / b } }
             let centered = zip(plus, minus).map { zip($0, $1).map { ($0 - $1) / (2 * b) } }
+            advance(2)
             return (one, centered)
         }
         let main = try estimates(beta)
@@ -123,6 +133,7 @@ public struct GradientCheck {
                 let down = model.perturbed(tensor: t, index: index, by: -h)
                 let jp = up.cost(at: try up.fixedPoint(beta: 0, free: s0))
                 let jm = down.cost(at: try down.fixedPoint(beta: 0, free: s0))
+                advance(2)
                 let l = tensorLayers[t]
                 fdSamples[l].append((t, index))
                 fdValues[l].append((jp - jm) / (2 * h))

@@ -56,6 +56,10 @@ public struct SolverBenchmark {
     /// The batched full-crossbar path is skipped above this many input-crossbar cells.
     public var fullSweepLimit = 1_000_000
 
+    /// Sees (steps done, steps in all, the step just done): three Swift relaxations, one
+    /// ngspice `op` per sample, a first and a timed sweep per deck form.
+    public var progress: ((Int, Int, String) -> Void)?
+
     public init(pool: NgspiceWorkerPool) { self.pool = pool }
 
     /// Benchmarks `circuit` on the B × n₀ `pixels`.
@@ -65,6 +69,13 @@ public struct SolverBenchmark {
         var result = Result(architecture: net.architecture, preset: circuit.preset.name, samples: samples,
                             swiftSecondsPerSample: 0, swiftSweeps: 0, workers: pool.size)
 
+        let forms = [NetlistOptions.Form.fullCrossbar, .nortonInputs].filter { $0 != .fullCrossbar || net.conductances[0].count <= fullSweepLimit }
+        let total = 3 + (opSamples > 0 ? min(opSamples, samples) : 0) + 2 * forms.count
+        var done = 0
+        func advance(_ what: String) {
+            done += 1
+            progress?(done, total, what)
+        }
         let swift = SwiftCircuitRelaxer(solver: CircuitSolver(diodeModel: .shockley, tolerance: tolerance))
         var best = Double.infinity
         var runs: [Relaxation<Double>] = []
@@ -76,6 +87,7 @@ public struct SolverBenchmark {
                 throw CircuitError("the Swift solver did not converge for \(net.architecture) (residual \(run.statistics.residual) V)")
             }
             runs.append(run)
+            advance("Swift solver")
         }
         let reference = runs[2]
         result.swiftSweeps = reference.statistics.iterations
@@ -93,6 +105,7 @@ public struct SolverBenchmark {
                 seconds += Self.seconds(since: t0)
                 let expected = reference.states.map { $0.rows(b..<(b + 1)) }
                 worst = max(worst, StateDifference(expected, net.states(fromNodeRows: [values])).maxAbs)
+                advance("ngspice op, sample \(b + 1)")
             }
             result.opSecondsPerSample = seconds / Double(n)
             result.opMaxAbsDiffVolts = worst
@@ -100,17 +113,18 @@ public struct SolverBenchmark {
         }
 
         // A first batch loads the deck in every worker; the timed batch runs on the loaded circuit.
-        for form in [NetlistOptions.Form.fullCrossbar, .nortonInputs] {
-            if form == .fullCrossbar && net.conductances[0].count > fullSweepLimit { continue }
+        for form in forms {
             let ngspice = NgspiceRelaxer(pool: pool, form: form)
             ngspice.chunk = (samples + pool.size - 1) / pool.size
             let relaxer = NgspiceCircuitRelaxer(relaxer: ngspice)
             let t0 = DispatchTime.now().uptimeNanoseconds
             _ = try relaxer.relax(circuit, free)
             let load = Self.seconds(since: t0)
+            advance("ngspice sweep, \(form.rawValue) deck loaded")
             let t1 = DispatchTime.now().uptimeNanoseconds
             let relaxed = try relaxer.relax(circuit, free)
             let perSample = Self.seconds(since: t1) / Double(samples)
+            advance("ngspice sweep, \(form.rawValue) deck timed")
             let difference = relaxed.statistics.converged ? StateDifference(reference.states, relaxed.states).maxAbs : .infinity
             if form == .fullCrossbar {
                 result.sweepFullSecondsPerSample = perSample

@@ -7,7 +7,7 @@ import Foundation
 /// seconds, and `finish` prints the last one.
 public final class ProgressLine {
     private let label: String
-    private let total: Int
+    private var total: Int
     private let unit: String
     private let start = Date()
     private var lastDraw = Date.distantPast
@@ -45,6 +45,12 @@ public final class ProgressLine {
         output.write(Data(("\r\u{1B}[K" + text(extra)).utf8))
     }
 
+    /// `update(done:)` for work whose size is known only once it has started.
+    public func update(done: Int, total: Int, extra: String = "") {
+        self.total = total
+        update(done: done, extra: extra)
+    }
+
     public func finish(extra: String = "") {
         let line = text(extra)
         output.write(Data(((isTerminal ? "\r\u{1B}[K" : "") + line + "\n").utf8))
@@ -73,6 +79,12 @@ public final class ProgressLine {
         if s >= 3600 { return String(format: "%d:%02d:%02d", s / 3600, (s / 60) % 60, s % 60) }
         return String(format: "%d:%02d", s / 60, s % 60)
     }
+}
+
+/// A progress line handed to a library call that reports from the thread that called it.
+public struct SendableProgress: @unchecked Sendable {
+    public let line: ProgressLine
+    public init(_ line: ProgressLine) { self.line = line }
 }
 
 /// Writes a line to standard error (progress and messages; standard output carries results).

@@ -38,6 +38,8 @@ extension EqPropCommand.Benchmark {
         @OptionGroup var data: DataOptions
         @Flag(help: "One JSON line per architecture.")
         var json = false
+        @Flag(help: "No progress line on standard error.")
+        var quiet = false
 
         func validate() throws {
             try FlagChecks.samples(samples, "--samples")
@@ -59,7 +61,10 @@ extension EqPropCommand.Benchmark {
                 var rng = SeededGenerator(seed: seed)
                 let net = ResistiveNetwork(architecture: arch, preset: preset, conductanceScale: ResistiveNetwork.defaultConductanceScale, rng: &rng)
                 let pixels = try data.inputSamples(count: samples, pixels: arch[0], classes: arch.last!, seed: seed, flag: "--samples").pixels
+                let line = quiet ? nil : ProgressLine(label: "benchmark solvers \(text)", total: 1, unit: "steps")
+                benchmark.progress = line.map { line in { done, total, what in line.update(done: done, total: total, extra: what) } }
                 let row = try benchmark.run(ResistiveCircuit(network: net, preset: preset), pixels: pixels)
+                line?.finish()
                 print(json ? try JSONOutput.line(row) : Self.describe(row, text))
             }
         }

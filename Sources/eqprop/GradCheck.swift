@@ -52,6 +52,8 @@ extension EqPropCommand {
         var noTemporal = false
         @Option(help: "β of the temporal-derivative check (circuits: in units of G_u).")
         var temporalBeta: Double = 1e-5
+        @Flag(help: "No progress line on standard error.")
+        var quiet = false
         @Flag(help: "Print one JSON line.")
         var json = false
 
@@ -78,37 +80,19 @@ extension EqPropCommand {
             }
             (settings.beta, settings.samplesPerTensor, settings.relativeStep, settings.seed) = (beta, fdSamples, fdStep, seed)
             (settings.temporalBeta, settings.diodeModel) = (noTemporal ? nil : temporalBeta, diodeModel)
+            let line = quiet ? nil : ProgressLine(label: "gradcheck", total: 1, unit: "fixed points")
+            if let line {
+                let shown = SendableProgress(line)
+                settings.progress = { done, total in shown.line.update(done: done, total: total) }
+            }
             let output: GradientCheck.Outcome
             do {
                 output = try GradientCheck.run(subject, pixels: input.pixels.row(0), label: input.labels[0], settings: settings)
             } catch let e as GradientError {
                 throw ValidationError(e.description)
             }
+            line?.finish()
             if json { print(try JSONOutput.line(output)) } else { printText(output) }
-        }
-
-        /// The network under test: seeded, or the trained one of a run.
-        func subject() throws -> GradientCheckSubject {
-            guard let runPath else {
-                guard let layers else { throw ValidationError("give --layers A,B,C for a seeded network or --run DIR for a trained one") }
-                let arch = try FlagChecks.layers(layers)
-                switch model {
-                case .hopfield: return .seededHopfield(layerSizes: arch, seed: seed)
-                case .resistive: return .seededResistive(layerSizes: arch, preset: try HardwarePreset.load(hardware), seed: seed)
-                }
-            }
-            guard layers == nil else { throw ValidationError("--run checks the run's own network: leave out --layers") }
-            let folder = RunFolder(URL(fileURLWithPath: runPath))
-            guard folder.hasCheckpoint else { throw ValidationError("--run: no checkpoint.safetensors in \(folder.url.path)") }
-            let saved = try folder.readCheckpoint()
-            if saved.model == "resistive" {
-                let run = try TrainedResistiveRun(folder: folder, checkpoint: saved)
-                return .resistive(run.network, run.preset, targetVolts: run.config.targetVolts(inputGain: run.preset.inputGain),
-                                  conductanceUnit: run.config.conductanceUnit)
-            }
-            let config = try HopfieldTrainingConfig.decode(saved.config, path: folder.checkpoint.path)
-            return .hopfield(try LayeredHopfieldNetwork(from: saved.file, prefix: "theta", layerSizes: config.layerSizes,
-                                                        path: folder.checkpoint.path))
         }
     }
 }
