@@ -8,7 +8,7 @@ struct DataOptions: ParsableArguments {
     /// Where a data set is looked for without --data (`DatasetLocator`'s order).
     static let searchPath = "Without it: $EQPROP_DATA/<name>, $EQPROP_DATA, ./data/<name>, ../shared/datasets/<name>, /usr/share/datasets/<name>."
 
-    @Option(help: "Data set: mnist or fashion-mnist (default: mnist; a resumed run: its own).")
+    @Option(help: "Data set: mnist or fashion-mnist (default: mnist; a resumed run, or the run of settle --run: its own).")
     var dataset: DatasetName?
 
     /// --dataset, else mnist.
@@ -32,6 +32,15 @@ struct DataOptions: ParsableArguments {
 
     func load() throws -> Dataset {
         try Self.nonEmpty(Dataset.load(name, explicitDirectory: data, trainLimit: trainLimit, testLimit: testLimit))
+    }
+
+    /// The flags' data; without --dataset and --data, the data the run in `folder` was trained
+    /// on (its `data.json`), when it records one.
+    func load(defaultingToRunIn folder: RunFolder) throws -> Dataset {
+        guard dataset == nil, data == nil, let saved = try folder.readDataSource(), let name = DatasetName(rawValue: saved.dataset) else {
+            return try load()
+        }
+        return try Self.nonEmpty(Dataset.load(name, from: URL(fileURLWithPath: saved.directory), trainLimit: trainLimit, testLimit: testLimit))
     }
 
     /// `ds`, unless a split is empty: an error rate over no samples would read 0%.

@@ -65,7 +65,7 @@ extension EqPropCommand {
                 throw ValidationError("preset '\(preset.name)' has no node capacitance: transients need node_capacitance_farads > 0")
             }
             let trainer = try run.swiftTrainer()
-            let ds = try data.load()
+            let ds = try data.load(defaultingToRunIn: RunFolder(URL(fileURLWithPath: runPath)))
             let test = ds.test.prefix(samples)
             guard test.pixels == network.inputs else {
                 throw ValidationError("the run's network takes \(network.inputs) inputs; \(ds.name.rawValue) has \(test.pixels) pixels")
