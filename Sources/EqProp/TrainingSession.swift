@@ -78,7 +78,12 @@ public struct TrainingSession {
             trainSeconds += t.seconds
             trainSamples += t.samples
         }
-        guard let (t, e) = last else { throw TrainingError.invalidConfiguration("--epochs \(epochs): nothing to train") }
+        guard let (t, e) = last else {
+            // Nothing left to train: rank 0 reports the folder's last epoch (or refuses), alone.
+            return TrainingRunResult(model: trainer.modelKind, epochs: epochsDone, testErrorFeedforward: 0, testErrorRelaxed: 0,
+                                     trainErrorFeedforward: 0, trainErrorRelaxed: 0, trainSamplesPerSecond: 0, seconds: 0,
+                                     runDirectory: folder.url.path, maxCrosscheckDiffVolts: nil)
+        }
         return TrainingRunResult(
             model: trainer.modelKind, epochs: epochs, testErrorFeedforward: e.errorFeedforward, testErrorRelaxed: e.errorRelaxed,
             trainErrorFeedforward: t.errorFeedforward, trainErrorRelaxed: t.errorRelaxed,

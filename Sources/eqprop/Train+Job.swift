@@ -24,17 +24,18 @@ extension EqPropCommand.Train {
     /// directory. A rank that fails during training ends the whole job (`Communicator.abort`).
     func runJob(in world: Communicator?) throws {
         let writer = (world?.rank ?? 0) == 0
+        let resistive = isResistive
         var job: Job
         do {
-            guard try DataParallelTraining.together(world, { try checkFlags(printing: writer) }) else {
+            guard try DataParallelTraining.together(world, { try checkFlags(printing: writer, resistive: resistive) }) else {
                 try world?.finalize()
                 return
             }
-            let (chosen, lock) = try DataParallelTraining.together(world) { writer ? try chooseFolder() : (nil, nil) }
+            let (chosen, lock) = try DataParallelTraining.together(world) { writer ? try chooseFolder(resistive: resistive) : (nil, nil) }
             let folder = try world.map {
                 RunFolder(URL(fileURLWithPath: String(decoding: try $0.broadcast(bytes: Array((chosen?.url.path ?? "").utf8)), as: UTF8.self)))
             } ?? chosen!
-            job = try DataParallelTraining.together(world) { try prepare(world, folder: folder) }
+            job = try DataParallelTraining.together(world) { try prepare(world, folder: folder, resistive: resistive) }
             job.session.lock = lock
             try DataParallelTraining.checkSameConfiguration(
                 job.resolved + "\n" + FileManager.default.currentDirectoryPath + "\n" + command, world: world)
@@ -51,33 +52,33 @@ extension EqPropCommand.Train {
         if writer { report(result, analogFirst: job.analogFirst) }
     }
 
-        /// The flags' own checks; prints the configuration and returns false for --show-config.
-        func checkFlags(printing: Bool) throws -> Bool {
-            let (o, r) = (try hyper.overrides(), circuit.overrides)
-            if !isResistive, !r.flagsSet.isEmpty {
-                throw ValidationError("\(r.flagsSet.joined(separator: ", ")) \(r.flagsSet.count == 1 ? "applies" : "apply") to deep resistive "
-                                      + "networks (--preset drn-…, --model resistive), not to the Hopfield network of this run")
-            }
-            if showConfig {
-                guard !resume else { throw ValidationError("--show-config shows a new run's configuration; a run's own is its config.json") }
-                let text = try isResistive ? JSONOutput.pretty(ResistiveRunPlan.fresh(preset: preset, o, r).config)
-                                           : JSONOutput.pretty(HopfieldTrainingConfig.resolved(preset: preset, o))
-                if printing { print(text) }
-                return false
-            }
-            let changed = (model != nil ? ["--model"] : []) + r.flagsSet.filter { !ResistiveOverrides.runtimeFlags.contains($0) } + o.flagsSet
-            if resume, !changed.isEmpty {
-                throw ValidationError("--resume continues the saved configuration; \(changed.joined(separator: ", ")) cannot be changed "
-                                      + "(only --epochs, --solver, --workers, --crosscheck-every and --worker-timeout)")
-            }
-            return true
+    /// The flags' own checks; prints the configuration and returns false for --show-config.
+    func checkFlags(printing: Bool, resistive isResistive: Bool) throws -> Bool {
+        let (o, r) = (try hyper.overrides(), circuit.overrides)
+        if !isResistive, !r.flagsSet.isEmpty {
+            throw ValidationError("\(r.flagsSet.joined(separator: ", ")) \(r.flagsSet.count == 1 ? "applies" : "apply") to deep resistive "
+                                  + "networks (--preset drn-…, --model resistive), not to the Hopfield network of this run")
         }
-
-        /// The run folder (`RunFolder.choose`), locked when it exists.
-        func chooseFolder() throws -> (RunFolder, RunFolderLock?) {
-            let stem = isResistive ? "\(preset)-\((circuit.overrides.solver ?? .swift).rawValue)" : preset
-            return try RunFolder.choose(out: out, stem: stem, seed: hyper.seed ?? 1, resume: resume, command: command) { printError("note: " + $0) }
+        if showConfig {
+            guard !resume else { throw ValidationError("--show-config shows a new run's configuration; a run's own is its config.json") }
+            let text = try isResistive ? JSONOutput.pretty(ResistiveRunPlan.fresh(preset: preset, o, r).config)
+                                       : JSONOutput.pretty(HopfieldTrainingConfig.resolved(preset: preset, o))
+            if printing { print(text) }
+            return false
         }
+        let changed = (model != nil ? ["--model"] : []) + r.flagsSet.filter { !ResistiveOverrides.runtimeFlags.contains($0) } + o.flagsSet
+        if resume, !changed.isEmpty {
+            throw ValidationError("--resume continues the saved configuration; \(changed.joined(separator: ", ")) cannot be changed "
+                                  + "(only --epochs, --solver, --workers, --crosscheck-every and --worker-timeout)")
+        }
+        return true
+    }
 
-        var command: String { (["eqprop"] + CommandLine.arguments.dropFirst()).joined(separator: " ") }
+    /// The run folder (`RunFolder.choose`), locked when it exists.
+    func chooseFolder(resistive isResistive: Bool) throws -> (RunFolder, RunFolderLock?) {
+        let stem = isResistive ? "\(preset)-\((circuit.overrides.solver ?? .swift).rawValue)" : preset
+        return try RunFolder.choose(out: out, stem: stem, seed: hyper.seed ?? 1, resume: resume, command: command) { printError("note: " + $0) }
+    }
+
+    var command: String { (["eqprop"] + CommandLine.arguments.dropFirst()).joined(separator: " ") }
 }

@@ -38,7 +38,7 @@ extension EqPropCommand {
         @Flag(help: "Print the configuration the flags and the preset resolve to (as config.json would hold it) and exit without training.")
         var showConfig = false
 
-        /// From --model, else from a resumed checkpoint, else from the preset's name.
+        /// From --model, else from a resumed checkpoint (read once per command), else from the preset's name.
         var isResistive: Bool {
             if let model { return model == .resistive }
             if resume, let saved = try? RunFolder(URL(fileURLWithPath: out ?? "")).readCheckpoint() { return saved.model == "resistive" }
@@ -49,7 +49,7 @@ extension EqPropCommand {
 
         /// The trainer, its data and the session around them, ready to train into `folder`.
         /// `world`: the MPI job this process is a rank of; only rank 0 prints and writes.
-        func prepare(_ world: Communicator?, folder: RunFolder) throws -> Job {
+        func prepare(_ world: Communicator?, folder: RunFolder, resistive isResistive: Bool) throws -> Job {
             let (o, r) = (try hyper.overrides(), circuit.overrides)
             let writer = (world?.rank ?? 0) == 0
             if !resume { try TrainingSession.checkFresh(folder) }
