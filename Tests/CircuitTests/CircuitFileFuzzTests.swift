@@ -23,7 +23,7 @@ import TestSupport
 
     /// A preset that is accepted must also be usable: a small circuit is built on it, its
     /// conductances programmed and a deck written, without a trap.
-    @Test(.timeLimit(.minutes(1))) func fuzzHardwarePresets() throws {
+    @Test(.timeLimit(.minutes(5))) func fuzzHardwarePresets() throws {
         let report = MutationFuzzer.run("preset", seed: 31, cases: 700, seeds: Self.presetSeeds) { data, path in
             let preset = try HardwarePreset(json: data, path: path)
             var rng = SeededGenerator(seed: 1)
@@ -38,7 +38,7 @@ import TestSupport
     }
 
     /// Network files as `eqprop netlist --network` reads them.
-    @Test(.timeLimit(.minutes(1))) func fuzzNetworkFiles() throws {
+    @Test(.timeLimit(.minutes(5))) func fuzzNetworkFiles() throws {
         let preset = try TestSupport.preset("ideal")
         var rng = SeededGenerator(seed: 2)
         let seeds = [[3, 4, 2], [4, 2]].map {

@@ -116,11 +116,11 @@ import TestSupport
         #expect(report.slowestCaseSeconds < 2, "\(report)")
     }
 
-    @Test(.timeLimit(.minutes(1))) func fuzzHopfieldRunFolders() throws {
+    @Test(.timeLimit(.minutes(5))) func fuzzHopfieldRunFolders() throws {
         Self.expectClean(try Self.fuzz("run-hopfield", resistive: false, cases: 400, seed: 41))
     }
 
-    @Test(.timeLimit(.minutes(1))) func fuzzResistiveRunFolders() throws {
+    @Test(.timeLimit(.minutes(5))) func fuzzResistiveRunFolders() throws {
         Self.expectClean(try Self.fuzz("run-resistive", resistive: true, cases: 400, seed: 42))
     }
 

@@ -17,7 +17,7 @@ import TestSupport
 
     /// 1,500 mutants: each is read in-process and must give a consistent IDX file or an error
     /// naming the file, within 2 s.
-    @Test(.timeLimit(.minutes(1))) func fuzzIDXAndGzip() {
+    @Test(.timeLimit(.minutes(5))) func fuzzIDXAndGzip() {
         let report = MutationFuzzer.run("idx", seed: 13, cases: 1500, seeds: Self.seeds) { data, path in
             let file = try IDXFile(fileData: data, path: path)
             guard CheckedSize.product(file.shape) == file.bytes.count else {

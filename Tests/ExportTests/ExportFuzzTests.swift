@@ -21,7 +21,7 @@ import TestSupport
     }
 
     /// safetensors: every tensor's byte count must match its shape and dtype.
-    @Test(.timeLimit(.minutes(1))) func fuzzSafeTensors() throws {
+    @Test(.timeLimit(.minutes(5))) func fuzzSafeTensors() throws {
         let seeds = [try Self.export().safeTensors().encoded(),
                      SafeTensors(tensors: [("x", .init([1, 2, 3, 4, 5, 6] as [Double], shape: [2, 3]))], metadata: ["k": "v"]).encoded()]
         let report = MutationFuzzer.run("safetensors", seed: 21, cases: 700, seeds: seeds) { data, path in
@@ -38,7 +38,7 @@ import TestSupport
 
     /// Exports as `eqprop infer --weights` reads them (safetensors and npz): a network whose
     /// layers match the metadata, or an error naming the file.
-    @Test(.timeLimit(.minutes(1))) func fuzzExportReader() throws {
+    @Test(.timeLimit(.minutes(5))) func fuzzExportReader() throws {
         let net = try Self.export()
         let npz = try net.npz()
         let seeds = [net.safeTensors().encoded(), npz]
@@ -69,7 +69,7 @@ import TestSupport
     }
 
     /// npy arrays on their own (float32 of any rank, 0-d unicode).
-    @Test(.timeLimit(.minutes(1))) func fuzzNPY() {
+    @Test(.timeLimit(.minutes(5))) func fuzzNPY() {
         let seeds = [NPY.encode(.float32(shape: [2, 3], values: [1, 2, 3, 4, 5, 6])), NPY.encode(.unicode("{\"format\":\"x\"}")),
                      NPY.encode(.float32(shape: [], values: [7]))]
         let report = MutationFuzzer.run("npy", seed: 24, cases: 600, seeds: seeds) { data, name in
@@ -82,7 +82,7 @@ import TestSupport
     }
 
     /// Binary PGM images.
-    @Test(.timeLimit(.minutes(1))) func fuzzPGM() {
+    @Test(.timeLimit(.minutes(5))) func fuzzPGM() {
         let seeds = [PGMImage.encode(width: 4, height: 3, bytes: (0..<12).map { UInt8($0 * 20) }),
                      Data("P5\n# a comment\n2 2\n15\n".utf8) + Data([0, 5, 10, 15])]
         let report = MutationFuzzer.run("pgm", seed: 25, cases: 500, seeds: seeds) { data, path in

@@ -59,7 +59,7 @@ import TestSupport
     /// The real worker: a frame whose payload is not a request gets a `malformedRequest`
     /// refusal and the worker reads on; a length beyond the limit cannot be skipped, so the
     /// worker refuses it and exits with status 2.
-    @Test(.timeLimit(.minutes(1))) func workerRefusesMalformedFrames() throws {
+    @Test(.timeLimit(.minutes(5))) func workerRefusesMalformedFrames() throws {
         let process = Process()
         process.executableURL = NgspiceTestSupport.executable
         process.arguments = ["ngspice-worker"]

@@ -142,6 +142,12 @@ public struct FuzzReport: CustomStringConvertible, Sendable {
 }
 
 extension MutationFuzzer {
+    /// The fuzz tests' `.timeLimit(.minutes(5))` is a hang detector, not a speed test: the
+    /// mutants themselves take under a second, but Swift Testing runs tests on as many threads
+    /// as there are cores, and the suites that wait for `eqprop` or `mpirun` child processes
+    /// can hold both of this machine's for over a minute (one limit of 1 minute was exceeded so
+    /// in a clean-clone CI run).
+    ///
     /// Runs `cases` mutants of `seeds` (every seed itself first) through `read`, which gets
     /// the bytes and the name the errors must mention. `read` returns nil for "accepted" or a
     /// string describing why an accepted result is wrong.
