@@ -7,7 +7,7 @@
 //   MessagePassing  Open MPI opened at run time (only under mpirun): rank, size, allgather in
 //              rank order, broadcast, barrier, abort, checksums compared across ranks
 //   Datasets   IDX files, data search path, input encoding
-//   Reporting  what a run writes: atomic files, JSON lines, progress, SVG plots
+//   Reporting  what a run writes: atomic files, JSON lines, progress, SVG plots and heat maps
 //   Equilibrium  the relaxation vocabulary: phases, requests, results, the relaxer protocol,
 //              the β-sign plan, the cross-checking relaxer and its comparison
 //   EqProp     the layered Hopfield model, its relaxer, the feedforward initializer, the one
@@ -39,13 +39,16 @@ let package = Package(
         // time and only by a process started by mpirun, so no other command needs it.
         .systemLibrary(name: "CMPI"),
 
+        // The crossbar kernels' inner loops, with AVX2 chosen at run time (Sources/CCrossbar).
+        .target(name: "CCrossbar"),
+
         .target(name: "Numerics", dependencies: ["CBLAS"]),
         .target(name: "MessagePassing", dependencies: ["Numerics", "CMPI"]),
         .target(name: "Datasets", dependencies: ["Numerics", "CZlib"]),
-        .target(name: "Reporting", dependencies: ["Numerics"]),
+        .target(name: "Reporting", dependencies: ["Numerics", "CZlib"]),
         .target(name: "Equilibrium", dependencies: ["Numerics"]),
         .target(name: "EqProp", dependencies: ["Numerics", "Equilibrium", "Datasets", "Reporting"]),
-        .target(name: "Circuit", dependencies: ["Numerics", "Equilibrium", "Reporting"]),
+        .target(name: "Circuit", dependencies: ["Numerics", "Equilibrium", "Reporting", "CCrossbar"]),
         .target(name: "Ngspice", dependencies: ["CNgspice", "Circuit", "Numerics", "Equilibrium"]),
         .target(name: "CoSimulation", dependencies: ["Circuit", "Ngspice", "Equilibrium", "EqProp", "Datasets", "Numerics", "Reporting", "MessagePassing"]),
         .target(name: "Export", dependencies: ["EqProp", "Datasets", "Numerics", "Reporting", "CZlib"]),
@@ -66,7 +69,7 @@ let package = Package(
         .testTarget(name: "EquilibriumTests", dependencies: ["Equilibrium", "Numerics"]),
         .testTarget(name: "EqPropTests", dependencies: ["EqProp", "Equilibrium", "Numerics", "Datasets", "TestSupport"]),
         .testTarget(name: "eqpropTests", dependencies: ["eqprop", "Datasets", "TestSupport"]),
-        .testTarget(name: "CircuitTests", dependencies: ["Circuit", "Numerics", "Equilibrium", "EqProp", "TestSupport", .product(name: "PropertyBased", package: "swift-property-based")]),
+        .testTarget(name: "CircuitTests", dependencies: ["Circuit", "CCrossbar", "Numerics", "Equilibrium", "EqProp", "TestSupport", .product(name: "PropertyBased", package: "swift-property-based")]),
         .testTarget(name: "GradientsTests", dependencies: ["Gradients", "EqProp", "Equilibrium", "Circuit", "Numerics"]),
         .testTarget(name: "ExportTests", dependencies: ["Export", "EqProp", "Numerics", "Reporting", "Datasets", "TestSupport"]),
         .testTarget(name: "CoSimulationTests", dependencies: ["CoSimulation", "Circuit", "Ngspice", "Equilibrium", "EqProp", "Datasets", "Reporting", "Numerics", "TestSupport"]),

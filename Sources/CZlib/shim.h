@@ -1,2 +1,2 @@
-// zlib (Debian: zlib1g-dev, pkg-config "zlib"): gzip reading (Datasets) and CRC-32 (Export).
+// zlib (Debian: zlib1g-dev, pkg-config "zlib"): gzip reading (Datasets), CRC-32 and PNG compression (Reporting).
 #include <zlib.h>

@@ -52,6 +52,7 @@ extension ResistiveTrainingConfig {
             c.learningRates = TrainingOverrides.extend(c.learningRates, to: depth)
             c.biasLearningRates = TrainingOverrides.extend(c.biasLearningRates, to: depth)
             c.feedforwardLearningRates = TrainingOverrides.extend(c.feedforwardLearningRates, to: depth)
+            if let f = c.hiddenUnitFractions { c.hiddenUnitFractions = depth > 1 ? TrainingOverrides.extend(f, to: depth - 1) : nil }
         }
         if let v = r.hardware { c.hardware = v }
         if let v = r.solver { c.solver = v }

@@ -148,12 +148,15 @@ public final class ResistiveTrainer {
 
     /// The unit (V) of each layer of the feedforward network, so that every layer predicts
     /// values of order 1 whatever the preset's scales: the output layer in units of V_u (the
-    /// correct class's target is 1), hidden layers in units of g/20 (`hiddenUnitFraction`): a
-    /// hidden node sits at a weighted average of ±g·x, a few percent of g for MNIST digits
-    /// (mean pixel ≈ 0.13). Values of order 1 also keep the bias term from dominating the
-    /// normalized step (see `applyLocalLossUpdate`).
+    /// correct class's target is 1), hidden layers in units of g/20 (`hiddenUnitFraction`) or
+    /// the configuration's `hiddenUnitFractions` of g: a first hidden node sits at a weighted
+    /// average of ±g·x, a few percent of g for MNIST digits (mean pixel ≈ 0.13), and each
+    /// further layer about 20× lower. Values of order 1 also keep the bias term from dominating
+    /// the normalized step (see `applyLocalLossUpdate`).
     var feedforwardUnits: [Double] {
-        circuit.network.layerSizes.indices.map { $0 == circuit.depth - 1 ? targetVolts : preset.inputGain * Self.hiddenUnitFraction }
+        circuit.network.layerSizes.indices.map { l in
+            l == circuit.depth - 1 ? targetVolts : preset.inputGain * (config.hiddenUnitFractions?[l] ?? Self.hiddenUnitFraction)
+        }
     }
 
     /// Hidden layers of the feedforward network are expressed in units of this fraction of g.

@@ -60,6 +60,14 @@ public struct ResistiveTrainingConfig: Codable, Sendable, Equatable {
     public var maxSkippedFraction: Double
     public var epochs: Int
     public var seed: UInt64
+    /// The unit of each hidden layer of the feedforward network as a fraction of the input gain
+    /// g, one per hidden layer (nil: g/20 for every one, `ResistiveTrainer.hiddenUnitFraction`).
+    /// A passive layer sits at a conductance-weighted average of its neighbours, half of which
+    /// are clamped and the rest of both signs, so voltages shrink about 20× per hidden layer
+    /// (measured on drn-2h: RMS 1.7 mV, then 0.07 mV, for g = 1 V). A deeper layer in units of g/20
+    /// would be predicted at ~0.002 units, and the normalized step of the layer above it,
+    /// η/(|input|² + 1), would be dominated by the bias term's 1: it would not learn.
+    public var hiddenUnitFractions: [Double]? = nil
     /// Overrides the hardware preset's `device.update_scheme` (nil: the preset's).
     public var updateScheme: UpdateScheme? = nil
     /// Overrides the hardware preset's `device.chip_seed`: another chip of the same kind.
@@ -107,24 +115,29 @@ public struct ResistiveTrainingConfig: Codable, Sendable, Equatable {
         targetRatio: 480, conductanceUnit: 1e-4, initialConductanceScale: 1e-4, diodeModel: nil, tolerance: 1e-9,
         maxSweeps: 1000, crosscheckEvery: 50, workers: 2, maxSkippedFraction: 0.01, epochs: 50, seed: 1)
 
-    /// DRN-2H: 784 (1568 sources) – 1024 – 1024 – 10. Per-crossbar η̂ 0.002/0.006/0.018 of the
-    /// reference (Scellier 2024; its table for DRN-2H), β = 1 centered, batch 4, 50 epochs; input
-    /// gain 480 V_u and decay ×0.95 as DRN-1H. Not yet tuned here (BENCHMARKS.md).
+    /// DRN-2H: 784 (1568 sources) – 1024 – 1024 – 10 with the reference's settings (Scellier
+    /// 2024, its DRN-2H): input gain 2000 V_u, per-crossbar η̂ 0.002/0.006/0.018, β = 1 centered,
+    /// batch 4, 50 epochs; decay ×0.95 as DRN-1H. The second hidden layer sits ~20× below the
+    /// first, so the digital network predicts it in units of g/400 (`hiddenUnitFractions`).
+    /// Being tuned here (BENCHMARKS.md).
     public static let drn2H = ResistiveTrainingConfig(
         preset: "drn-2h", architecture: [784, 1024, 1024, 10], hardware: "ideal", solver: .swift, batchSize: 4,
         beta: 1, betaSign: .centered, nudge: .current, learningRates: [0.002, 0.006, 0.018], biasLearningRates: [0.002, 0.006, 0.018],
         learningRateDecay: 0.95, feedforwardLearningRates: [1, 1, 1], lambda: 0, useInitialization: true,
-        targetRatio: 480, conductanceUnit: 1e-4, initialConductanceScale: 1e-4, diodeModel: nil, tolerance: 1e-9,
-        maxSweeps: 1000, crosscheckEvery: 50, workers: 2, maxSkippedFraction: 0.01, epochs: 50, seed: 1)
+        targetRatio: 2000, conductanceUnit: 1e-4, initialConductanceScale: 1e-4, diodeModel: nil, tolerance: 1e-9,
+        maxSweeps: 1000, crosscheckEvery: 50, workers: 2, maxSkippedFraction: 0.01, epochs: 50, seed: 1,
+        hiddenUnitFractions: [0.05, 0.0025])
 
-    /// DRN-3H: 784 – 1024 – 1024 – 1024 – 10, η̂ 0.005/0.02/0.08/0.005 of the reference, otherwise as
-    /// DRN-2H. Not yet tuned here.
+    /// DRN-3H: 784 – 1024 – 1024 – 1024 – 10 with the reference's settings (Scellier 2024): input
+    /// gain 4000 V_u, β = 2 centered, η̂ 0.005/0.02/0.08/0.005 for cells and a tenth of that for
+    /// biases; decay ×0.95 as DRN-2H. Not yet tuned here.
     public static let drn3H = ResistiveTrainingConfig(
         preset: "drn-3h", architecture: [784, 1024, 1024, 1024, 10], hardware: "ideal", solver: .swift, batchSize: 4,
-        beta: 1, betaSign: .centered, nudge: .current, learningRates: [0.005, 0.02, 0.08, 0.005],
-        biasLearningRates: [0.005, 0.02, 0.08, 0.005], learningRateDecay: 0.95, feedforwardLearningRates: [1, 1, 1, 1], lambda: 0,
-        useInitialization: true, targetRatio: 480, conductanceUnit: 1e-4, initialConductanceScale: 1e-4, diodeModel: nil,
-        tolerance: 1e-9, maxSweeps: 1000, crosscheckEvery: 50, workers: 2, maxSkippedFraction: 0.01, epochs: 50, seed: 1)
+        beta: 2, betaSign: .centered, nudge: .current, learningRates: [0.005, 0.02, 0.08, 0.005],
+        biasLearningRates: [0.0005, 0.002, 0.008, 0.0005], learningRateDecay: 0.95, feedforwardLearningRates: [1, 1, 1, 1], lambda: 0,
+        useInitialization: true, targetRatio: 4000, conductanceUnit: 1e-4, initialConductanceScale: 1e-4, diodeModel: nil,
+        tolerance: 1e-9, maxSweeps: 1000, crosscheckEvery: 50, workers: 2, maxSkippedFraction: 0.01, epochs: 50, seed: 1,
+        hiddenUnitFractions: [0.05, 0.0025, 0.000125])
 
     /// DRN-XL: 784 – 32768 – 10 (the reference's widest network, 100 epochs), with DRN-1H's
     /// rates. Its input crossbar alone holds 1568 × 32768 cells (411 MB of conductances).
@@ -192,6 +205,11 @@ public struct ResistiveTrainingConfig: Codable, Sendable, Equatable {
         guard (learningRates + biasLearningRates).allSatisfy({ $0.isFinite && $0 >= 0 }),
               feedforwardLearningRates.allSatisfy({ $0.isFinite && $0 >= 0 }) else {
             throw fail("learning rates must be finite and non-negative")
+        }
+        if let f = hiddenUnitFractions {
+            guard f.count == depth - 1, f.allSatisfy({ $0.isFinite && $0 > 0 }) else {
+                throw fail("hidden unit fractions: \(depth - 1) hidden layers need \(depth - 1) positive fractions (got \(f))")
+            }
         }
         guard lambda.isFinite && lambda >= 0 else { throw fail("--lambda must be non-negative (got \(lambda))") }
         guard targetRatio > 0, conductanceUnit > 0, initialConductanceScale > 0 else {

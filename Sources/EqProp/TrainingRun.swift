@@ -185,6 +185,7 @@ public final class TrainingRun<Trainer: EpochTrainer> {
     /// O'Connor et al. 2019, Fig. 2.
     public func learningCurve() -> LinePlot {
         var plot = LinePlot(title: "Learning curves", xLabel: "epoch", yLabel: "classification error (%)", logY: true)
+        plot.integerXTicks = true
         plot.notes = curveNotes
         let labels = trainer.curveLabels
         let colors = LinePlot.palette

@@ -1,4 +1,5 @@
 import Foundation
+import Reporting
 
 /// A zip archive of uncompressed ("stored", method 0) entries: the container of NumPy's
 /// `.npz` (what `np.savez` writes and `np.load` reads).

@@ -124,6 +124,7 @@ public enum Figures {
             let d = s.quick ? limited(data, train: 10_000, test: 2_000) : data
             var plot = LinePlot(title: "Fig. 2 (\(name) network \(base.layerSizes.map(String.init).joined(separator: "-"))): Init-EqProp vs EqProp",
                                 xLabel: "epoch", yLabel: "test error (%)", logY: true)
+            plot.integerXTicks = true
             plot.notes = [dataNote(d, epochs: epochs, quick: s.quick) + ", seed \(s.seed)", "solid: T⁻ = \(steps[0]); dashed: T⁻ = \(steps[1])"]
             for (k, t) in steps.enumerated() {
                 for method in ["init", "plain"] {
@@ -183,6 +184,7 @@ public enum Figures {
         }
         let note = "paper-small 784-500-10, Init-EqProp (T⁻ 20, T⁺ 4); " + dataNote(d, epochs: epochs, quick: s.quick) + ", seed \(s.seed)"
         var error = LinePlot(title: "Fig. 3a: feedforward network trained by local vs global losses", xLabel: "epoch", yLabel: "test error (%)", logY: true)
+        error.integerXTicks = true
         error.notes = [note, "global: ½‖s^f_L − s⁻_L‖² backpropagated through the feedforward network"]
         for (k, run) in runs.enumerated() {
             error.series.append(.init(name: "s^f, \(run.config.feedforwardLoss!.rawValue) losses", points: run.metrics.map { (Double($0.epoch), 100 * $0.testErrorFeedforward) },
@@ -191,6 +193,7 @@ public enum Figures {
                                       color: LinePlot.palette[k], dashed: true))
         }
         var align = LinePlot(title: "Fig. 3b: cos(local gradient, global gradient) per layer", xLabel: "epoch", yLabel: "mean cosine similarity")
+        align.integerXTicks = true
         align.notes = [note, "measured every 10 batches; solid: training by local losses, dashed: by the global loss"]
         align.yRange = -0.2...1.05
         for (k, run) in runs.enumerated() {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Circuit
+import CoSimulation
 import EqProp
 import Export
 import Foundation
@@ -8,7 +9,7 @@ import Reporting
 extension EqPropCommand {
     struct Export: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Export a run's digital feedforward network (safetensors, ONNX, npz, JSON or C).",
+            abstract: "Export a run's digital feedforward network (safetensors, ONNX, npz, JSON or C), or its circuit's conductance maps.",
             discussion: """
             Reads checkpoint.safetensors of a run folder (Hopfield or resistive) and
             writes its feedforward network with activations and readout, so that it
@@ -19,6 +20,10 @@ extension EqPropCommand {
               json              everything, weights as nested arrays [out][in]
               c                 --out FILE.c writes FILE.c and FILE.h, with float
                                 and int8 predict functions
+              conductances      not the digital network but the trained circuit
+                                (resistive runs): --out DIR receives, per crossbar
+                                l, crossbar-<l>.csv (every conductance, S) and
+                                crossbar-<l>.svg (heat map, µS), and biases.csv
             Inputs are pixels in [0, 1] (byte / 255). Every format carries the
             metadata: architecture, activations, readout, units, the run's test error.
             `eqprop infer` evaluates the safetensors and npz files. See docs/export.md.
@@ -28,9 +33,9 @@ extension EqPropCommand {
         var runFolder: String
 
         @Option(help: "Output format.")
-        var format: ExportFormat
+        var format: Target
 
-        @Option(help: "Output file; for c a path ending in .c (the header goes next to it as .h).")
+        @Option(help: "Output file; for c a path ending in .c (the header goes next to it as .h); for conductances a folder.")
         var out: String
 
         @Flag(help: "Overwrite existing output files.")
@@ -55,9 +60,21 @@ extension EqPropCommand {
             }
         }
 
+        /// What `--format` names: a format of the digital network, or the circuit's conductances.
+        enum Target: ExpressibleByArgument {
+            case network(ExportFormat)
+            case conductances
+
+            init?(argument: String) {
+                if argument == "conductances" { self = .conductances } else if let f = ExportFormat(rawValue: argument) { self = .network(f) } else { return nil }
+            }
+            static var allValueStrings: [String] { ExportFormat.allCases.map(\.rawValue) + ["conductances"] }
+        }
+
         func run() throws {
             guard !out.trimmingCharacters(in: .whitespaces).isEmpty else { throw ValidationError("--out: empty path") }
             let folder = RunFolder(URL(fileURLWithPath: runFolder))
+            guard case .network(let format) = format else { return try exportConductances(folder) }
             // The run's own copy of its preset (hardware.json), as every other reader of a run
             // uses: the preset of that name may have changed or be missing where export runs.
             let network = try ExportedNetwork(run: folder) { hardware in
@@ -89,4 +106,36 @@ extension EqPropCommand {
     }
 }
 
-extension ExportFormat: ExpressibleByArgument {}
+extension EqPropCommand.Export {
+    /// `--format conductances`: the maps of the run's trained circuit (its last completed
+    /// epoch) into the folder `--out`, created if missing, all files or none.
+    func exportConductances(_ folder: RunFolder) throws {
+        let run = try TrainedResistiveRun(folder: folder)
+        let dir = URL(fileURLWithPath: out)
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: dir.path, isDirectory: &isDirectory), !isDirectory.boolValue {
+            throw ValidationError("--out: \(dir.path) is a file; the conductances format writes a folder of CSV and SVG files")
+        }
+        do { try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true) } catch {
+            throw ValidationError("--out: cannot create the folder \(dir.path) (\(error.localizedDescription))")
+        }
+        let files = run.network.conductanceMapFiles().map { (url: dir.appendingPathComponent($0.name), data: $0.data) }
+        try OutputFiles.write(files, overwrite: force)
+        if json {
+            print(try JSONOutput.line(ConductanceSummary(
+                format: "conductances", files: files.map(\.url.path), bytes: files.reduce(0) { $0 + $1.data.count },
+                architecture: run.network.architecture.map(String.init).joined(separator: "-"), epochs: run.epochs)))
+        } else {
+            print("wrote \(files.count) files to \(dir.path): crossbar-<l>.csv and .svg for the \(run.network.depth) crossbars "
+                  + "of \(run.network.architecture.map(String.init).joined(separator: "-")) after \(run.epochs) epochs, and biases.csv")
+        }
+    }
+
+    struct ConductanceSummary: Encodable {
+        var format: String
+        var files: [String]
+        var bytes: Int
+        var architecture: String
+        var epochs: Int
+    }
+}

@@ -1,3 +1,4 @@
+import CCrossbar
 import Circuit
 import EqProp
 import Numerics
@@ -60,6 +61,32 @@ import TestSupport
             #expect(worst <= 1, "transposed \(transposed): \(worst) of the bound")
         }
         #expect(CrossbarKernels.prefersOnePass(cells: g.count, batch: 4) && !CrossbarKernels.prefersOnePass(cells: 1024 * 10, batch: 4))
+    }
+
+    /// The AVX2 loops of CCrossbar against its portable loops, bit for bit: both do the same
+    /// additions in the same order, so a run gives the same bits on a machine without AVX2.
+    /// 602 columns leave a tail past the last multiple of 8; batch 5 is one group of four
+    /// samples sharing each load of G, then one alone. (On a processor without AVX2 both
+    /// paths are the portable one and the test shows only that the switch is harmless.)
+    @Test func vectorAndPortableLoopsAgreeBitForBit() throws {
+        let c = try TestSupport.circuit("ideal", [64, 600, 602, 10], seed: 5)
+        let g = c.crossbar(1), batch = 5
+        #expect(g.rows == 600 && g.columns == 602)
+        var states = Self.state(c, batch: batch, seed: 8)
+        for k in stride(from: 0, to: states[0].count, by: 3) { states[0].elements[k] = 0 }  // clamped nodes
+        func both(_ vector: Bool) -> [UInt64] {
+            _ = eqp_use_vector_unit(vector ? 1 : 0)
+            defer { _ = eqp_use_vector_unit(1) }
+            var down = Self.state(c, batch: batch, seed: 9)[0], up = Self.state(c, batch: batch, seed: 10)[1]
+            CrossbarKernels.productTransposed(states[1], g, into: &down, alpha: 0.5, beta: 1)
+            CrossbarKernels.product(states[0], g, into: &up, alpha: 2, beta: 0)
+            return (down.elements + up.elements).map(\.bitPattern)
+        }
+        let vector = both(true), portable = both(false)
+        let differing = zip(vector, portable).filter { $0 != $1 }.count
+        #expect(vector.count == portable.count && differing == 0,
+                "\(differing) of \(vector.count) results differ; AVX2 in use: \(eqp_use_vector_unit(1) == 1)")
+        #expect(vector.contains { $0 != 0 })
     }
 
     /// The EqProp step cell by cell, as DESIGN §2.2 writes it: ΔG = −η/(Δβ·B)·Σ_b [½ΔV²(s²) − ½ΔV²(s¹)],

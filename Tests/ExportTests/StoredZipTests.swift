@@ -1,4 +1,5 @@
 import Export
+import Reporting
 import Foundation
 import Testing
 

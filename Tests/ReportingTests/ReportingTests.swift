@@ -109,6 +109,47 @@ import TestSupport
         #expect(svg.contains("t &lt;&amp;&gt;") && svg.contains("polyline") && svg.contains("stroke-dasharray"))
     }
 
+    /// What issue 19 found wrong with the learning curves: a legend cut at the plot's edge, a
+    /// log axis with a single label, epochs ticked at 1.2, 1.4…
+    @Test func learningCurveHasWholeLegendDecadesAndIntegerEpochs() throws {
+        var p = LinePlot(title: "Learning curves", xLabel: "epoch", yLabel: "error (%)", logY: true)
+        p.integerXTicks = true
+        let long = "analog circuit (ngspice), relaxed: a name longer than any margin"
+        p.series = [.init(name: long, points: [(1, 12.5), (2, 11.8)], color: "#000"),
+                    .init(name: "digital feedforward network", points: [(1, 13.1), (2, 12.2)], color: "#f00")]
+        let svg = p.svg()
+        #expect(XMLParser(data: Data(svg.utf8)).parse())
+        let texts = svg.matches(of: /<text x="([0-9.]+)" y="([0-9.]+)"[^>]*>(.*?)<\/text>/).map {
+            (x: Double($0.output.1)!, y: Double($0.output.2)!, text: String($0.output.3))
+        }
+        // The whole legend, below the frame (the frame's bottom edge is y + height of its rect).
+        let frame = try #require(svg.firstMatch(of: /<rect x="[0-9.]+" y="([0-9.]+)" width="([0-9.]+)" height="([0-9.]+)" fill="none"/))
+        let bottom = Double(frame.output.1)! + Double(frame.output.3)!
+        let entries = texts.filter { $0.text == long || $0.text == "digital feedforward network" }
+        #expect(entries.count == 2 && entries.allSatisfy { $0.y > bottom + 16 }, "legend entries \(entries), frame bottom \(bottom)")
+        let width = Double(try #require(svg.firstMatch(of: /<svg[^>]* width="([0-9.]+)"/)).output.1)!
+        #expect(entries.allSatisfy { $0.x + 6.5 * Double($0.text.count) <= width })
+        // Epoch ticks: whole numbers only.
+        let xLabels = texts.filter { abs($0.y - (bottom + 16)) < 0.01 }.map(\.text)
+        #expect(xLabels == ["1", "2"], "x tick labels \(xLabels)")
+        // A log axis within one decade: 1, 2, 5 and 10 × the decade are labelled, with minor ticks.
+        let yLabels = texts.filter { $0.x < 70 && $0.text.first?.isNumber == true }.map(\.text)
+        #expect(yLabels == ["10", "20", "50", "100"], "y tick labels \(yLabels)")
+        #expect(svg.matches(of: /<line x1="70.0" y1="[0-9.]+" x2="75.0"/).count == 8, "minor ticks at 20…90")
+    }
+
+    /// Decades below 0.001 or from 10⁵ are labelled 10 with a superscript exponent, the others
+    /// as decimals; minor ticks mark 2…9 × every decade.
+    @Test func logAxisLabelsDecadesAsPowersOfTen() throws {
+        var p = LinePlot(title: "residual", xLabel: "sweep", yLabel: "V", logY: true)
+        p.series = [.init(name: "r", points: [(1, 0.05), (2, 3e-5)], color: "#000")]
+        let svg = p.svg()
+        #expect(XMLParser(data: Data(svg.utf8)).parse())
+        for decade in [-5, -4] { #expect(svg.contains("10<tspan dy=\"-5\" font-size=\"9\">\(decade)</tspan>"), "10^\(decade)") }
+        for plain in [">0.001<", ">0.01<", ">0.1<"] { #expect(svg.contains(plain), "\(plain)") }
+        #expect(svg.matches(of: /<line x1="70.0" y1="[0-9.]+" x2="75.0"/).count == 4 * 8, "8 minor ticks in each of 4 decades")
+    }
+
     /// Files committed together: all replaced when every one could be staged; none replaced
     /// (and no temporary file left) when one cannot be.
     @Test func filesCommittedTogether() throws {

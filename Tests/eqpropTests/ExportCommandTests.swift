@@ -1,5 +1,6 @@
 import Datasets
 import Foundation
+import FoundationXML
 import Testing
 import TestSupport
 
@@ -68,11 +69,15 @@ struct ExportTestError: Error, CustomStringConvertible {
 /// Runs scripts/check_exports.py: every format read by its own library (safetensors, numpy,
 /// json, onnx + onnxruntime) and the C code compiled with cc, against `eqprop infer`.
 func checkExports(_ stem: URL, of run: ExportedRun, int8Tolerance: Double = 0.002) throws -> [String: Any] {
+    try pythonCheck("check_exports.py", ["--eqprop", Eqprop.executable.path, "--exports", stem.path, "--dataset", run.dataset,
+                                         "--data", run.data, "--limit", ExportedRun.testLimit, "--int8-tolerance", String(int8Tolerance), "--json"])
+}
+
+/// Runs scripts/`script` with python3; its last line of standard output, as JSON.
+func pythonCheck(_ script: String, _ arguments: [String]) throws -> [String: Any] {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    p.arguments = ["python3", Eqprop.packageRoot.appendingPathComponent("scripts/check_exports.py").path,
-                   "--eqprop", Eqprop.executable.path, "--exports", stem.path, "--dataset", run.dataset,
-                   "--data", run.data, "--limit", ExportedRun.testLimit, "--int8-tolerance", String(int8Tolerance), "--json"]
+    p.arguments = ["python3", Eqprop.packageRoot.appendingPathComponent("scripts/\(script)").path] + arguments
     let out = Scratch.file("check.out")
     let err = out.appendingPathExtension("err")
     _ = FileManager.default.createFile(atPath: out.path, contents: nil)
@@ -85,7 +90,7 @@ func checkExports(_ stem: URL, of run: ExportedRun, int8Tolerance: Double = 0.00
     guard p.terminationStatus == 0,
           let line = stdout.split(separator: "\n").last,
           let json = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
-        throw ExportTestError("scripts/check_exports.py failed (status \(p.terminationStatus)):\n\(stderr)\(stdout)")
+        throw ExportTestError("scripts/\(script) failed (status \(p.terminationStatus)):\n\(stderr)\(stdout)")
     }
     return json
 }
@@ -203,6 +208,38 @@ func checkExports(_ stem: URL, of run: ExportedRun, int8Tolerance: Double = 0.00
         #expect(forced.status == 0, "\(forced.stderr)")
         #expect(try Data(contentsOf: out) != Data("keep me".utf8))
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted() == ["m.h", "m.onnx"], "no staging files left")
+    }
+
+    /// `--format conductances`: every conductance of the trained circuit in its CSV (read back
+    /// by Python against the run's network.drn.safetensors, to 10 significant digits), heat maps
+    /// whose embedded PNGs a zlib-based reader accepts; refused for a Hopfield run and for an
+    /// --out that is a file, writing nothing.
+    @Test func conductanceMapsHoldTheTrainedCircuit() throws {
+        let run = try ExportedRun.resistive.get()
+        let maps = Eqprop.temporaryDirectory("maps").appendingPathComponent("drn-xs")
+        let r = try Eqprop.run(["export", "--run", run.folder.path, "--format", "conductances", "--out", maps.path, "--json"])
+        let names = ["biases.csv", "crossbar-1.csv", "crossbar-1.svg", "crossbar-2.csv", "crossbar-2.svg"]
+        #expect(r.status == 0 && (r.json?["files"] as? [String])?.count == names.count, "\(r.stderr)\(r.stdout)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: maps.path).sorted() == names)
+        let check = try pythonCheck("check_conductance_maps.py", [run.folder.path, maps.path])
+        #expect(check["cells"] as? Int == 1568 * 100 + 100 * 10)
+        #expect((check["worst_relative_difference"] as? Double ?? 1) <= 1e-9, "\(check)")
+        // 1568 rows exceed 1024 pixels: two sources per pixel row, 100 columns; the 100 × 10 output crossbar, zoomed.
+        #expect((check["png"] as? [[Int]])?.first == [100, 784], "\(check)")
+        for svg in ["crossbar-1.svg", "crossbar-2.svg"] {
+            #expect(XMLParser(contentsOf: maps.appendingPathComponent(svg))?.parse() == true, "\(svg) must parse as XML")
+        }
+
+        let hopfield = try ExportedRun.hopfield.get()
+        let empty = Eqprop.temporaryDirectory("maps-refused")
+        let other = try Eqprop.run(["export", "--run", hopfield.folder.path, "--format", "conductances", "--out", empty.appendingPathComponent("m").path])
+        #expect(other.status != 0 && other.stderr.contains("hopfield") && other.stderr.contains("not a resistive network"), "\(other.stderr)")
+        let file = empty.appendingPathComponent("a-file")
+        try Data("keep".utf8).write(to: file)
+        let onFile = try Eqprop.run(["export", "--run", run.folder.path, "--format", "conductances", "--out", file.path])
+        #expect(onFile.status != 0 && onFile.stderr.contains("--out") && onFile.stderr.contains("is a file"), "\(onFile.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: empty.path) == ["a-file"], "nothing else may be written")
+        #expect(try Data(contentsOf: file) == Data("keep".utf8))
     }
 
     @Test func inferRejectsDamagedWeightFiles() throws {

@@ -15,7 +15,7 @@ import Testing
         "eqprop": 5,
     ]
     static let external: Set<String> = ["Foundation", "Synchronization", "Dispatch", "Glibc", "ArgumentParser",
-                                        "CBLAS", "CZlib", "CNgspice", "CMPI"]
+                                        "CBLAS", "CZlib", "CNgspice", "CMPI", "CCrossbar"]
 
     static var sources: URL {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()

@@ -1,3 +1,4 @@
+import CCrossbar
 import Numerics
 
 /// The two passes over a crossbar's cells that dominate DRN training once the fixed points are
@@ -40,16 +41,7 @@ public enum CrossbarKernels {
         out.withUnsafeMutableBufferPointer { po in
             let u = pu.baseAddress!, g = pg.baseAddress!, o = po.baseAddress!
             split(rows: rows, columns: n) { range in
-                let j0 = range.lowerBound, width = range.count
-                for i in 0..<rows {
-                    let gi = g + (i &* n &+ j0)
-                    for b in 0..<batch {
-                        let w = u[b &* rows &+ i]
-                        if w == 0 { continue }
-                        let ob = o + (b &* n &+ j0)
-                        for j in 0..<width { ob[j] += w * gi[j] }
-                    }
-                }
+                eqp_product_accumulate(u, g, o, batch, rows, n, range.lowerBound, range.upperBound)
             }
         }}}
         return out
@@ -60,6 +52,12 @@ public enum CrossbarKernels {
     /// g, B dot products per row, rows split over the cores. For a large crossbar and a small
     /// batch this is the cost of reading g once; BLAS's gemm packs (copies) all of g on every
     /// call first, which for 1024 × 1024 cells and B = 4 takes longer than the product itself.
+    ///
+    /// Each dot product Σ_j v_bj·g_ij keeps eight partial sums (columns j ≡ k mod 8), added in a
+    /// fixed order at the end (`eqp_product_transposed`): a single running sum would be one chain
+    /// of dependent additions, 4 cycles each. Up to four samples share each load of g. A sample's
+    /// arithmetic depends neither on its batch nor on the split over cores nor on whether the
+    /// processor has AVX2, so the result stays batch-invariant and identical across machines.
     public static func productTransposed(_ v: DoubleMatrix, _ g: DoubleMatrix, into out: inout DoubleMatrix, alpha: Double, beta: Double) {
         precondition(v.columns == g.columns && out.rows == v.rows && out.columns == g.rows)
         let batch = v.rows, rows = g.rows, n = g.columns
@@ -68,16 +66,7 @@ public enum CrossbarKernels {
         out.withUnsafeMutableBufferPointer { po in
             let v = pv.baseAddress!, g = pg.baseAddress!, o = po.baseAddress!
             split(rows: n, columns: rows) { range in
-                for i in range {
-                    let gi = g + i &* n
-                    for b in 0..<batch {
-                        let vb = v + b &* n
-                        var sum = 0.0
-                        for j in 0..<n { sum += vb[j] * gi[j] }
-                        let k = b &* rows &+ i
-                        o[k] = alpha * sum + (beta == 0 ? 0 : beta * o[k])
-                    }
-                }
+                eqp_product_transposed(v, g, o, batch, rows, n, range.lowerBound, range.upperBound, alpha, beta)
             }
         }}}
     }

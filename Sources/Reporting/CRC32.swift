@@ -2,7 +2,8 @@ import CZlib
 import Foundation
 
 /// CRC-32 (IEEE 802.3, polynomial 0x04C11DB7 reflected, zlib's `crc32`) of `data`: the
-/// checksum a zip archive (`StoredZip`, the container of `.npz`) holds for every entry.
+/// checksum a zip archive (`StoredZip`, the container of `.npz`) holds for every entry, and a
+/// PNG file for every chunk (`PNGImage`).
 public func crc32Checksum(_ data: Data) -> UInt32 {
     data.withUnsafeBytes { p in
         guard var base = p.bindMemory(to: UInt8.self).baseAddress else { return 0 }

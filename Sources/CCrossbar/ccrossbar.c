@@ -1,0 +1,163 @@
+#include "ccrossbar.h"
+
+#pragma clang fp contract(off)
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+// ---------------------------------------------------------------------------------------------
+// Portable loops: eight explicit lanes, the reference for the order of every addition.
+
+static double reduce8(const double a[8]) {
+    return ((a[0] + a[4]) + (a[1] + a[5])) + ((a[2] + a[6]) + (a[3] + a[7]));
+}
+
+static void transposed_portable(const double *v, const double *g, double *out, long batch, long rows, long n,
+                                long i0, long i1, double alpha, double beta) {
+    long body = n & ~7L;
+    for (long i = i0; i < i1; i++) {
+        const double *gi = g + i * n;
+        for (long b = 0; b < batch; b++) {
+            const double *vb = v + b * n;
+            double a[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+            for (long j = 0; j < body; j += 8)
+                for (int k = 0; k < 8; k++) a[k] = a[k] + vb[j + k] * gi[j + k];
+            double s = reduce8(a);
+            for (long j = body; j < n; j++) s = s + vb[j] * gi[j];
+            double *o = out + b * rows + i;
+            *o = beta == 0 ? alpha * s : alpha * s + beta * *o;
+        }
+    }
+}
+
+static void accumulate_portable(const double *u, const double *g, double *out, long batch, long rows, long n,
+                                long j0, long j1) {
+    for (long i = 0; i < rows; i++) {
+        const double *gi = g + i * n;
+        for (long b = 0; b < batch; b++) {
+            double w = u[b * rows + i];
+            if (w == 0) continue;
+            double *ob = out + b * n;
+            for (long j = j0; j < j1; j++) ob[j] = ob[j] + w * gi[j];
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// AVX2: four doubles per register; lanes 0–3 and 4–7 of the portable loop in two registers.
+
+#if defined(__x86_64__)
+__attribute__((target("avx2")))
+static double reduce8_avx(__m256d lo, __m256d hi) {
+    double a[8];
+    _mm256_storeu_pd(a, lo);
+    _mm256_storeu_pd(a + 4, hi);
+    return reduce8(a);
+}
+
+__attribute__((target("avx2")))
+static void transposed_avx2(const double *v, const double *g, double *out, long batch, long rows, long n,
+                            long i0, long i1, double alpha, double beta) {
+    long body = n & ~7L;
+    for (long i = i0; i < i1; i++) {
+        const double *gi = g + i * n;
+        long b = 0;
+        // Four samples share each load of g.
+        for (; b + 4 <= batch; b += 4) {
+            const double *v0 = v + b * n, *v1 = v0 + n, *v2 = v1 + n, *v3 = v2 + n;
+            __m256d l0 = _mm256_setzero_pd(), h0 = l0, l1 = l0, h1 = l0, l2 = l0, h2 = l0, l3 = l0, h3 = l0;
+            for (long j = 0; j < body; j += 8) {
+                __m256d gl = _mm256_loadu_pd(gi + j), gh = _mm256_loadu_pd(gi + j + 4);
+                l0 = _mm256_add_pd(l0, _mm256_mul_pd(_mm256_loadu_pd(v0 + j), gl));
+                h0 = _mm256_add_pd(h0, _mm256_mul_pd(_mm256_loadu_pd(v0 + j + 4), gh));
+                l1 = _mm256_add_pd(l1, _mm256_mul_pd(_mm256_loadu_pd(v1 + j), gl));
+                h1 = _mm256_add_pd(h1, _mm256_mul_pd(_mm256_loadu_pd(v1 + j + 4), gh));
+                l2 = _mm256_add_pd(l2, _mm256_mul_pd(_mm256_loadu_pd(v2 + j), gl));
+                h2 = _mm256_add_pd(h2, _mm256_mul_pd(_mm256_loadu_pd(v2 + j + 4), gh));
+                l3 = _mm256_add_pd(l3, _mm256_mul_pd(_mm256_loadu_pd(v3 + j), gl));
+                h3 = _mm256_add_pd(h3, _mm256_mul_pd(_mm256_loadu_pd(v3 + j + 4), gh));
+            }
+            double s[4] = {reduce8_avx(l0, h0), reduce8_avx(l1, h1), reduce8_avx(l2, h2), reduce8_avx(l3, h3)};
+            for (int k = 0; k < 4; k++) {
+                const double *vk = v + (b + k) * n;
+                for (long j = body; j < n; j++) s[k] = s[k] + vk[j] * gi[j];
+                double *o = out + (b + k) * rows + i;
+                *o = beta == 0 ? alpha * s[k] : alpha * s[k] + beta * *o;
+            }
+        }
+        for (; b < batch; b++) {
+            const double *vb = v + b * n;
+            __m256d lo = _mm256_setzero_pd(), hi = lo;
+            for (long j = 0; j < body; j += 8) {
+                lo = _mm256_add_pd(lo, _mm256_mul_pd(_mm256_loadu_pd(vb + j), _mm256_loadu_pd(gi + j)));
+                hi = _mm256_add_pd(hi, _mm256_mul_pd(_mm256_loadu_pd(vb + j + 4), _mm256_loadu_pd(gi + j + 4)));
+            }
+            double s = reduce8_avx(lo, hi);
+            for (long j = body; j < n; j++) s = s + vb[j] * gi[j];
+            double *o = out + b * rows + i;
+            *o = beta == 0 ? alpha * s : alpha * s + beta * *o;
+        }
+    }
+}
+
+__attribute__((target("avx2")))
+static void accumulate_avx2(const double *u, const double *g, double *out, long batch, long rows, long n,
+                            long j0, long j1) {
+    for (long i = 0; i < rows; i++) {
+        const double *gi = g + i * n;
+        for (long b = 0; b < batch; b++) {
+            double w = u[b * rows + i];
+            if (w == 0) continue;
+            double *ob = out + b * n;
+            __m256d wv = _mm256_set1_pd(w);
+            long j = j0;
+            for (; j + 8 <= j1; j += 8) {
+                __m256d o0 = _mm256_loadu_pd(ob + j), o1 = _mm256_loadu_pd(ob + j + 4);
+                o0 = _mm256_add_pd(o0, _mm256_mul_pd(wv, _mm256_loadu_pd(gi + j)));
+                o1 = _mm256_add_pd(o1, _mm256_mul_pd(wv, _mm256_loadu_pd(gi + j + 4)));
+                _mm256_storeu_pd(ob + j, o0);
+                _mm256_storeu_pd(ob + j + 4, o1);
+            }
+            for (; j < j1; j++) ob[j] = ob[j] + w * gi[j];
+        }
+    }
+}
+
+static int has_avx2(void) {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2");
+}
+#else
+static int has_avx2(void) { return 0; }
+#endif
+
+// ---------------------------------------------------------------------------------------------
+
+static int allowed = 1, available = 0;
+
+// Asked once, before main, so that the worker threads only ever read the answer.
+__attribute__((constructor)) static void detect(void) { available = has_avx2(); }
+
+static int vector_unit(void) { return allowed && available; }
+
+int eqp_use_vector_unit(int allow) {
+    allowed = allow != 0;
+    return vector_unit();
+}
+
+void eqp_product_transposed(const double *v, const double *g, double *out, long batch, long rows, long n,
+                            long i0, long i1, double alpha, double beta) {
+#if defined(__x86_64__)
+    if (vector_unit()) { transposed_avx2(v, g, out, batch, rows, n, i0, i1, alpha, beta); return; }
+#endif
+    transposed_portable(v, g, out, batch, rows, n, i0, i1, alpha, beta);
+}
+
+void eqp_product_accumulate(const double *u, const double *g, double *out, long batch, long rows, long n,
+                            long j0, long j1) {
+#if defined(__x86_64__)
+    if (vector_unit()) { accumulate_avx2(u, g, out, batch, rows, n, j0, j1); return; }
+#endif
+    accumulate_portable(u, g, out, batch, rows, n, j0, j1);
+}
