@@ -37,8 +37,9 @@ public struct ResistiveRunPlan {
         do { run = try TrainedResistiveRun(folder: folder) } catch let e as TrainedResistiveRun.LoadError {
             throw TrainingError.invalidConfiguration("--resume: \(e)")
         }
-        try folder.checkConfigNotEdited(checkpointConfig: try JSONOutput.pretty(run.config),
-                                        runtimeKeys: ["epochs", "solver", "workers", "crosscheckEvery"])
+        try folder.checkConfigNotEdited(checkpointConfig: try ConfigurationJSON.encode(run.config),
+                                        runtimeKeys: ["epochs", "solver", "workers", "crosscheckEvery"],
+                                        units: ResistiveTrainingConfig.storedUnits)
         var config = run.config
         if let v = epochs { config.epochs = v }
         if let v = r.solver { config.solver = v }

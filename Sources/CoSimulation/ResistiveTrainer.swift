@@ -322,7 +322,7 @@ extension ResistiveTrainer: InitEqPropModel {
 
 extension ResistiveTrainer: EpochTrainer {
     public var modelKind: String { "resistive" }
-    public func configurationJSON() throws -> String { try JSONOutput.pretty(config) }
+    public func configurationJSON() throws -> String { try ConfigurationJSON.encode(config) }
 
     public func checkpointTensors() -> SafeTensors {
         var drn = circuit.network.safeTensors()

@@ -2,6 +2,7 @@ import Circuit
 import EqProp
 import Equilibrium
 import Numerics
+import Reporting
 
 /// Every hyperparameter of EqProp training of a deep resistive network, with the circuit
 /// relaxed by the Swift solver or by ngspice. Written to the run folder as `config.json`.
@@ -13,7 +14,9 @@ import Numerics
 /// η_b = η̂_b·G_u²/V_b² for the bias conductances to the ±V_b rails: a conductance B to a rail
 /// acts as a bias current ≈ B·V_b, whose EqProp gradient is V_b times a cell's, so this scaling
 /// gives it the dynamics of the reference's current-source biases.
-public struct ResistiveTrainingConfig: Codable, Sendable, Equatable {
+public struct ResistiveTrainingConfig: StoredConfiguration, Sendable, Equatable {
+    /// Stored as `conductance_unit_siemens`, `initial_conductance_scale_siemens`, `tolerance_volts`.
+    public static let storedUnits = ["conductanceUnit": "siemens", "initialConductanceScale": "siemens", "tolerance": "volts"]
     public enum Solver: String, Codable, Sendable, CaseIterable { case swift, ngspice }
 
     public var preset: String

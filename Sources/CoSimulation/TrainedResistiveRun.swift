@@ -43,7 +43,7 @@ public struct TrainedResistiveRun {
         guard saved.model == "resistive" else { throw LoadError.otherModel(path: folder.checkpoint.path, model: saved.model) }
         self.folder = folder
         do {
-            config = try JSONDecoder().decode(ResistiveTrainingConfig.self, from: Data(saved.config.utf8))
+            config = try ConfigurationJSON.decode(ResistiveTrainingConfig.self, from: Data(saved.config.utf8))
         } catch {
             throw TrainingError.checkpoint(path: folder.checkpoint.path, reason: "its configuration cannot be read (\(error))")
         }

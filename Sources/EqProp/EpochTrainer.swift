@@ -37,7 +37,7 @@ extension EpochTrainer {
 extension HopfieldTrainer: EpochTrainer {
     public var modelKind: String { "hopfield" }
 
-    public func configurationJSON() throws -> String { try JSONOutput.pretty(config) }
+    public func configurationJSON() throws -> String { try ConfigurationJSON.encode(config) }
 
     public func checkpointTensors() -> SafeTensors {
         var file = SafeTensors(tensors: network.tensors(prefix: "theta") + feedforward.tensors(prefix: "phi"))

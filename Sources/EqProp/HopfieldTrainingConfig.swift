@@ -1,10 +1,12 @@
 import Equilibrium
 import Foundation
 import Numerics
+import Reporting
 
 /// Every hyperparameter of an Init-EqProp run on the layered Hopfield network
 /// (O'Connor et al. 2019, Alg. 1). Written to the run folder as `config.json`.
-public struct HopfieldTrainingConfig: Codable, Sendable, Equatable {
+public struct HopfieldTrainingConfig: StoredConfiguration, Sendable, Equatable {
+    public static let storedUnits: [String: String] = [:]
     public var preset: String
     /// [inputs, hidden…, outputs].
     public var layerSizes: [Int]
@@ -110,7 +112,7 @@ extension HopfieldTrainingConfig {
     /// untrusted as the command line. `path` names the checkpoint in errors.
     public static func decode(_ json: String, path: String) throws -> HopfieldTrainingConfig {
         let config: HopfieldTrainingConfig
-        do { config = try JSONDecoder().decode(HopfieldTrainingConfig.self, from: Data(json.utf8)) } catch {
+        do { config = try ConfigurationJSON.decode(HopfieldTrainingConfig.self, from: Data(json.utf8)) } catch {
             throw TrainingError.checkpoint(path: path, reason: "its configuration cannot be read (\(error))")
         }
         do { try config.validate() } catch let e as TrainingError {

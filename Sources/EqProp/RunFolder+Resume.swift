@@ -7,17 +7,24 @@ extension RunFolder {
     /// the run continues: epochs, solver, workers…). A resume continues the checkpoint's
     /// configuration bit for bit, so an edit of `config.json` is never applied; it is not
     /// silently overwritten either. A missing `config.json` is fine (the resume rewrites it).
-    public func checkConfigNotEdited(checkpointConfig: String, runtimeKeys: Set<String>) throws {
+    public func checkConfigNotEdited(checkpointConfig: String, runtimeKeys: Set<String>, units: [String: String] = [:]) throws {
         guard FileManager.default.fileExists(atPath: config.path) else { return }
         let advice = "a resume continues the configuration saved in checkpoint.safetensors and never applies edits to config.json: "
             + "undo the edits (or delete config.json, which the resume rewrites), or start a new run with the new settings as flags"
-        guard let edited = (try? JSONSerialization.jsonObject(with: Data(contentsOf: config))) as? [String: Any] else {
+        guard let file = (try? JSONSerialization.jsonObject(with: Data(contentsOf: config))) as? [String: Any] else {
             throw TrainingError.invalidConfiguration("--resume: \(config.path) is not a JSON object; \(advice)")
         }
-        guard let saved = (try? JSONSerialization.jsonObject(with: Data(checkpointConfig.utf8))) as? [String: Any] else {
+        guard let stored = (try? JSONSerialization.jsonObject(with: Data(checkpointConfig.utf8))) as? [String: Any] else {
             throw TrainingError.checkpoint(path: checkpoint.path, reason: "its configuration is not a JSON object")
         }
-        let differing = Set(edited.keys).union(saved.keys).subtracting(runtimeKeys).filter { key in
+        // Keys compared in today's form, so that the camelCase config.json of an older folder
+        // matches a checkpoint written in snake_case (and the resume then rewrites the file).
+        func normalized(_ object: [String: Any]) -> [String: Any] {
+            Dictionary(object.map { (ConfigurationJSON.canonicalKey($0.key, units: units), $0.value) }, uniquingKeysWith: { a, _ in a })
+        }
+        let edited = normalized(file), saved = normalized(stored)
+        let runtime = Set(runtimeKeys.map { ConfigurationJSON.storedKey($0, units: units) })
+        let differing = Set(edited.keys).union(saved.keys).subtracting(runtime).filter { key in
             switch (edited[key], saved[key]) {
             case (nil, nil): return false
             case let (a?, b?): return canonical(a) != canonical(b)

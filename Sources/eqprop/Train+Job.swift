@@ -61,8 +61,8 @@ extension EqPropCommand.Train {
         }
         if showConfig {
             guard !resume else { throw ValidationError("--show-config shows a new run's configuration; a run's own is its config.json") }
-            let text = try isResistive ? JSONOutput.pretty(ResistiveRunPlan.fresh(preset: preset, o, r).config)
-                                       : JSONOutput.pretty(HopfieldTrainingConfig.resolved(preset: preset, o))
+            let text = try isResistive ? ConfigurationJSON.encode(ResistiveRunPlan.fresh(preset: preset, o, r).config)
+                                       : ConfigurationJSON.encode(HopfieldTrainingConfig.resolved(preset: preset, o))
             if printing { print(text) }
             return false
         }

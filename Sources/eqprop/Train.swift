@@ -69,7 +69,7 @@ extension EqPropCommand {
                 trainer.log = writer ? { printError("warning: " + $0) } : nil
                 (session.epochsDone, session.files) = (plan.epochsDone, try plan.files(in: folder))
                 session.curveNote = plan.curveNote(dataset: dataset.name.rawValue, trainSamples: dataset.train.count, testSamples: dataset.test.count)
-                let resolved = [try JSONOutput.pretty(plan.config), try JSONOutput.pretty(session.dataRecord), "\(plan.epochsDone)"]
+                let resolved = [try ConfigurationJSON.encode(plan.config), try JSONOutput.pretty(session.dataRecord), "\(plan.epochsDone)"]
                 return Job(session: session, resolved: resolved.joined(separator: "\n"), analogFirst: true) {
                     try $0.run(trainer, epochs: plan.config.epochs, on: dataset)
                 }

@@ -148,10 +148,10 @@ import TestSupport
     /// is allocated or a worker started.
     @Test func checkpointConfigurationsOutOfRange() throws {
         for (resistive, field, value, flag) in [
-            (false, "layerSizes", "[4,9223372036854775807,10]", "--layers"), (false, "batchSize", "-1", "--batch-size"),
-            (false, "epochs", "9223372036854775807", "--epochs"), (false, "stepsFree", "4611686018427387904", "--steps-free"),
+            (false, "layer_sizes", "[4,9223372036854775807,10]", "--layers"), (false, "batch_size", "-1", "--batch-size"),
+            (false, "epochs", "9223372036854775807", "--epochs"), (false, "steps_free", "4611686018427387904", "--steps-free"),
             (true, "architecture", "[4,9223372036854775807,10]", "--layers"), (true, "workers", "9223372036854775807", "--workers"),
-            (true, "batchSize", "0", "--batch-size"), (true, "maxSweeps", "-5", "--max-sweeps"),
+            (true, "batch_size", "0", "--batch-size"), (true, "max_sweeps", "-5", "--max-sweeps"),
         ] {
             let folder = try Self.trainedFolder(resistive: resistive)
             var file = try SafeTensors(contentsOf: folder.checkpoint)

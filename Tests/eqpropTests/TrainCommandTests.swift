@@ -10,10 +10,10 @@ import Testing
         let r = try Eqprop.run(["train", "--preset", "drn-xs", "--hardware", "rram", "--beta", "0.5", "--show-config"], in: dir)
         #expect(r.status == 0, "\(r.stderr)")
         let config = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
-        #expect(config["beta"] as? Double == 0.5 && config["conductanceUnit"] as? Double == 5e-4 && config["hardware"] as? String == "rram")
+        #expect(config["beta"] as? Double == 0.5 && config["conductance_unit_siemens"] as? Double == 5e-4 && config["hardware"] as? String == "rram")
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("runs").path))
         let hopfield = try Eqprop.run(["train", "--preset", "paper-small", "--show-config"], in: dir)
-        #expect(hopfield.status == 0 && hopfield.stdout.contains("\"stepSize\""), "\(hopfield.stderr)")
+        #expect(hopfield.status == 0 && hopfield.stdout.contains("\"step_size\""), "\(hopfield.stderr)")
     }
 
     @Test func versionIsPrinted() throws {
