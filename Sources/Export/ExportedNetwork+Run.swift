@@ -45,8 +45,9 @@ extension ExportedNetwork {
                 throw fail("readout '\(name)' does not fit a last layer of \(outputs) units")
             }
             readout = r
-            guard let ratio = config["targetRatio"] as? Double, let hardware = config["hardware"] as? String else {
-                throw fail("config (checkpoint metadata) lacks targetRatio or hardware")
+            // target_ratio, or targetRatio in folders written before the snake_case keys.
+            guard let ratio = (config["target_ratio"] ?? config["targetRatio"]) as? Double, let hardware = config["hardware"] as? String else {
+                throw fail("config (checkpoint metadata) lacks target_ratio or hardware")
             }
             provenance["hardware"] = hardware
             provenance["target_ratio"] = String(ratio)
