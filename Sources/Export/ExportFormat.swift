@@ -13,8 +13,19 @@ public enum ExportFormat: String, CaseIterable, Sendable {
     /// A C99 header and source: `--out FILE.c` writes FILE.c and FILE.h.
     case c
 
-    /// The files that `--out` stands for, with their contents.
+    /// The format whose files end like `url` (`.onnx` → onnx), if any.
+    public static func named(byExtensionOf url: URL) -> ExportFormat? {
+        ExportFormat(rawValue: url.pathExtension.lowercased())
+    }
+
+    /// The files that `--out` stands for, with their contents. An `--out` ending like another
+    /// format's files (`--format safetensors --out m.onnx`) is refused: a file whose name
+    /// promises one format and holds another fails later, far from the cause.
     public func files(for network: ExportedNetwork, out: URL) throws -> [(url: URL, data: Data)] {
+        if let other = Self.named(byExtensionOf: out), other != self {
+            throw ExportError.badOutputPath(path: out.path, reason: "--out ends in .\(out.pathExtension), the extension of the \(other.rawValue) format, "
+                                            + "but --format is \(rawValue): give --format \(other.rawValue), or an --out that does not name another format")
+        }
         switch self {
         case .safetensors: return [(out, network.safeTensors().encoded())]
         case .onnx: return [(out, network.onnx())]

@@ -110,8 +110,11 @@ extension EqPropCommand.Export {
     /// `--format conductances`: the maps of the run's trained circuit (its last completed
     /// epoch) into the folder `--out`, created if missing, all files or none.
     func exportConductances(_ folder: RunFolder) throws {
-        let run = try TrainedResistiveRun(folder: folder)
         let dir = URL(fileURLWithPath: out)
+        if let other = ExportFormat.named(byExtensionOf: dir) {
+            throw ValidationError("--out: \(dir.path) ends like a file of the \(other.rawValue) format; the conductances format writes a folder")
+        }
+        let run = try TrainedResistiveRun(folder: folder)
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: dir.path, isDirectory: &isDirectory), !isDirectory.boolValue {
             throw ValidationError("--out: \(dir.path) is a file; the conductances format writes a folder of CSV and SVG files")

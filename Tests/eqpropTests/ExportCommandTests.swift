@@ -190,6 +190,12 @@ func pythonCheck(_ script: String, _ arguments: [String]) throws -> [String: Any
         let c = try Eqprop.run(["export", "--run", run.folder.path, "--format", "c", "--out", dir.appendingPathComponent("m.txt").path])
         #expect(c.status != 0 && c.stderr.contains("--out") && c.stderr.contains(".c"), "\(c.stderr)")
 
+        let contradicting = try Eqprop.run(["export", "--run", run.folder.path, "--format", "safetensors", "--out", out.path])
+        #expect(contradicting.status != 0 && contradicting.stderr.contains("--format onnx") && contradicting.stderr.contains(out.path),
+                "\(contradicting.stderr)")
+        let mapsAsFile = try Eqprop.run(["export", "--run", run.folder.path, "--format", "conductances", "--out", out.path])
+        #expect(mapsAsFile.status != 0 && mapsAsFile.stderr.contains("writes a folder"), "\(mapsAsFile.stderr)")
+
         let missing = try Eqprop.run(["export", "--run", run.folder.path, "--format", "json", "--out", "/nonexistent/dir/m.json"])
         #expect(missing.status != 0 && missing.stderr.contains("/nonexistent/dir/m.json"), "\(missing.stderr)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty, "nothing may be written")
