@@ -134,15 +134,16 @@ static int has_avx2(void) { return 0; }
 
 // ---------------------------------------------------------------------------------------------
 
+// `available` is set once, before main; `allowed` may change while kernels run on other
+// threads (a test switches paths), so it is read and written atomically.
 static int allowed = 1, available = 0;
 
-// Asked once, before main, so that the worker threads only ever read the answer.
 __attribute__((constructor)) static void detect(void) { available = has_avx2(); }
 
-static int vector_unit(void) { return allowed && available; }
+static int vector_unit(void) { return __atomic_load_n(&allowed, __ATOMIC_RELAXED) && available; }
 
 int eqp_use_vector_unit(int allow) {
-    allowed = allow != 0;
+    __atomic_store_n(&allowed, allow != 0, __ATOMIC_RELAXED);
     return vector_unit();
 }
 

@@ -1,4 +1,5 @@
 import Circuit
+import Foundation
 import EqProp
 
 /// Settings of a deep resistive network's training set over its preset (the circuit flags of
@@ -52,7 +53,10 @@ extension ResistiveTrainingConfig {
             c.learningRates = TrainingOverrides.extend(c.learningRates, to: depth)
             c.biasLearningRates = TrainingOverrides.extend(c.biasLearningRates, to: depth)
             c.feedforwardLearningRates = TrainingOverrides.extend(c.feedforwardLearningRates, to: depth)
-            if let f = c.hiddenUnitFractions { c.hiddenUnitFractions = depth > 1 ? TrainingOverrides.extend(f, to: depth - 1) : nil }
+            // Extra hidden layers continue the ~20× decay per layer (ResistiveTrainingConfig.hiddenUnitFractions).
+            if let f = c.hiddenUnitFractions {
+                c.hiddenUnitFractions = depth > 1 ? (0..<(depth - 1)).map { i in i < f.count ? f[i] : f.last! * pow(0.05, Double(i - f.count + 1)) } : nil
+            }
         }
         if let v = r.hardware { c.hardware = v }
         if let v = r.solver { c.solver = v }

@@ -36,8 +36,8 @@ public struct ResistiveTrainingConfig: StoredConfiguration, Sendable, Equatable 
     /// Learning rates are multiplied by this after every epoch.
     public var learningRateDecay: Double
     /// η of the feedforward network per layer (normalized LMS steps, 0 < η < 2); it predicts
-    /// hidden node voltages in units of g/20 (`ResistiveTrainer.hiddenUnitFraction` of the
-    /// input gain g) and outputs in units of V_u.
+    /// hidden node voltages in units of `hiddenUnitFractions` of the input gain g (g/20 by
+    /// default) and outputs in units of V_u.
     public var feedforwardLearningRates: [Float]
     /// λ̂: tether conductance in units of G_u (0: off).
     public var lambda: Double

@@ -19,12 +19,21 @@ extension RunFolder {
         }
         // Keys compared in today's form, so that the camelCase config.json of an older folder
         // matches a checkpoint written in snake_case (and the resume then rewrites the file).
+        // A key present in both forms (batchSize and batch_size) counts as an edit.
+        var collisions = Set<String>()
         func normalized(_ object: [String: Any]) -> [String: Any] {
-            Dictionary(object.map { (ConfigurationJSON.canonicalKey($0.key, units: units), $0.value) }, uniquingKeysWith: { a, _ in a })
+            var d: [String: Any] = [:]
+            for (key, value) in object {
+                let k = ConfigurationJSON.canonicalKey(key, units: units)
+                if d[k] != nil { collisions.insert(k) }
+                d[k] = value
+            }
+            return d
         }
         let edited = normalized(file), saved = normalized(stored)
         let runtime = Set(runtimeKeys.map { ConfigurationJSON.storedKey($0, units: units) })
         let differing = Set(edited.keys).union(saved.keys).subtracting(runtime).filter { key in
+            if collisions.contains(key) { return true }
             switch (edited[key], saved[key]) {
             case (nil, nil): return false
             case let (a?, b?): return canonical(a) != canonical(b)

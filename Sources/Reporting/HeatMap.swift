@@ -119,7 +119,9 @@ public struct HeatMap: Sendable {
         }
         s += "</linearGradient></defs>\n"
         s += "<rect x=\"\(f(barX))\" y=\"\(f(top))\" width=\"16\" height=\"\(f(h))\" fill=\"url(#scale)\" stroke=\"#333\"/>\n"
-        if hi > lo {
+        if hi == lo {
+            s += "<text x=\"\(f(barX + 23))\" y=\"\(f(top + h / 2 + 4))\">\(LinePlot.label(lo, log: false)) (every cell)</text>\n"
+        } else {
             for t in LinePlot.ticks(lo, hi, log: false) where t >= lo - 1e-12 * abs(hi) && t <= hi + 1e-12 * abs(hi) {
                 let y = top + h - (t - lo) / (hi - lo) * h
                 s += "<line x1=\"\(f(barX + 16))\" y1=\"\(f(y))\" x2=\"\(f(barX + 20))\" y2=\"\(f(y))\" stroke=\"#333\"/>\n"

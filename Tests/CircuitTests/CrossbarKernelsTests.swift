@@ -77,16 +77,22 @@ import TestSupport
         func both(_ vector: Bool) -> [UInt64] {
             _ = eqp_use_vector_unit(vector ? 1 : 0)
             defer { _ = eqp_use_vector_unit(1) }
-            var down = Self.state(c, batch: batch, seed: 9)[0], up = Self.state(c, batch: batch, seed: 10)[1]
+            var down = Self.state(c, batch: batch, seed: 9)[0], fresh = down, up = Self.state(c, batch: batch, seed: 10)[1]
             CrossbarKernels.productTransposed(states[1], g, into: &down, alpha: 0.5, beta: 1)
+            CrossbarKernels.productTransposed(states[1], g, into: &fresh, alpha: 0.5, beta: 0)
             CrossbarKernels.product(states[0], g, into: &up, alpha: 2, beta: 0)
-            return (down.elements + up.elements).map(\.bitPattern)
+            return (down.elements + fresh.elements + up.elements).map(\.bitPattern)
         }
         let vector = both(true), portable = both(false)
         let differing = zip(vector, portable).filter { $0 != $1 }.count
         #expect(vector.count == portable.count && differing == 0,
                 "\(differing) of \(vector.count) results differ; AVX2 in use: \(eqp_use_vector_unit(1) == 1)")
         #expect(vector.contains { $0 != 0 })
+        // The vector path must really run where the processor has AVX2.
+        let cpu = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+        if cpu.split(separator: "\n").first(where: { $0.hasPrefix("flags") })?.split(separator: " ").contains("avx2") == true {
+            #expect(eqp_use_vector_unit(1) == 1, "the processor has AVX2 but the kernels do not use it")
+        }
     }
 
     /// The EqProp step cell by cell, as DESIGN §2.2 writes it: ΔG = −η/(Δβ·B)·Σ_b [½ΔV²(s²) − ½ΔV²(s¹)],

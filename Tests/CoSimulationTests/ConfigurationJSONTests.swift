@@ -1,3 +1,4 @@
+import Circuit
 import CoSimulation
 import EqProp
 import Foundation
@@ -24,6 +25,34 @@ import Testing
             #expect(text.contains("\"steps_free\"") && text.contains("\"layer_sizes\"") && !text.contains("stepsFree"))
             #expect(try ConfigurationJSON.decode(HopfieldTrainingConfig.self, from: Data(text.utf8)) == c)
         }
+    }
+
+    /// The optional fields no preset sets, set.
+    @Test func everyOptionalFieldRoundTrips() throws {
+        var c = ResistiveTrainingConfig.drn2H
+        c.updateScheme = .stochastic
+        c.chipSeed = 7
+        c.diodeModel = .shockley
+        let text = try ConfigurationJSON.encode(c)
+        #expect(text.contains("\"update_scheme\" : \"stochastic\"") && text.contains("\"chip_seed\" : 7") && text.contains("\"diode_model\""))
+        #expect(try ConfigurationJSON.decode(ResistiveTrainingConfig.self, from: Data(text.utf8)) == c)
+    }
+
+    /// Per-layer units of the digital network: checked like a flag, and continued ~20× lower
+    /// per layer when --layers adds hidden layers.
+    @Test func hiddenUnitFractionsAreCheckedAndExtended() throws {
+        var o = TrainingOverrides()
+        o.layers = [784, 64, 64, 64, 10]
+        let deeper = try ResistiveTrainingConfig.resolved(preset: "drn-2h", o, ResistiveOverrides())
+        let f = try #require(deeper.hiddenUnitFractions)
+        #expect(f.count == 3 && f[0] == 0.05 && f[1] == 0.0025 && abs(f[2] - 0.000125) < 1e-18, "\(f)")
+        o.layers = [784, 64, 10]
+        #expect(try ResistiveTrainingConfig.resolved(preset: "drn-2h", o, ResistiveOverrides()).hiddenUnitFractions == [0.05])
+        var bad = ResistiveTrainingConfig.drn2H
+        bad.hiddenUnitFractions = [0.05]
+        #expect { try bad.validate() } throws: { error in "\(error)".contains("hidden unit fractions") }
+        bad.hiddenUnitFractions = [0.05, -1]
+        #expect { try bad.validate() } throws: { error in "\(error)".contains("hidden unit fractions") }
     }
 
     @Test func keysMapBothWays() {
@@ -59,6 +88,10 @@ import Testing
                                                        units: ResistiveTrainingConfig.storedUnits) }
         try check()
         try legacy.replacingOccurrences(of: "\"maxSweeps\" : 1000", with: "\"maxSweeps\" : 7").write(to: folder.config, atomically: true, encoding: .utf8)
+        #expect { try check() } throws: { error in "\(error)".contains("max_sweeps differs") }
+        // The same key in both forms is an edit, whichever of the two a reader would take.
+        let both = legacy.replacingOccurrences(of: "\"maxSweeps\" : 1000", with: "\"maxSweeps\" : 1000,\n  \"max_sweeps\" : 7")
+        try both.write(to: folder.config, atomically: true, encoding: .utf8)
         #expect { try check() } throws: { error in "\(error)".contains("max_sweeps differs") }
     }
 }

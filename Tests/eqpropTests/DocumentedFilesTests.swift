@@ -10,7 +10,9 @@ import TestSupport
         let help = try Eqprop.run(["--help"])
         guard let start = help.stdout.range(of: "SUBCOMMANDS:") else { return [] }
         return help.stdout[start.upperBound...].split(separator: "\n").compactMap { line in
-            line.hasPrefix("  ") && !line.hasPrefix("   ") ? line.split(separator: " ").first.map(String.init) : nil
+            guard line.hasPrefix("  "), !line.hasPrefix("   "), let word = line.split(separator: " ").first,
+                  word.first?.isLowercase == true else { return nil }  // not "  See 'eqprop help <subcommand>'…"
+            return String(word)
         }
     }
 

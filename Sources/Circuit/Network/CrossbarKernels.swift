@@ -84,7 +84,8 @@ public enum CrossbarKernels {
 
     /// Whether the one-pass kernels beat BLAS for a crossbar of `cells` and a batch of `batch`
     /// rows: large crossbars (from 512 × 512 cells) and small batches. Smaller crossbars keep
-    /// BLAS, so drn-xs and drn-1h compute exactly as before.
+    /// BLAS, so drn-xs and drn-1h compute exactly as before (except in `batchInvariant` mode,
+    /// under mpirun, where every crossbar takes the one-pass kernels).
     public static func prefersOnePass(cells: Int, batch: Int) -> Bool { cells >= 1 << 18 && batch <= 16 }
 
     /// One rank-B term of a cell update: Σ_b x_bi·y_bj (x is B × rows, y is B × columns).
