@@ -13,6 +13,11 @@ static double reduce8(const double a[8]) {
     return ((a[0] + a[4]) + (a[1] + a[5])) + ((a[2] + a[6]) + (a[3] + a[7]));
 }
 
+/// *o ← alpha·s + beta·*o, not reading *o when beta = 0.
+static inline void store(double *o, double s, double alpha, double beta) {
+    *o = beta == 0 ? alpha * s : alpha * s + beta * *o;
+}
+
 static void transposed_portable(const double *v, const double *g, double *out, long batch, long rows, long n,
                                 long i0, long i1, double alpha, double beta) {
     long body = n & ~7L;
@@ -25,8 +30,7 @@ static void transposed_portable(const double *v, const double *g, double *out, l
                 for (int k = 0; k < 8; k++) a[k] = a[k] + vb[j + k] * gi[j + k];
             double s = reduce8(a);
             for (long j = body; j < n; j++) s = s + vb[j] * gi[j];
-            double *o = out + b * rows + i;
-            *o = beta == 0 ? alpha * s : alpha * s + beta * *o;
+            store(out + b * rows + i, s, alpha, beta);
         }
     }
 }
@@ -82,8 +86,7 @@ static void transposed_avx2(const double *v, const double *g, double *out, long 
             for (int k = 0; k < 4; k++) {
                 const double *vk = v + (b + k) * n;
                 for (long j = body; j < n; j++) s[k] = s[k] + vk[j] * gi[j];
-                double *o = out + (b + k) * rows + i;
-                *o = beta == 0 ? alpha * s[k] : alpha * s[k] + beta * *o;
+                store(out + (b + k) * rows + i, s[k], alpha, beta);
             }
         }
         for (; b < batch; b++) {
@@ -95,8 +98,7 @@ static void transposed_avx2(const double *v, const double *g, double *out, long 
             }
             double s = reduce8_avx(lo, hi);
             for (long j = body; j < n; j++) s = s + vb[j] * gi[j];
-            double *o = out + b * rows + i;
-            *o = beta == 0 ? alpha * s : alpha * s + beta * *o;
+            store(out + b * rows + i, s, alpha, beta);
         }
     }
 }
