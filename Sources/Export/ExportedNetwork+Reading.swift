@@ -24,7 +24,15 @@ extension ExportedNetwork {
         } else {
             let file: SafeTensors
             do { file = try SafeTensors(data: data, path: path) } catch let e as SafeTensors.FormatError {
-                throw ExportError.invalidExport(path: path, reason: "neither an npz archive nor a valid safetensors file (\(e.reason))")
+                // An ONNX model is a protobuf that opens with ir_version (tag 0x08, a one-byte
+                // varint for the versions in use) and then, as most writers order the fields,
+                // producer_name (tag 0x12).
+                if path.lowercased().hasSuffix(".onnx") || (data.count > 2 && data[data.startIndex] == 0x08 && data[data.startIndex + 2] == 0x12) {
+                    throw ExportError.invalidExport(path: path, reason: "an ONNX model, which only an ONNX runtime reads: eqprop infer reads "
+                                                    + "the safetensors and npz exports (eqprop export --format safetensors)")
+                }
+                throw ExportError.invalidExport(path: path, reason: "neither an npz archive nor a valid safetensors file (\(e.reason)); "
+                                                + "eqprop reads the safetensors and npz files of eqprop export")
             }
             try self.init(tensors: Dictionary(file.tensors, uniquingKeysWith: { a, _ in a }), metadata: file.metadata, path: path)
         }

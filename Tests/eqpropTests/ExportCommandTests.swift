@@ -261,6 +261,10 @@ func pythonCheck(_ script: String, _ arguments: [String]) throws -> [String: Any
             #expect(r.status != 0, "\(name) was accepted")
             #expect(r.stderr.contains(url.path) && r.stderr.contains(fragment), "\(name): \(r.stderr)")
         }
+        // An ONNX export, under its own name and under another: which formats infer reads.
+        let onnx = try Data(contentsOf: URL(fileURLWithPath: stem.path + ".onnx"))
+        try rejects("model.onnx", onnx, "an ONNX model")
+        try rejects("renamed.bin", onnx, "eqprop infer reads the safetensors and npz exports")
         try rejects("truncated.safetensors", safetensors.prefix(safetensors.count - 1000), "valid safetensors")
         var length = safetensors
         length.replaceSubrange(0..<8, with: [0xFF, 0xFF, 0xFF, 0x00, 0, 0, 0, 0])
