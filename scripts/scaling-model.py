@@ -34,7 +34,13 @@ MEASURED = [
     ("drn-1h, Swift", 1034, 2.44e-3, 279e-6),
     ("drn-xs, ngspice (1 worker per machine)", 110, 16.8e-3, 2.62e-3),
     ("drn-1h, ngspice (1 worker per machine)", 1034, 463e-3, 33.9e-3),
+    # drn-xl (issue 18, item 4): `mpirun -np 1 eqprop train --preset drn-xl --batch-size B
+    # --train-limit 320`, B = 4: 33.8 samples/s, B = 16: 81.2 samples/s (118.3 and 197.0 ms per batch).
+    ("drn-xl, Swift", 32778, 92.1e-3, 6.56e-3),
 ]
+
+# Global batches tabulated per network (default 4 and 64; drn-xl: 4 and 16, its measured sizes).
+BATCHES = {"drn-xl, Swift": [4, 16]}
 
 
 def comm(n, batch, nodes):
@@ -69,5 +75,5 @@ if __name__ == "__main__":
     print("| network, solver | global batch | machines | epoch (60,000 samples) | efficiency | per batch |")
     print("|---|---|---|---|---|---|")
     for label, nodes, fixed, sample in MEASURED:
-        for batch in [4, 64]:
+        for batch in BATCHES.get(label, [4, 64]):
             print("\n".join(table(label, nodes, fixed, sample, batch)))

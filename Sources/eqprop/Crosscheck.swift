@@ -35,6 +35,8 @@ extension EqPropCommand {
         var form: NetlistOptions.Form = .fullCrossbar
         @Option(help: "ngspice worker processes (default: one per core).")
         var workers: Int = ProcessInfo.processInfo.activeProcessorCount
+        @Option(help: FlagChecks.workerTimeoutHelp)
+        var workerTimeout: Double?
         @Option(help: "Swift solver tolerance, V.")
         var tolerance: Double = 1e-11
         @Flag(help: "Print one JSON line.")
@@ -46,6 +48,7 @@ extension EqPropCommand {
         func run() throws {
             try FlagChecks.samples(samples, "--samples")
             try FlagChecks.workers(workers)
+            try FlagChecks.workerTimeout(workerTimeout)
             if let v = targetVolts, !(v.isFinite && abs(v) <= HardwarePreset.maxVolts) {
                 throw ValidationError("--target-volts must be within [-\(Int(HardwarePreset.maxVolts)), \(Int(HardwarePreset.maxVolts))] V (got \(v))")
             }
@@ -68,7 +71,7 @@ extension EqPropCommand {
             var check = CrossCheck(circuit: circuit, pixels: pixels.rows(ranks.mine), labels: Array(labels[ranks.mine]), beta: betaSiemens,
                                    targetVolts: targetVolts ?? preset.defaultTargetVolts)
             check.tolerance = tolerance
-            let pool = NgspiceWorkerPool(executable: currentExecutable, size: workers)
+            let pool = NgspiceWorkerPool(executable: currentExecutable, size: workers, timeout: workerTimeout)
             defer { pool.shutdown() }
             let relaxer = NgspiceRelaxer(pool: pool, form: form)
             let shown = !quiet && ranks.isWriter

@@ -31,6 +31,18 @@ enum FlagChecks {
         try check(value, flag, in: 1...InputLimits.workers, meaning: "the number of ngspice worker processes")
     }
 
+    /// Seconds an ngspice worker may take for one job: (0, 86400].
+    static func workerTimeout(_ value: Double?) throws {
+        if let t = value, !(t.isFinite && t > 0 && t <= 86_400) {
+            throw ValidationError("--worker-timeout must be in (0, 86400] seconds (got \(t))")
+        }
+    }
+
+    /// `--worker-timeout`'s help, the same on every command that starts ngspice workers.
+    static let workerTimeoutHelp = ArgumentHelp(
+        "Seconds an ngspice worker may take for one job before it is killed and restarted and the job run again.",
+        discussion: "Default: adaptive, max(10 × the median job time, twice the slowest recent job, 5 s); 120 s until a job has completed.")
+
     /// A number of samples: 1…`InputLimits.samples` (0… with `allowZero`).
     static func samples(_ value: Int, _ flag: String, allowZero: Bool = false) throws {
         try check(value, flag, in: (allowZero ? 0 : 1)...InputLimits.samples, meaning: "the number of samples")

@@ -55,9 +55,7 @@ struct CircuitTrainingFlags: ParsableArguments {
     var workers: Int?
     @Option(help: "Resistive with ngspice: compare with the Swift twin every N batches (0: never).")
     var crosscheckEvery: Int?
-    @Option(help: ArgumentHelp(
-        "Resistive with ngspice: seconds a worker may take for one job before it is killed and restarted and the job run again.",
-        discussion: "Default: adaptive, max(10 × the median job time, twice the slowest recent job, 5 s); 120 s until a job has completed."))
+    @Option(help: FlagChecks.workerTimeoutHelp)
     var workerTimeout: Double?
     @Option(help: "Resistive: nudge by current (β(y − V⁰)) or conductance.")
     var nudge: NudgeKind?
@@ -75,9 +73,7 @@ struct CircuitTrainingFlags: ParsableArguments {
     var chipSeed: UInt64?
 
     func validate() throws {
-        if let t = workerTimeout, !(t.isFinite && t > 0 && t <= 86_400) {
-            throw ValidationError("--worker-timeout must be in (0, 86400] seconds (got \(t))")
-        }
+        try FlagChecks.workerTimeout(workerTimeout)
     }
 
     var overrides: ResistiveOverrides {
