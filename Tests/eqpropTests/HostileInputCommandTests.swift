@@ -43,7 +43,7 @@ import TestSupport
             (["wires", "--tile-rows", "0,-1"], "--tile-rows"),
             (["crosscheck", "--layers", "4,2,2", "--workers", Self.huge], "--workers: the number of ngspice worker processes must be in 1…256"),
             (["crosscheck", "--layers", "4,2,2", "--workers", "0"], "--workers"),
-            (["crosscheck", "--layers", "4,2,2", "--worker-timeout", "-1"], "--worker-timeout must be in (0, 86400]"),
+            (["crosscheck", "--layers", "4,2,2", "--worker-timeout", "0"], "--worker-timeout must be in (0, 86400]"),
             (["settle", "--run", run, "--samples", Self.huge], "--samples"),
             (["settle", "--run", run, "--workers", Self.huge], "--workers"),
             (["benchmark", "solvers", "--workers", Self.huge], "--workers"),
