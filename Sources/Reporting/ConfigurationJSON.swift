@@ -13,9 +13,7 @@ public protocol StoredConfiguration: Codable {
 /// underscore and no unit), so old folders resume, export and settle as they did.
 public enum ConfigurationJSON {
     public static func encode<T: StoredConfiguration>(_ value: T) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        let encoder = JSONOutput.prettyEncoder()
         encoder.keyEncodingStrategy = .custom { path in Key(storedKey(path.last!.stringValue, units: T.storedUnits)) }
         return String(decoding: try encoder.encode(value), as: UTF8.self) + "\n"
     }

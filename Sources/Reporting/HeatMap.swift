@@ -36,6 +36,13 @@ public struct HeatMap: Sendable {
         (31, 158, 137), (53, 183, 121), (109, 205, 89), (180, 222, 44), (253, 231, 37),
     ]
 
+    /// The smallest and largest finite value, in one pass ((0, 1) when there is none).
+    public static func finiteRange(_ values: [Double]) -> (Double, Double) {
+        var lo = Double.infinity, hi = -Double.infinity
+        for v in values where v.isFinite { lo = min(lo, v); hi = max(hi, v) }
+        return lo <= hi ? (lo, hi) : (0, 1)
+    }
+
     static func color(_ t: Double) -> (UInt8, UInt8, UInt8) {
         let u = min(max(t.isFinite ? t : 0, 0), 1) * Double(viridis.count - 1)
         let i = min(Int(u), viridis.count - 2), f = u - Double(i)
@@ -78,8 +85,7 @@ public struct HeatMap: Sendable {
     }
 
     public func svg() -> String {
-        let finite = values.filter(\.isFinite)
-        let lo = range?.lowerBound ?? finite.min() ?? 0, hi = range?.upperBound ?? finite.max() ?? 1
+        let (lo, hi) = range.map { ($0.lowerBound, $0.upperBound) } ?? Self.finiteRange(values)
         // Display size: up to 560 px on the longer side, at least 120 px on each.
         let scale = min(560 / Double(max(rows, columns)), 8)
         let w = min(max(Double(columns) * scale, 120), 560), h = min(max(Double(rows) * scale, 120), 560)

@@ -12,11 +12,16 @@ public enum JSONOutput {
     }
 
     public static func pretty<T: Encodable>(_ value: T) throws -> String {
+        String(decoding: try prettyEncoder().encode(value), as: UTF8.self) + "\n"
+    }
+
+    /// Keys sorted, pretty-printed, non-finite numbers as "inf", "-inf", "nan".
+    static func prettyEncoder() -> JSONEncoder {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
         encoder.nonConformingFloatEncodingStrategy = .convertToString(
             positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return String(decoding: try encoder.encode(value), as: UTF8.self) + "\n"
+        return encoder
     }
 }
 

@@ -114,7 +114,10 @@ extension EqPropCommand.Export {
         if let other = ExportFormat.named(byExtensionOf: dir) {
             throw ValidationError("--out: \(dir.path) ends like a file of the \(other.rawValue) format; the conductances format writes a folder")
         }
-        let run = try TrainedResistiveRun(folder: folder)
+        let run: TrainedResistiveRun
+        do { run = try TrainedResistiveRun(folder: folder) } catch let e as TrainedResistiveRun.LoadError {
+            throw ValidationError("--run: \(e)")
+        }
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: dir.path, isDirectory: &isDirectory), !isDirectory.boolValue {
             throw ValidationError("--out: \(dir.path) is a file; the conductances format writes a folder of CSV and SVG files")
@@ -123,14 +126,15 @@ extension EqPropCommand.Export {
             throw ValidationError("--out: cannot create the folder \(dir.path) (\(error.localizedDescription))")
         }
         let files = run.network.conductanceMapFiles().map { (url: dir.appendingPathComponent($0.name), data: $0.data) }
+        let architecture = run.network.architecture.map(String.init).joined(separator: "-")
         try OutputFiles.write(files, overwrite: force)
         if json {
             print(try JSONOutput.line(ConductanceSummary(
                 format: "conductances", files: files.map(\.url.path), bytes: files.reduce(0) { $0 + $1.data.count },
-                architecture: run.network.architecture.map(String.init).joined(separator: "-"), epochs: run.epochs)))
+                architecture: architecture, epochs: run.epochs)))
         } else {
             print("wrote \(files.count) files to \(dir.path): crossbar-<l>.csv and .svg for the \(run.network.depth) crossbars "
-                  + "of \(run.network.architecture.map(String.init).joined(separator: "-")) after \(run.epochs) epochs, and biases.csv")
+                  + "of \(architecture) after \(run.epochs) epochs, and biases.csv")
         }
     }
 

@@ -240,6 +240,8 @@ func pythonCheck(_ script: String, _ arguments: [String]) throws -> [String: Any
         let empty = Eqprop.temporaryDirectory("maps-refused")
         let other = try Eqprop.run(["export", "--run", hopfield.folder.path, "--format", "conductances", "--out", empty.appendingPathComponent("m").path])
         #expect(other.status != 0 && other.stderr.contains("hopfield") && other.stderr.contains("not a resistive network"), "\(other.stderr)")
+        let missing = try Eqprop.run(["export", "--run", empty.path, "--format", "conductances", "--out", empty.appendingPathComponent("m").path])
+        #expect(missing.status != 0 && missing.stderr.contains("--run") && missing.stderr.contains("no checkpoint.safetensors"), "\(missing.stderr)")
         let file = empty.appendingPathComponent("a-file")
         try Data("keep".utf8).write(to: file)
         let onFile = try Eqprop.run(["export", "--run", run.folder.path, "--format", "conductances", "--out", file.path])

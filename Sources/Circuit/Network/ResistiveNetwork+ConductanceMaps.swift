@@ -28,10 +28,9 @@ extension ResistiveNetwork {
                               rowLabel: l == 1 ? "input source (x⁺ of every pixel, then x⁻)" : "node of layer \(l - 1)",
                               columnLabel: l == depth ? "output node" : "node of layer \(l)",
                               unit: "conductance (µS)", rows: g.rows, columns: g.columns, values: g.elements.map { $0 * 1e6 })
-            let values = g.elements
-            let mean = values.reduce(0, +) / Double(values.count)
-            map.notes = [String(format: "trained for preset '%@'; min %.4g µS, mean %.4g µS, max %.4g µS",
-                                presetName, (values.min() ?? 0) * 1e6, mean * 1e6, (values.max() ?? 0) * 1e6)]
+            let (lo, hi) = HeatMap.finiteRange(map.values), mean = map.values.reduce(0, +) / Double(map.values.count)
+            map.range = lo...hi
+            map.notes = [String(format: "trained for preset '%@'; min %.4g µS, mean %.4g µS, max %.4g µS", presetName, lo, mean, hi)]
             let blocks = map.cellsPerPixel
             if blocks.rows > 1 || blocks.columns > 1 {
                 map.notes.append("each pixel is the mean of \(blocks.rows) × \(blocks.columns) cells; crossbar-\(l).csv holds every cell")
