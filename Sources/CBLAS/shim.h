@@ -3,8 +3,5 @@
 
 // LAPACK routines that OpenBLAS ships (Fortran calling convention, column-major, 32-bit
 // integers as OpenBLAS's default build has them).
-// Cholesky factorization and inverse: the crossbar mesh reduction (SymmetricInverse.swift).
-void dpotrf_(const char *uplo, const int *n, double *a, const int *lda, int *info);
-void dpotri_(const char *uplo, const int *n, double *a, const int *lda, int *info);
 // LU factorization with partial pivoting and solve: dense linear systems (DenseSolve.swift).
 void dgesv_(const int *n, const int *nrhs, double *a, const int *lda, int *ipiv, double *b, const int *ldb, int *info);

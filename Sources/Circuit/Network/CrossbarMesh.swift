@@ -27,7 +27,9 @@ import Numerics
 ///    (S_p + n_p/r·I) y_p − (y_{p−1} + y_{p+1})/r = s_p a_p, y_{−1} = b (the along ports),
 ///    n_p = 2 except 1 for the last block. Block elimination from the far end:
 ///    T_{P−1} = S_{P−1} + I/r,  T_p = S_p + 2I/r − T_{p+1}⁻¹/r²,
-///    with T_p⁻¹ by Cholesky (LAPACK): Q³ flops per block, P·Q³ per tile, P·Q² doubles kept.
+///    with T_p⁻¹ by recursive block elimination (`SymmetricInverse`, BLAS gemm): 4Q³/3 flops
+///    per block, P·Q³ per tile, P·Q² doubles kept. A_p⁻¹ itself takes Q² multiplications
+///    (its semiseparable form, see `init`).
 /// 3. For m right-hand sides (port voltage sets) a forward and a back substitution cost
 ///    4·P·Q²·m flops (BLAS gemm): w_{P−1} = s a, w_p = s_p a_p + T_{p+1}⁻¹ w_{p+1}/r;
 ///    y_0 = T_0⁻¹(w_0 + b/r), y_p = T_p⁻¹(w_p + y_{p−1}/r). Port currents: (b − y_0)/r into
@@ -48,7 +50,7 @@ public struct CrossbarMesh: Sendable {
     /// The tile size in use (the whole crossbar when untiled), cells.
     public let tileRows: Int
     public let tileColumns: Int
-    let tiles: [MeshTile]
+    private(set) var tiles: [MeshTile]
 
     /// Factorizes every tile of the crossbar with device conductances `g` (rows × columns, S)
     /// and wire segments of `wireResistance` Ω; `tileRows`/`tileColumns` 0 = no tiling.
@@ -68,14 +70,45 @@ public struct CrossbarMesh: Sendable {
                 specs.append((i0..<min(i0 + tr, g.rows), j0..<min(j0 + tc, g.columns)))
             }
         }
-        if specs.count == 1 {
-            tiles = [MeshTile(g, rows: specs[0].0, columns: specs[0].1, r: r)]
-        } else {
-            let mid = (specs.count + 1) / 2
-            let (a, b) = Parallel.both({ specs[..<mid].map { MeshTile(g, rows: $0.0, columns: $0.1, r: r) } },
-                                       { specs[mid...].map { MeshTile(g, rows: $0.0, columns: $0.1, r: r) } })
-            tiles = a + b
+        tiles = specs.map { MeshTile(rows: $0.0, columns: $0.1, r: r) }
+        factorizeTiles(g)
+    }
+
+    /// Refactorizes the mesh for new device conductances `g` (same shape, S) in place: what a
+    /// training run does once per minibatch, without reallocating the P·Q² doubles of T⁻¹.
+    public mutating func refactorize(conductances g: DoubleMatrix) {
+        precondition(g.rows == rows && g.columns == columns, "a mesh refactorizes for conductances of its own shape")
+        factorizeTiles(g)
+    }
+
+    /// Whether this mesh has the geometry `init` would give for these arguments (so that
+    /// `refactorize` can replace building a new one).
+    public func hasGeometry(rows: Int, columns: Int, wireResistance r: Double, tileRows: Int, tileColumns: Int) -> Bool {
+        rows == self.rows && columns == self.columns && r == wireResistance
+            && (tileRows > 0 ? min(tileRows, rows) : rows) == self.tileRows
+            && (tileColumns > 0 ? min(tileColumns, columns) : columns) == self.tileColumns
+    }
+
+    /// Factorizes every tile, half of them on each core.
+    private mutating func factorizeTiles(_ g: DoubleMatrix) {
+        let count = tiles.count
+        _ = tiles.withUnsafeMutableBufferPointer { tiles in
+            Self.onBothCores(count) { range in for k in range { tiles[k].factorize(g) } }
         }
+    }
+
+    /// Runs `body` on tiles 0..<count split in two halves, one per core (the first half on this
+    /// thread), with OpenBLAS on one thread: its blocks of a few hundred rows gain nothing from
+    /// OpenBLAS's own threads, which only add hand-offs (measured: 2 threads spent most of a
+    /// reduction yielding). Returns the two halves' results in tile order.
+    static func onBothCores<R>(_ count: Int, _ body: (Range<Int>) -> R) -> [R] {
+        let savedThreads = BLASThreads.count
+        BLASThreads.set(1)
+        defer { BLASThreads.set(savedThreads) }
+        if count <= 1 { return [body(0..<count)] }
+        let mid = (count + 1) / 2
+        let (a, b) = Parallel.both({ body(0..<mid) }, { body(mid..<count) })
+        return [a, b]
     }
 
     /// Bytes a mesh of this size keeps (T⁻¹ blocks, chain factors, couplings) plus its port
@@ -107,15 +140,24 @@ public struct CrossbarMesh: Sendable {
     }
 
     /// Currents from each port into the mesh (A) for B port-voltage sets: `rowVoltages` B × rows
-    /// (drivers), `columnVoltages` B × columns (neuron nodes), V.
-    public func portCurrents(rowVoltages u: DoubleMatrix, columnVoltages v: DoubleMatrix) -> (rows: DoubleMatrix, columns: DoubleMatrix) {
+    /// (drivers), `columnVoltages` B × columns (neuron nodes), V. `rowPorts: false` leaves the
+    /// row ports' currents empty (0 × 0) and skips the back substitution they need.
+    public func portCurrents(rowVoltages u: DoubleMatrix, columnVoltages v: DoubleMatrix, rowPorts: Bool = true) -> (rows: DoubleMatrix, columns: DoubleMatrix) {
         precondition(u.columns == rows && v.columns == columns && u.rows == v.rows)
-        var ir = DoubleMatrix(rows: u.rows, columns: rows), ic = DoubleMatrix(rows: u.rows, columns: columns)
-        var none: [DoubleMatrix] = [], none2: [DoubleMatrix] = []
-        for tile in tiles {
-            tile.solve(u, v, rowCurrents: &ir, columnCurrents: &ic, rowWire: &none, columnWire: &none2)
+        let tiles = self.tiles, rowCount = rows, columnCount = columns
+        // Each half of the tiles sums into its own currents; the halves are added in tile order.
+        let halves = Self.onBothCores(tiles.count) { range in
+            var ir: DoubleMatrix? = rowPorts ? DoubleMatrix(rows: u.rows, columns: rowCount) : nil
+            var ic: DoubleMatrix? = DoubleMatrix(rows: u.rows, columns: columnCount)
+            for k in range { tiles[k].addPortCurrents(u, v, rowCurrents: &ir, columnCurrents: &ic) }
+            return (rows: ir ?? DoubleMatrix(rows: 0, columns: 0), columns: ic!)
         }
-        return (ir, ic)
+        var total = halves[0]
+        for half in halves.dropFirst() {
+            total.rows.withUnsafeMutableBufferPointer { t in half.rows.withUnsafeBufferPointer { h in for i in t.indices { t[i] += h[i] } } }
+            total.columns.withUnsafeMutableBufferPointer { t in half.columns.withUnsafeBufferPointer { h in for i in t.indices { t[i] += h[i] } } }
+        }
+        return total
     }
 
     /// The voltages of every internal node for B port-voltage sets: `visit(b, rowWire,
@@ -126,27 +168,51 @@ public struct CrossbarMesh: Sendable {
         precondition(u.columns == rows && v.columns == columns && u.rows == v.rows)
         var xs = [DoubleMatrix](repeating: DoubleMatrix(rows: rows, columns: columns), count: u.rows)
         var ys = xs
-        var ir = DoubleMatrix(rows: u.rows, columns: rows), ic = DoubleMatrix(rows: u.rows, columns: columns)
         for tile in tiles {
-            tile.solve(u, v, rowCurrents: &ir, columnCurrents: &ic, rowWire: &xs, columnWire: &ys)
+            let m = u.rows
+            tile.visitNodeVoltages(u, v) { block, across, along in
+                for k in 0..<tile.q {
+                    let (i, j) = tile.cell(block: block, k)
+                    for s in 0..<m {
+                        // Across wires are row wires unless the tile is transposed.
+                        xs[s][i, j] = tile.transposed ? along[k * m + s] : across[k * m + s]
+                        ys[s][i, j] = tile.transposed ? across[k * m + s] : along[k * m + s]
+                    }
+                }
+            }
         }
         for b in 0..<u.rows { visit(b, xs[b], ys[b]) }
     }
 
-    /// Σ_b (x_bij − y_bij)²: the squared voltage across every device summed over the batch,
-    /// V² (rows × columns): what EqProp's local rule reads, ∂E/∂G_ij = ½ ΔV_ij².
-    public func deviceVoltageSquareSums(rowVoltages u: DoubleMatrix, columnVoltages v: DoubleMatrix) -> DoubleMatrix {
+    /// Σ_b w_b (x_bij − y_bij)²: the squared voltage across every device, weighted per sample
+    /// and summed over the batch, V² (rows × columns). EqProp's local rule reads it, ∂E/∂G_ij =
+    /// ½ ΔV_ij²: with the second phase's samples weighted +1 and the first's −1 in one batch,
+    /// both phases share one pass over the factorization (its T⁻¹ blocks are read once).
+    public func weightedDeviceVoltageSquares(rowVoltages u: DoubleMatrix, columnVoltages v: DoubleMatrix,
+                                             weights: [Double]) -> DoubleMatrix {
+        precondition(u.columns == rows && v.columns == columns && u.rows == v.rows && weights.count == u.rows)
         var sums = DoubleMatrix(rows: rows, columns: columns)
-        nodeVoltages(rowVoltages: u, columnVoltages: v) { _, x, y in
-            sums.withUnsafeMutableBufferPointer { s in
-            x.withUnsafeBufferPointer { px in
-            y.withUnsafeBufferPointer { py in
-                for k in 0..<s.count {
-                    let d = px[k] - py[k]
-                    s[k] += d * d
+        let columnCount = columns, m = u.rows
+        sums.withUnsafeMutableBufferPointer { ps in
+        weights.withUnsafeBufferPointer { pw in
+            let sums = ps.baseAddress!, weights = pw.baseAddress!, tiles = self.tiles
+            // Tiles hold disjoint cells: the two halves write different elements of `sums`.
+            _ = Self.onBothCores(tiles.count) { range in for tile in tiles[range] {
+                tile.visitNodeVoltages(u, v) { block, across, along in
+                    let (i0, j0) = tile.cell(block: block, 0)
+                    // Element k of the wire is cell (i0, j0 + k), or (i0 + k, j0) when transposed.
+                    let start = sums + i0 * columnCount + j0, stride = tile.transposed ? columnCount : 1
+                    for k in 0..<tile.q {
+                        var sum = 0.0
+                        for s in 0..<m {
+                            let d = across[k * m + s] - along[k * m + s]
+                            sum += weights[s] * d * d
+                        }
+                        start[k * stride] += sum
+                    }
                 }
-            }}}
-        }
+            }}
+        }}
         return sums
     }
 }
@@ -169,17 +235,20 @@ struct MeshTile: Sendable {
     let q: Int
     let r: Double
     /// Device conductances, P × Q.
-    let g: [Double]
-    /// LDLᵀ pivots of every across-wire chain A_p, P × Q.
-    let pivots: [Double]
+    private(set) var g: [Double]
+    /// The LDLᵀ factors of every across-wire chain A_p, P × Q each: 1/d_k (inverse pivots)
+    /// and ρ_k = (1/r)/d_k, so that chain solves take multiplications only.
+    private(set) var inversePivots: [Double]
+    private(set) var rho: [Double]
     /// T_p⁻¹, P blocks of Q × Q.
-    let tInverse: [Double]
+    private(set) var tInverse: [Double]
     /// s_p, P × Q.
-    let coupling: [Double]
+    private(set) var coupling: [Double]
     /// σ_p, P.
-    let selfTerm: [Double]
+    private(set) var selfTerm: [Double]
 
-    init(_ conductances: DoubleMatrix, rows: Range<Int>, columns: Range<Int>, r: Double) {
+    /// An unfactorized tile of the crossbar's cells `rows` × `columns`: `factorize` fills it.
+    init(rows: Range<Int>, columns: Range<Int>, r: Double) {
         rowRange = rows
         columnRange = columns
         transposed = columns.count > rows.count
@@ -187,128 +256,181 @@ struct MeshTile: Sendable {
         self.p = p
         self.q = q
         self.r = r
-        var g = [Double](repeating: 0, count: p * q)
+        g = [Double](repeating: 0, count: p * q)
+        inversePivots = g
+        rho = g
+        coupling = g
+        tInverse = [Double](repeating: 0, count: p * q * q)
+        selfTerm = [Double](repeating: 0, count: p)
+    }
+
+    /// Factorizes the tile for the crossbar's conductances (S), in the tile's own storage: a
+    /// training run refactorizes every minibatch without allocating.
+    mutating func factorize(_ conductances: DoubleMatrix) {
+        let rows = rowRange, columns = columnRange, p = self.p, q = self.q, r = self.r, transposed = self.transposed
         for a in 0..<p {
             for b in 0..<q {
                 g[a * q + b] = transposed ? conductances[rows.lowerBound + b, columns.lowerBound + a]
                                           : conductances[rows.lowerBound + a, columns.lowerBound + b]
             }
         }
-        self.g = g
-        var pivots = [Double](repeating: 0, count: p * q)
-        var tInverse = [Double](repeating: 0, count: p * q * q)
-        var coupling = [Double](repeating: 0, count: p * q)
-        var selfTerm = [Double](repeating: 0, count: p)
         let invR = 1 / r, invR2 = invR * invR
         var z = [Double](repeating: 0, count: q * q)
+        var selfTerm = self.selfTerm
+        defer { self.selfTerm = selfTerm }
         g.withUnsafeBufferPointer { pg in
-        pivots.withUnsafeMutableBufferPointer { pd in
         tInverse.withUnsafeMutableBufferPointer { pt in
         coupling.withUnsafeMutableBufferPointer { ps in
+        rho.withUnsafeMutableBufferPointer { prho in
+        inversePivots.withUnsafeMutableBufferPointer { pinv in
         z.withUnsafeMutableBufferPointer { pz in
             let z = pz.baseAddress!
             for block in stride(from: p - 1, through: 0, by: -1) {
-                let gb = pg.baseAddress! + block * q, d = pd.baseAddress! + block * q
+                let gb = pg.baseAddress! + block * q, inv = pinv.baseAddress! + block * q, rho = prho.baseAddress! + block * q
                 // LDLᵀ of the across-wire chain: diagonal 2/r + g (1/r + g at the far end), off −1/r.
                 for k in 0..<q {
                     let diag = gb[k] + (k < q - 1 ? 2 * invR : invR)
-                    d[k] = k == 0 ? diag : diag - invR2 / d[k - 1]
+                    let d = k == 0 ? diag : diag - invR2 * inv[k - 1]
+                    inv[k] = 1 / d
+                    rho[k] = invR * inv[k]
                 }
-                // Z = A⁻¹, column by column (O(Q) per column).
-                for c in 0..<q {
-                    let col = z + c * q  // column c stored contiguously (Z is symmetric)
-                    for k in 0..<q { col[k] = 0 }
-                    col[c] = 1
-                    Self.chainSolve(col, pivots: d, q: q, invR: invR)
+                // Z = A⁻¹ from the pivots, with multiplications only: the inverse of a
+                // tridiagonal matrix is semiseparable. Diagonal: Z_aa = 1/d_a + ρ_a² Z_{a+1,a+1}
+                // (ρ_a = (1/r)/d_a; every term positive, no cancellation). Above it, row by row
+                // from the far end: Z_aj = ρ_a Z_{a+1,j} (j > a). Below it, row by row from the
+                // near end: Z_aj = f_a Z_{a−1,j} (j < a), f_a = ρ_{a−1} Z_aa / Z_{a−1,a−1}. Every
+                // loop runs along a row (contiguous, vectorized).
+                z[(q - 1) * q + q - 1] = inv[q - 1]
+                if q >= 2 {
+                    for a in stride(from: q - 2, through: 0, by: -1) {
+                        let row = z + a * q, below = z + (a + 1) * q, ra = rho[a]
+                        row[a] = inv[a] + ra * ra * below[a + 1]
+                        for j in (a + 1)..<q { row[j] = ra * below[j] }
+                    }
+                    for a in 1..<q {
+                        let row = z + a * q, above = z + (a - 1) * q
+                        let f = rho[a - 1] * row[a] / above[a - 1]
+                        for j in 0..<a { row[j] = f * above[j] }
+                    }
                 }
                 let t = pt.baseAddress! + block * q * q
                 // T = S + n/r·I − T_{p+1}⁻¹/r², S = D_g − D_g Z D_g.
                 let n = block < p - 1 ? 2.0 : 1.0
                 for a in 0..<q {
-                    for b in 0..<q {
-                        var v = -gb[a] * z[a * q + b] * gb[b]
-                        if a == b { v += gb[a] + n * invR }
-                        if block < p - 1 { v -= invR2 * t[q * q + a * q + b] }
-                        t[a * q + b] = v
+                    let row = t + a * q, zrow = z + a * q, ga = gb[a]
+                    if block < p - 1 {
+                        let next = t + q * q + a * q
+                        for b in 0..<q { row[b] = -ga * zrow[b] * gb[b] - invR2 * next[b] }
+                    } else {
+                        for b in 0..<q { row[b] = -ga * zrow[b] * gb[b] }
                     }
-                    ps[block * q + a] = gb[a] * z[a] * invR  // Z_a0 = Z_0a
+                    row[a] += ga + n * invR
+                    ps[block * q + a] = ga * zrow[0] * invR  // Z_a0 = Z_0a
                 }
                 selfTerm[block] = invR - invR2 * z[0]
                 let ok = SymmetricInverse.invert(t, n: q)
                 precondition(ok, "a crossbar mesh block is not positive definite (non-positive conductance?)")
             }
-        }}}}}
-        self.pivots = pivots
-        self.tInverse = tInverse
-        self.coupling = coupling
-        self.selfTerm = selfTerm
+        }}}}}}
     }
 
-    /// x ← A⁻¹x for a chain with LDLᵀ pivots `d` and off-diagonal −1/r.
-    @inline(__always)
-    static func chainSolve(_ x: UnsafeMutablePointer<Double>, pivots d: UnsafePointer<Double>, q: Int, invR: Double) {
-        // L has −(1/r)/d_{k−1} below the diagonal.
-        for k in 1..<max(q, 1) { x[k] += invR / d[k - 1] * x[k - 1] }
-        x[q - 1] /= d[q - 1]
-        if q >= 2 {
-            for k in stride(from: q - 2, through: 0, by: -1) { x[k] = x[k] / d[k] + invR / d[k] * x[k + 1] }
-        }
-    }
-
-    /// Solves the tile for B port-voltage sets (rows of `u`: the crossbar's row ports, of `v`:
-    /// its column ports) and adds the port currents of this tile into `rowCurrents` and
-    /// `columnCurrents` (B × rows, B × columns of the whole crossbar). With non-empty
-    /// `rowWire`/`columnWire` (one rows × columns matrix per sample), also writes the tile's
-    /// internal node voltages into them.
-    func solve(_ u: DoubleMatrix, _ v: DoubleMatrix, rowCurrents: inout DoubleMatrix, columnCurrents: inout DoubleMatrix,
-               rowWire xs: inout [DoubleMatrix], columnWire ys: inout [DoubleMatrix]) {
+    /// The tile's port voltages in block orientation for B sets: across ports a (P × B) and
+    /// along ports b (Q × B).
+    func portVoltages(_ u: DoubleMatrix, _ v: DoubleMatrix) -> (a: [Double], b: [Double]) {
         let m = u.rows
-        // Port voltages in block orientation: a (P × m), b (Q × m).
         var a = [Double](repeating: 0, count: p * m), b = [Double](repeating: 0, count: q * m)
         for s in 0..<m {
             for k in 0..<p { a[k * m + s] = transposed ? v[s, columnRange.lowerBound + k] : u[s, rowRange.lowerBound + k] }
             for k in 0..<q { b[k * m + s] = transposed ? u[s, rowRange.lowerBound + k] : v[s, columnRange.lowerBound + k] }
         }
+        return (a, b)
+    }
+
+    /// Adds this tile's port currents for B port-voltage sets (rows of `u`: the crossbar's row
+    /// ports, of `v`: its column ports) into `rowCurrents` and `columnCurrents` (B × rows,
+    /// B × columns of the whole crossbar; nil = not wanted). When only the along ports'
+    /// currents are wanted, the back substitution stops at block 0.
+    func addPortCurrents(_ u: DoubleMatrix, _ v: DoubleMatrix, rowCurrents: inout DoubleMatrix?, columnCurrents: inout DoubleMatrix?) {
+        let m = u.rows
+        let (a, b) = portVoltages(u, v)
+        let wantAlong = transposed ? rowCurrents != nil : columnCurrents != nil
+        let wantAcross = transposed ? columnCurrents != nil : rowCurrents != nil
         var y = [Double](repeating: 0, count: p * q * m)
-        substitute(a: a, b: b, m: m, into: &y)
-        // Port currents.
+        substitute(a: a, b: b, m: m, backBlocks: wantAcross ? p : 1, into: &y)
         let invR = 1 / r
         for s in 0..<m {
-            for k in 0..<q {
-                let current = (b[k * m + s] - y[k * m + s]) * invR
-                if transposed { rowCurrents[s, rowRange.lowerBound + k] += current } else { columnCurrents[s, columnRange.lowerBound + k] += current }
-            }
-            for block in 0..<p {
-                var current = selfTerm[block] * a[block * m + s]
-                for k in 0..<q { current -= coupling[block * q + k] * y[(block * q + k) * m + s] }
-                if transposed { columnCurrents[s, columnRange.lowerBound + block] += current } else { rowCurrents[s, rowRange.lowerBound + block] += current }
-            }
-        }
-        guard !xs.isEmpty else { return }
-        var x = [Double](repeating: 0, count: q)
-        pivots.withUnsafeBufferPointer { pd in
-        x.withUnsafeMutableBufferPointer { px in
-            for s in 0..<m {
-                for block in 0..<p {
-                    for k in 0..<q { px[k] = g[block * q + k] * y[(block * q + k) * m + s] }
-                    px[0] += a[block * m + s] * invR
-                    Self.chainSolve(px.baseAddress!, pivots: pd.baseAddress! + block * q, q: q, invR: invR)
-                    for k in 0..<q {
-                        let (i, j) = transposed ? (rowRange.lowerBound + k, columnRange.lowerBound + block)
-                                                : (rowRange.lowerBound + block, columnRange.lowerBound + k)
-                        let across = px[k], along = y[(block * q + k) * m + s]
-                        // Across wires are row wires unless transposed.
-                        xs[s][i, j] = transposed ? along : across
-                        ys[s][i, j] = transposed ? across : along
-                    }
+            if wantAlong {
+                for k in 0..<q {
+                    let current = (b[k * m + s] - y[k * m + s]) * invR
+                    if transposed { rowCurrents![s, rowRange.lowerBound + k] += current } else { columnCurrents![s, columnRange.lowerBound + k] += current }
                 }
             }
-        }}
+            if wantAcross {
+                for block in 0..<p {
+                    var current = selfTerm[block] * a[block * m + s]
+                    for k in 0..<q { current -= coupling[block * q + k] * y[(block * q + k) * m + s] }
+                    if transposed { columnCurrents![s, columnRange.lowerBound + block] += current } else { rowCurrents![s, rowRange.lowerBound + block] += current }
+                }
+            }
+        }
+    }
+
+    /// Visits the internal node voltages of B port-voltage sets, one across wire at a time:
+    /// `visit(block, across, along)` with Q × B matrices (element k·B + s: sample s) of the
+    /// voltages on across wire `block` (x_p) and on the along-wire nodes it crosses (y_p), V,
+    /// in block orientation. x_p = A_p⁻¹(D_g y_p + e₀ a_p/r), all samples at once.
+    func visitNodeVoltages(_ u: DoubleMatrix, _ v: DoubleMatrix,
+                           _ visit: (Int, UnsafePointer<Double>, UnsafePointer<Double>) -> Void) {
+        let m = u.rows
+        let (a, b) = portVoltages(u, v)
+        var y = [Double](repeating: 0, count: p * q * m)
+        substitute(a: a, b: b, m: m, backBlocks: p, into: &y)
+        let invR = 1 / r
+        var x = [Double](repeating: 0, count: q * m)
+        inversePivots.withUnsafeBufferPointer { pinv in
+        rho.withUnsafeBufferPointer { prho in
+        g.withUnsafeBufferPointer { pg in
+        y.withUnsafeBufferPointer { py in
+        x.withUnsafeMutableBufferPointer { px in
+            let x = px.baseAddress!
+            for block in 0..<p {
+                let gb = pg.baseAddress! + block * q, yb = py.baseAddress! + block * q * m
+                let inv = pinv.baseAddress! + block * q, rho = prho.baseAddress! + block * q
+                for k in 0..<q {
+                    let gk = gb[k], xk = x + k * m, yk = yb + k * m
+                    for s in 0..<m { xk[s] = gk * yk[s] }
+                }
+                for s in 0..<m { x[s] += a[block * m + s] * invR }
+                // LDLᵀ solve of the chain: L has −ρ_{k−1} below the diagonal, D = diag(d).
+                for k in 1..<max(q, 1) {
+                    let c = rho[k - 1], xk = x + k * m, prev = x + (k - 1) * m
+                    for s in 0..<m { xk[s] += c * prev[s] }
+                }
+                let last = x + (q - 1) * m, il = inv[q - 1]
+                for s in 0..<m { last[s] *= il }
+                if q >= 2 {
+                    for k in stride(from: q - 2, through: 0, by: -1) {
+                        let ik = inv[k], c = rho[k], xk = x + k * m, next = x + (k + 1) * m
+                        for s in 0..<m { xk[s] = xk[s] * ik + c * next[s] }
+                    }
+                }
+                visit(block, x, yb)
+            }
+        }}}}}
+    }
+
+    /// The cell (row, column) of the whole crossbar at element k of across wire `block`.
+    @inline(__always)
+    func cell(block: Int, _ k: Int) -> (row: Int, column: Int) {
+        transposed ? (rowRange.lowerBound + k, columnRange.lowerBound + block)
+                   : (rowRange.lowerBound + block, columnRange.lowerBound + k)
     }
 
     /// The along-wire node voltages y (P × Q × m) for across-port voltages a (P × m) and
     /// along-port voltages b (Q × m): the forward and back substitutions of `CrossbarMesh`.
-    func substitute(a: [Double], b: [Double], m: Int, into y: inout [Double]) {
+    /// The back substitution stops after `backBlocks` blocks (1: only y_0, what the along
+    /// ports' currents need).
+    func substitute(a: [Double], b: [Double], m: Int, backBlocks: Int, into y: inout [Double]) {
         let invR = 1 / r
         let qq = q * q, qm = q * m
         var tmp = [Double](repeating: 0, count: qm)
@@ -330,7 +452,7 @@ struct MeshTile: Sendable {
                 }
             }
             // Back: y_0 = T_0⁻¹(w_0 + b/r), y_p = T_p⁻¹(w_p + y_{p−1}/r).
-            for block in 0..<p {
+            for block in 0..<min(backBlocks, p) {
                 let wb = w + block * qm
                 for k in 0..<qm { tmp[k] = wb[k] + invR * (block == 0 ? b[k] : wb[k - qm]) }
                 Double.gemm(transposeA: false, transposeB: false, m: q, n: m, k: q, alpha: 1,
@@ -364,7 +486,7 @@ struct MeshTile: Sendable {
         for k in 0..<p { a[k * m + k] = 1 }
         let b = [Double](repeating: 0, count: q * m)
         var y = [Double](repeating: 0, count: p * q * m)
-        substitute(a: a, b: b, m: m, into: &y)
+        substitute(a: a, b: b, m: m, backBlocks: p, into: &y)
         for k in 0..<p {  // port driven
             // Across ports' currents.
             for block in 0..<p {

@@ -25,7 +25,7 @@ import Numerics
 /// co-content includes every wire segment, whose conductance does not learn; each device
 /// learns from the voltage across itself, ΔV_ij = x_ij − y_ij between its row-wire and
 /// column-wire nodes, recovered per sample by back-substitution through the factorized mesh
-/// (`CrossbarMesh.deviceVoltageSquareSums`). With amplifiers the co-content
+/// (`CrossbarMesh.weightedDeviceVoltageSquares`). With amplifiers the co-content
 /// of layer l carries a weight A^{−2(l−1)} that the per-layer learning rates absorb.
 public struct EquilibriumPropagationStep: Sendable {
     /// η per crossbar (and its layer's bias conductances), in S²/V²: ΔG [S] per
@@ -66,7 +66,13 @@ extension ResistiveCircuit {
         let vb = preset.biasVolts
         let programmed = DeviceState.needsProgrammer(preset)
         var devices = self.devices
-        let meshes = self.meshes, isMeshed = self.isMeshed
+        let isMeshed = self.isMeshed
+        // With a mesh, every crossbar's −½ΔV² terms first: read from the factorization of the
+        // conductances before the update (and without a second reference to it, which would
+        // make the refactorization after the update copy it).
+        let meshCellTerms: [DoubleMatrix?] = (0..<depth).map { l in
+            isMeshed ? meshCellTerm(l, inputVoltages: u, first: s1, second: s2) : nil
+        }
         var tally = ProgrammingTally()
         defer { self.devices = devices }
         programNetwork { net in
@@ -79,17 +85,8 @@ extension ResistiveCircuit {
                 var terms: [CrossbarKernels.Term]
                 var rowTerm: [Double]? = nil
                 var cellTerm: DoubleMatrix? = nil
-                if isMeshed {
-                    // The rule reads each device's own voltage, across its two mesh nodes.
-                    var rows2 = l == 0 ? u : s2[l - 1], rows1 = l == 0 ? u : s1[l - 1]
-                    if l > 0 && gain != 1 {
-                        rows2.withUnsafeMutableBufferPointer { p in for i in p.indices { p[i] *= gain } }
-                        rows1.withUnsafeMutableBufferPointer { p in for i in p.indices { p[i] *= gain } }
-                    }
-                    var d = meshes[l].deviceVoltageSquareSums(rowVoltages: rows2, columnVoltages: v2)
-                    let d1 = meshes[l].deviceVoltageSquareSums(rowVoltages: rows1, columnVoltages: v1)
-                    d.withUnsafeMutableBufferPointer { p in d1.withUnsafeBufferPointer { q in for k in p.indices { p[k] = -0.5 * (p[k] - q[k]) } } }
-                    cellTerm = d
+                if let meshTerm = meshCellTerms[l] {
+                    cellTerm = meshTerm
                     terms = []
                 } else if l == 0 {
                     var diff = v2
@@ -158,13 +155,33 @@ extension ResistiveCircuit {
         return s
     }
 
+    /// With a wire mesh, crossbar l's cell term −½(ΔV²(s²) − ΔV²(s¹)) summed over the batch
+    /// (rows × columns, V²): each device's own voltage, across its two mesh nodes, recovered
+    /// for both phases in one pass (second phase's samples weighted −½, the first's +½).
+    func meshCellTerm(_ l: Int, inputVoltages u: DoubleMatrix, first s1: [DoubleMatrix], second s2: [DoubleMatrix]) -> DoubleMatrix {
+        let v1 = s1[l], v2 = s2[l], b = v1.rows
+        let below2 = l == 0 ? u : s2[l - 1], below1 = l == 0 ? u : s1[l - 1]
+        var rows = DoubleMatrix(rows: 2 * b, columns: below1.columns), columns = DoubleMatrix(rows: 2 * b, columns: v1.columns)
+        rows.writeRows(startingAt: 0, from: below2)
+        rows.writeRows(startingAt: b, from: below1)
+        let gain = amplifierGain
+        if l > 0 && gain != 1 {
+            rows.withUnsafeMutableBufferPointer { p in for i in p.indices { p[i] *= gain } }
+        }
+        columns.writeRows(startingAt: 0, from: v2)
+        columns.writeRows(startingAt: b, from: v1)
+        let weights = [Double](repeating: -0.5, count: b) + [Double](repeating: 0.5, count: b)
+        return meshes[l].weightedDeviceVoltageSquares(rowVoltages: rows, columnVoltages: columns, weights: weights)
+    }
+
     /// The input crossbar's Norton currents u·G₁ into the first free layer (B × n₁, A) for
     /// input voltages u (B × 2n₀, V): I_bj = Σ_k G_kj u_bk, summed over k in increasing order.
     /// With a wire mesh: the current the sources drive into each first-layer node held at 0 V,
     /// −(Y_cr u)_j, from one substitution per sample through the factorized mesh.
     public func inputCurrents(_ u: DoubleMatrix) -> DoubleMatrix {
         if isMeshed {
-            var i = meshes[0].portCurrents(rowVoltages: u, columnVoltages: DoubleMatrix(rows: u.rows, columns: meshes[0].columns)).columns
+            var i = meshes[0].portCurrents(rowVoltages: u, columnVoltages: DoubleMatrix(rows: u.rows, columns: meshes[0].columns),
+                                           rowPorts: false).columns
             i.withUnsafeMutableBufferPointer { p in for k in p.indices { p[k] = -p[k] } }
             return i
         }

@@ -142,8 +142,16 @@ public struct ResistiveCircuit: Sendable {
     private mutating func refreshWires() {
         if preset.usesMesh {
             let p = preset
-            meshes = network.conductances.map {
-                CrossbarMesh(conductances: $0, wireResistance: p.wireResistance, tileRows: p.tileRows, tileColumns: p.tileColumns)
+            let reuse = meshes.count == network.depth && zip(meshes, network.conductances).allSatisfy {
+                $0.hasGeometry(rows: $1.rows, columns: $1.columns, wireResistance: p.wireResistance,
+                               tileRows: p.tileRows, tileColumns: p.tileColumns)
+            }
+            if reuse {
+                for l in meshes.indices { meshes[l].refactorize(conductances: network.conductances[l]) }
+            } else {
+                meshes = network.conductances.map {
+                    CrossbarMesh(conductances: $0, wireResistance: p.wireResistance, tileRows: p.tileRows, tileColumns: p.tileColumns)
+                }
             }
             meshAdmittances = meshes.enumerated().map { $1.admittance(rowPorts: $0 > 0) }
         }
