@@ -7,13 +7,24 @@ import Numerics
 /// bias conductances (S), C = ½‖readout − y‖² (V²), and the nudge a current β(y − V⁰) into
 /// each output (β in S).
 ///
-///     ∂E/∂G_ij = ½(u_i − V_j)²,  ∂E/∂B⁺_j = ½(V_j − V_b)²,  ∂E/∂B⁻_j = ½(V_j + V_b)²
-///     H = the nodes' conductance matrix (a_i on the diagonal, −G between connected nodes)
-///         + each diode's differential conductance (Shockley) on the diagonal
-///     dJ/dG_ij = (u_i − V_j)(λ_j − λ_i),  dJ/dB±_j = −λ_j (V_j ∓ V_b)   (λ = H⁻¹ ∂C/∂V)
+/// With bidirectional amplifiers of gain A between free layers (forward VCVS ×A, backward CCCS
+/// ×1/A), KCL at layer l is the gradient of Ẽ = Σ_l w_l E_l scaled by 1/w_l, with
+/// w_l = A^{2(L−l)} (the output layer's weight is 1, so the nudge enters unweighted); row i of
+/// crossbar l is driven at r_i = A·V_{l−1,i} (the input sources for l = 1):
 ///
-/// With ideal diodes a node held at its clamp is inactive. Amplifiers and wire resistance
-/// are not supported here (their co-content weights and chain rules are not modelled).
+///     ∂Ẽ/∂G_ij = w_l ½ΔV_ij²,  ∂Ẽ/∂B⁺_j = w_l ½(V_j − V_b)²,  ∂Ẽ/∂B⁻_j = w_l ½(V_j + V_b)²
+///     H = w_l (a_j + diode conductance) on the diagonal, −w_l W_jk within a layer (wires),
+///         −w_l A K_ij between node i of layer l−1 and node j of layer l
+///     dJ/dG_ij = −w_l ΔV_ij ΔV^λ_ij,  dJ/dB±_j = −w_l λ_j (V_j ∓ V_b)   (λ = H⁻¹ ∂C/∂V)
+///
+/// ΔV_ij is the voltage across the device: r_i − V_j with ideal wires; with a wire mesh the
+/// difference of its row-wire and column-wire nodes (`CrossbarMesh.nodeVoltages`), K the
+/// mesh's cross conductances and W its coupling within a layer (`ResistiveCircuit`), all exact
+/// (the mesh is eliminated exactly, so its reduced quadratic form is the co-content minimized
+/// over the wire nodes). ΔV^λ is the same with the ports at the adjoint voltages (A·λ_{l−1}
+/// on the rows, 0 for the input sources, λ_l on the columns): the internal nodes are linear in
+/// the ports. With ideal diodes a node held at its clamp is inactive. First-order wires are
+/// refused: they are an approximation whose co-content is not modelled here.
 public struct ResistiveEnergyModel: EnergyModel {
     public var circuit: ResistiveCircuit
     public let diodeModel: CircuitSolver.DiodeModel
@@ -24,8 +35,8 @@ public struct ResistiveEnergyModel: EnergyModel {
     public var tolerance = 1e-14
 
     public init(circuit: ResistiveCircuit, diodeModel: CircuitSolver.DiodeModel, pixels: [Double], target: [Double]) throws {
-        guard circuit.preset.amplifierGain == 1, circuit.preset.wireResistance == 0 else {
-            throw GradientError("gradient checks need a preset without amplifiers or wire resistance ('\(circuit.preset.name)' has them)")
+        guard !circuit.preset.usesFirstOrderWires else {
+            throw GradientError("gradient checks need exact wires: '\(circuit.preset.name)' uses the first-order wire model (an approximation); set \"wire_model\": \"mesh\" or wire_resistance_ohms 0")
         }
         self.circuit = circuit
         self.diodeModel = diodeModel
@@ -38,6 +49,13 @@ public struct ResistiveEnergyModel: EnergyModel {
     var offsets: [Int] { sizes.reduce(into: [0]) { $0.append($0.last! + $1) } }
     var inputVoltages: [Double] { CircuitConditions.inputVoltages(pixels: pixels, gain: circuit.preset.inputGain) }
     public var stateCount: Int { sizes.reduce(0, +) }
+    var gain: Double { circuit.amplifierGain }
+
+    /// w_l of free layer index l (0-based): A^{2(L−1−l)}, 1 for the output layer.
+    var layerWeights: [Double] {
+        let a2 = gain * gain, depth = net.depth
+        return (0..<depth).map { l in (0..<(depth - 1 - l)).reduce(1.0) { r, _ in r * a2 } }
+    }
 
     public var parameterShapes: [(name: String, rows: Int, columns: Int)] {
         (0..<net.depth).flatMap { l in
@@ -74,29 +92,49 @@ public struct ResistiveEnergyModel: EnergyModel {
         return state.flatMap(\.elements)
     }
 
-    /// b_i/a_i: the node's voltage if it had no diode, given its neighbours (no nudge).
-    func unclamped(_ s: [Double], layer l: Int, index j: Int, nodeConductance: [[Double]]) -> Double {
+    /// The voltages driving crossbar l's rows for state s (`adjoint`: the adjoint's, with the
+    /// input sources at 0 V): the inputs for l = 0, else A·V_{l−1}.
+    func rowVoltages(_ s: [Double], crossbar l: Int, adjoint: Bool = false) -> [Double] {
+        guard l > 0 else { return adjoint ? [Double](repeating: 0, count: 2 * net.inputs) : inputVoltages }
         let o = offsets
-        var b = (net.biasToPositiveRail[l][j] - net.biasToNegativeRail[l][j]) * circuit.preset.biasVolts
-        let below = l == 0 ? inputVoltages : Array(s[o[l - 1]..<o[l]])
-        let g = circuit.crossbar(l)
-        for i in 0..<g.rows { b += g[i, j] * below[i] }
-        if l + 1 < net.depth {
-            let up = circuit.crossbar(l + 1)
-            for k in 0..<up.columns { b += up[j, k] * s[o[l + 1] + k] }
+        return s[o[l - 1]..<o[l]].map { gain * $0 }
+    }
+
+    /// KCL at every free node without its diodes and without the nudge: the current into node
+    /// j of layer l from its crossbars, wires and bias conductances at state s (A), per layer.
+    func nodeCurrents(_ s: [Double]) -> [[Double]] {
+        let o = offsets, vb = circuit.preset.biasVolts, a = circuit.nodeConductances()
+        let sources = circuit.inputCurrents(DoubleMatrix(rows: 1, columns: 2 * net.inputs, elements: inputVoltages))
+        return (0..<net.depth).map { l in
+            let w = circuit.intraLayerCoupling(layer: l + 1)
+            let below = rowVoltages(s, crossbar: l), k = circuit.crossbar(l)
+            return (0..<sizes[l]).map { j in
+                let v = s[o[l] + j]
+                var current = (net.biasToPositiveRail[l][j] - net.biasToNegativeRail[l][j]) * vb - a[l][j] * v
+                if l == 0 {
+                    current += sources[0, j]
+                } else {
+                    for i in 0..<k.rows { current += k[i, j] * below[i] }
+                }
+                if l + 1 < net.depth {
+                    let up = circuit.crossbar(l + 1)
+                    for m in 0..<up.columns { current += up[j, m] * s[o[l + 1] + m] / gain }
+                }
+                if let w { for m in 0..<sizes[l] where m != j { current += w[j, m] * s[o[l] + m] } }
+                return current
+            }
         }
-        return b / nodeConductance[l][j]
     }
 
     public func activeUnits(at s: [Double]) -> [Bool] {
         guard diodeModel == .ideal else { return [Bool](repeating: true, count: stateCount) }
-        let o = offsets
+        let o = offsets, a = circuit.nodeConductances(), currents = nodeCurrents(s)
         var active = [Bool](repeating: true, count: stateCount)
-        let a = circuit.nodeConductances()
         for l in 0..<net.depth {
             for j in 0..<sizes[l] {
                 let (lo, hi) = circuit.clamp(layer: l + 1, index: j).bounds
-                let v = unclamped(s, layer: l, index: j, nodeConductance: a)
+                // b/a: the node's voltage if it had no diode, given its neighbours (no nudge).
+                let v = s[o[l] + j] + currents[l][j] / a[l][j]
                 if v <= lo || v >= hi { active[o[l] + j] = false }
             }
         }
@@ -104,26 +142,32 @@ public struct ResistiveEnergyModel: EnergyModel {
     }
 
     public func hessian(at s: [Double], active: [Int]) -> [Double] {
-        let n = active.count, o = offsets
+        let n = active.count, o = offsets, weights = layerWeights
         var position = [Int: Int]()
         for (k, i) in active.enumerated() { position[i] = k }
         var h = [Double](repeating: 0, count: n * n)
         let diode = circuit.preset.junctionDiode
         let nodeConductance = circuit.nodeConductances()
         for l in 0..<net.depth {
-            let g = circuit.crossbar(l)
+            let g = circuit.crossbar(l), wl = weights[l], coupling = circuit.intraLayerCoupling(layer: l + 1)
             for j in 0..<sizes[l] {
                 guard let b = position[o[l] + j] else { continue }
                 var a = nodeConductance[l][j]
                 if diodeModel == .shockley {
                     a += circuit.clamp(layer: l + 1, index: j).diodeCurrent(at: s[o[l] + j], diode).conductance
                 }
-                h[b * n + b] = a
+                h[b * n + b] = wl * a
+                if let coupling {
+                    for m in 0..<sizes[l] where m != j {
+                        guard let c = position[o[l] + m] else { continue }
+                        h[b * n + c] = -wl * coupling[j, m]
+                    }
+                }
                 if l >= 1 {
                     for i in 0..<g.rows {
                         guard let c = position[o[l - 1] + i] else { continue }
-                        h[b * n + c] = -g[i, j]
-                        h[c * n + b] = -g[i, j]
+                        h[b * n + c] = -wl * gain * g[i, j]
+                        h[c * n + b] = -wl * gain * g[i, j]
                     }
                 }
             }
@@ -153,28 +197,39 @@ public struct ResistiveEnergyModel: EnergyModel {
         return g
     }
 
+    /// The voltage across every device of crossbar l (rows × columns, V) for row voltages
+    /// `rows` and column (layer l) voltages `columns`: through the mesh's wire nodes, or r_i − V_j.
+    func deviceVoltages(crossbar l: Int, rows: [Double], columns: [Double]) -> [Double] {
+        if circuit.isMeshed {
+            var d: [Double] = []
+            circuit.meshes[l].nodeVoltages(rowVoltages: DoubleMatrix(rows: 1, columns: rows.count, elements: rows),
+                                           columnVoltages: DoubleMatrix(rows: 1, columns: columns.count, elements: columns)) { _, x, y in
+                d = zip(x.elements, y.elements).map { $0 - $1 }
+            }
+            return d
+        }
+        var d = [Double](repeating: 0, count: rows.count * columns.count)
+        for i in 0..<rows.count { for j in 0..<columns.count { d[i * columns.count + j] = rows[i] - columns[j] } }
+        return d
+    }
+
     public func energyParameterGradient(at s: [Double]) -> [[Double]] {
-        let o = offsets, vb = circuit.preset.biasVolts
+        let o = offsets, vb = circuit.preset.biasVolts, weights = layerWeights
         return (0..<net.depth).flatMap { l -> [[Double]] in
-            let below = l == 0 ? inputVoltages : Array(s[o[l - 1]..<o[l]])
-            let here = Array(s[o[l]..<o[l + 1]])
-            var g = [Double](repeating: 0, count: below.count * here.count)
-            for i in 0..<below.count { for j in 0..<here.count { let d = below[i] - here[j]; g[i * here.count + j] = 0.5 * d * d } }
-            return [g, here.map { 0.5 * ($0 - vb) * ($0 - vb) }, here.map { 0.5 * ($0 + vb) * ($0 + vb) }]
+            let here = Array(s[o[l]..<o[l + 1]]), wl = weights[l]
+            let g = deviceVoltages(crossbar: l, rows: rowVoltages(s, crossbar: l), columns: here).map { wl * 0.5 * $0 * $0 }
+            return [g, here.map { wl * 0.5 * ($0 - vb) * ($0 - vb) }, here.map { wl * 0.5 * ($0 + vb) * ($0 + vb) }]
         }
     }
 
     public func adjointParameterGradient(at s: [Double], adjoint lambda: [Double]) -> [[Double]] {
-        let o = offsets, vb = circuit.preset.biasVolts
+        let o = offsets, vb = circuit.preset.biasVolts, weights = layerWeights
         return (0..<net.depth).flatMap { l -> [[Double]] in
-            let below = l == 0 ? inputVoltages : Array(s[o[l - 1]..<o[l]])
-            let lambdaBelow = l == 0 ? [Double](repeating: 0, count: below.count) : Array(lambda[o[l - 1]..<o[l]])
-            let here = Array(s[o[l]..<o[l + 1]]), lh = Array(lambda[o[l]..<o[l + 1]])
-            var g = [Double](repeating: 0, count: below.count * here.count)
-            for i in 0..<below.count {
-                for j in 0..<here.count { g[i * here.count + j] = (below[i] - here[j]) * (lh[j] - lambdaBelow[i]) }
-            }
-            return [g, (0..<here.count).map { -lh[$0] * (here[$0] - vb) }, (0..<here.count).map { -lh[$0] * (here[$0] + vb) }]
+            let here = Array(s[o[l]..<o[l + 1]]), lh = Array(lambda[o[l]..<o[l + 1]]), wl = weights[l]
+            let across = deviceVoltages(crossbar: l, rows: rowVoltages(s, crossbar: l), columns: here)
+            let adjointAcross = deviceVoltages(crossbar: l, rows: rowVoltages(lambda, crossbar: l, adjoint: true), columns: lh)
+            let g = zip(across, adjointAcross).map { -wl * $0 * $1 }
+            return [g, (0..<here.count).map { -wl * lh[$0] * (here[$0] - vb) }, (0..<here.count).map { -wl * lh[$0] * (here[$0] + vb) }]
         }
     }
 
@@ -191,27 +246,23 @@ public struct ResistiveEnergyModel: EnergyModel {
         return m
     }
 
-    public func mass() -> [Double] { [Double](repeating: circuit.preset.nodeCapacitance, count: stateCount) }
+    /// w_l·C per node: C dV/dt = KCL is the gradient flow of Ẽ with these masses.
+    public func mass() -> [Double] {
+        let weights = layerWeights
+        return (0..<net.depth).flatMap { l in [Double](repeating: weights[l] * circuit.preset.nodeCapacitance, count: sizes[l]) }
+    }
 
     public func force(at s: [Double], beta: Double, free: [Double]) -> [Double] {
-        let o = offsets, vb = circuit.preset.biasVolts
+        let o = offsets, weights = layerWeights
         let diode = circuit.preset.junctionDiode
         var nudge = [Double](repeating: 0, count: sizes.last!)
         if beta != 0, case .currents(let c) = conditions(beta: beta, free: free).nudge { nudge = c.row(0) }
+        let currents = nodeCurrents(s)
         var f = [Double](repeating: 0, count: stateCount)
         for l in 0..<net.depth {
-            let below = l == 0 ? inputVoltages : Array(s[o[l - 1]..<o[l]])
-            let g = circuit.crossbar(l)
             for j in 0..<sizes[l] {
                 let v = s[o[l] + j]
-                var current = net.biasToPositiveRail[l][j] * (vb - v) + net.biasToNegativeRail[l][j] * (-vb - v)
-                for i in 0..<g.rows { current += g[i, j] * (below[i] - v) }
-                if l + 1 < net.depth {
-                    let up = circuit.crossbar(l + 1)
-                    for k in 0..<up.columns { current += up[j, k] * (s[o[l + 1] + k] - v) }
-                } else {
-                    current += nudge[j]
-                }
+                var current = currents[l][j] + (l == net.depth - 1 ? nudge[j] : 0)
                 let clamp = circuit.clamp(layer: l + 1, index: j)
                 if diodeModel == .shockley {
                     current += clamp.diodeCurrent(at: v, diode).current
@@ -219,7 +270,7 @@ public struct ResistiveEnergyModel: EnergyModel {
                     let (lo, hi) = clamp.bounds
                     if (v <= lo && current < 0) || (v >= hi && current > 0) { current = 0 }
                 }
-                f[o[l] + j] = current
+                f[o[l] + j] = weights[l] * current
             }
         }
         return f
@@ -228,11 +279,11 @@ public struct ResistiveEnergyModel: EnergyModel {
     public func kinkMargin(at s: [Double]) -> Double {
         guard diodeModel == .ideal else { return .infinity }
         var margin = Double.infinity
-        let a = circuit.nodeConductances()
+        let o = offsets, a = circuit.nodeConductances(), currents = nodeCurrents(s)
         for l in 0..<(net.depth - 1) {
             for j in 0..<sizes[l] {
                 let (lo, hi) = circuit.clamp(layer: l + 1, index: j).bounds
-                let v = unclamped(s, layer: l, index: j, nodeConductance: a)
+                let v = s[o[l] + j] + currents[l][j] / a[l][j]
                 margin = min(margin, abs(v - lo), abs(v - hi))
             }
         }

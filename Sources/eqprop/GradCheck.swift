@@ -22,7 +22,9 @@ extension EqPropCommand {
             β is dimensionless for Hopfield networks and in units of G_u for circuits (as `eqprop train \
             --beta`: 100 µS for a seeded circuit, the run's G_u with --run). The seeded Hopfield network \
             has half-scale Xavier weights and biases of 0.5, so that most units sit inside (0, 1) \
-            (clipped outputs would make J flat). All in double precision.
+            (clipped outputs would make J flat). Circuits on a wire mesh and with amplifiers are \
+            checked exactly (the mesh's port admittance and each device's own voltage; the co-content \
+            weighted by A^{2(L−l)}); the first-order wire model is refused. All in double precision.
             """)
 
         @Option(help: "The network of a seeded check.")
