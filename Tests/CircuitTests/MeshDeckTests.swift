@@ -5,7 +5,7 @@ import Testing
 import TestSupport
 
 /// Meshed decks in stock `ngspice -b` against the Swift solver, node by node: every free node
-/// and every internal wire node within 1e-6 V.
+/// and every internal wire node within 1e-6 V, and the static power within 1e-9 (relative).
 @Suite(.serialized) struct MeshDeckTests {
     static func meshedCircuit(r: Double, tileRows: Int, architecture: [Int], seed: UInt64) throws -> ResistiveCircuit {
         var p = try TestSupport.preset("ideal")
@@ -61,6 +61,15 @@ import TestSupport
             }
             #expect(compared == built.swiftVoltages.count + mesh.count)
             #expect(worst <= 1e-6, "r = \(r), tile \(tile), \(phase): max |ΔV| = \(worst) V over \(compared) nodes")
+            if case .free = phase {
+                // The static power, with the sources' currents through the wires' own drops.
+                let swiftPower = circuit.sourcePower(CircuitConditions(inputVoltages: DoubleMatrix(rows: 1, columns: u.count, elements: u)),
+                                                     state: state.flatMap(\.elements)).total
+                let line = run.output.stdout.split(separator: "\n").first { $0.trimmingCharacters(in: .whitespaces).hasPrefix("p_total") }
+                let ngspicePower = line.flatMap { Double($0.split(separator: "=").last!.trimmingCharacters(in: .whitespaces)) }
+                #expect(ngspicePower != nil && abs(ngspicePower! - swiftPower) <= 1e-9 * abs(swiftPower),
+                        "static power: ngspice \(String(describing: ngspicePower)) W, Swift \(swiftPower) W")
+            }
             print("mesh deck r=\(r) tile=\(tile) \(phase): max |dV| \(worst) V over \(compared) nodes")
         }
     }

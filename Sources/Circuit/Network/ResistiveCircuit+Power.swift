@@ -55,11 +55,18 @@ extension ResistiveCircuit {
         }
         var p = SourcePower()
         let u = conditions.inputVoltages.row(b)
-        let g0 = crossbar(0)
-        for k in 0..<u.count {
-            var current = 0.0
-            for j in 0..<g0.columns { current += g0[k, j] * (u[k] - layers[0][j]) }
-            p.inputs += u[k] * current
+        if isMeshed {
+            // The current each source drives into its row wire, through the wires' own drops.
+            let currents = meshes[0].portCurrents(rowVoltages: DoubleMatrix(rows: 1, columns: u.count, elements: u),
+                                                  columnVoltages: DoubleMatrix(rows: 1, columns: layers[0].count, elements: layers[0])).rows
+            for k in 0..<u.count { p.inputs += u[k] * currents[0, k] }
+        } else {
+            let g0 = crossbar(0)
+            for k in 0..<u.count {
+                var current = 0.0
+                for j in 0..<g0.columns { current += g0[k, j] * (u[k] - layers[0][j]) }
+                p.inputs += u[k] * current
+            }
         }
         let vb = preset.biasVolts
         let diode = preset.junctionDiode
