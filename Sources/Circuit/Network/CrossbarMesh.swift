@@ -139,17 +139,63 @@ public struct CrossbarMesh: Sendable {
         return result
     }
 
+    /// The part of a solve that depends on the row ports' voltages alone: the forward
+    /// substitution of every tile whose across wires are rows (`transposed` tiles have none).
+    /// A later solve with the same rows (or the same rows repeated, as both phases of a
+    /// minibatch have them on the input crossbar) starts from it instead of reading the
+    /// factorization once more.
+    public struct RowForward: Sendable {
+        /// The row voltages it was computed for, B × rows, V.
+        public let rowVoltages: DoubleMatrix
+        /// Per tile, w (P × Q × B), or nil for a transposed tile.
+        let w: [[Double]?]
+
+        /// The tile's part for a solve whose rows are these voltages repeated (nil otherwise).
+        func known(tile k: Int, rows u: DoubleMatrix) -> (w: [Double], m: Int)? {
+            guard let w = w[k], rowVoltages.rows > 0, u.rows % rowVoltages.rows == 0 else { return nil }
+            return (w, rowVoltages.rows)
+        }
+
+        /// Whether `u` is `rowVoltages` repeated (exactly).
+        func matches(_ u: DoubleMatrix) -> Bool {
+            let b = rowVoltages.rows
+            guard b > 0, u.rows % b == 0, u.columns == rowVoltages.columns else { return false }
+            return rowVoltages.withUnsafeBufferPointer { r in
+                u.withUnsafeBufferPointer { x in (0..<x.count).allSatisfy { x[$0] == r[$0 % r.count] } }
+            }
+        }
+    }
+
+    /// The forward substitution of row voltages u (B × rows, V) through every tile.
+    public func rowForward(_ u: DoubleMatrix) -> RowForward {
+        precondition(u.columns == rows)
+        let tiles = self.tiles, zero = DoubleMatrix(rows: u.rows, columns: columns)
+        let halves = Self.onBothCores(tiles.count) { range in
+            range.map { k -> [Double]? in
+                let tile = tiles[k]
+                guard !tile.transposed else { return nil }
+                var w = [Double](repeating: 0, count: tile.p * tile.q * u.rows)
+                tile.forward(a: tile.portVoltages(u, zero).a, m: u.rows, into: &w)
+                return w
+            }
+        }
+        return RowForward(rowVoltages: u, w: halves.flatMap { $0 })
+    }
+
     /// Currents from each port into the mesh (A) for B port-voltage sets: `rowVoltages` B × rows
     /// (drivers), `columnVoltages` B × columns (neuron nodes), V. `rowPorts: false` leaves the
     /// row ports' currents empty (0 × 0) and skips the back substitution they need.
-    public func portCurrents(rowVoltages u: DoubleMatrix, columnVoltages v: DoubleMatrix, rowPorts: Bool = true) -> (rows: DoubleMatrix, columns: DoubleMatrix) {
+    /// `forward` (of these row voltages, `rowForward`) saves the forward substitution.
+    public func portCurrents(rowVoltages u: DoubleMatrix, columnVoltages v: DoubleMatrix, rowPorts: Bool = true,
+                             forward: RowForward? = nil) -> (rows: DoubleMatrix, columns: DoubleMatrix) {
         precondition(u.columns == rows && v.columns == columns && u.rows == v.rows)
+        let forward = forward.flatMap { $0.matches(u) ? $0 : nil }
         let tiles = self.tiles, rowCount = rows, columnCount = columns
         // Each half of the tiles sums into its own currents; the halves are added in tile order.
         let halves = Self.onBothCores(tiles.count) { range in
             var ir: DoubleMatrix? = rowPorts ? DoubleMatrix(rows: u.rows, columns: rowCount) : nil
             var ic: DoubleMatrix? = DoubleMatrix(rows: u.rows, columns: columnCount)
-            for k in range { tiles[k].addPortCurrents(u, v, rowCurrents: &ir, columnCurrents: &ic) }
+            for k in range { tiles[k].addPortCurrents(u, v, rowCurrents: &ir, columnCurrents: &ic, known: forward?.known(tile: k, rows: u)) }
             return (rows: ir ?? DoubleMatrix(rows: 0, columns: 0), columns: ic!)
         }
         var total = halves[0]
@@ -188,17 +234,21 @@ public struct CrossbarMesh: Sendable {
     /// and summed over the batch, V² (rows × columns). EqProp's local rule reads it, ∂E/∂G_ij =
     /// ½ ΔV_ij²: with the second phase's samples weighted +1 and the first's −1 in one batch,
     /// both phases share one pass over the factorization (its T⁻¹ blocks are read once).
+    /// `forward` (`rowForward` of u's first rows, when u repeats them) saves the forward
+    /// substitution of every tile whose across wires are rows.
     public func weightedDeviceVoltageSquares(rowVoltages u: DoubleMatrix, columnVoltages v: DoubleMatrix,
-                                             weights: [Double]) -> DoubleMatrix {
+                                             weights: [Double], forward: RowForward? = nil) -> DoubleMatrix {
         precondition(u.columns == rows && v.columns == columns && u.rows == v.rows && weights.count == u.rows)
+        let forward = forward.flatMap { $0.matches(u) ? $0 : nil }
         var sums = DoubleMatrix(rows: rows, columns: columns)
         let columnCount = columns, m = u.rows
         sums.withUnsafeMutableBufferPointer { ps in
         weights.withUnsafeBufferPointer { pw in
             let sums = ps.baseAddress!, weights = pw.baseAddress!, tiles = self.tiles
             // Tiles hold disjoint cells: the two halves write different elements of `sums`.
-            _ = Self.onBothCores(tiles.count) { range in for tile in tiles[range] {
-                tile.visitNodeVoltages(u, v) { block, across, along in
+            _ = Self.onBothCores(tiles.count) { range in for k in range {
+                let tile = tiles[k]
+                tile.visitNodeVoltages(u, v, known: forward?.known(tile: k, rows: u)) { block, across, along in
                     let (i0, j0) = tile.cell(block: block, 0)
                     // Element k of the wire is cell (i0, j0 + k), or (i0 + k, j0) when transposed.
                     let start = sums + i0 * columnCount + j0, stride = tile.transposed ? columnCount : 1
@@ -350,13 +400,14 @@ struct MeshTile: Sendable {
     /// ports, of `v`: its column ports) into `rowCurrents` and `columnCurrents` (B × rows,
     /// B × columns of the whole crossbar; nil = not wanted). When only the along ports'
     /// currents are wanted, the back substitution stops at block 0.
-    func addPortCurrents(_ u: DoubleMatrix, _ v: DoubleMatrix, rowCurrents: inout DoubleMatrix?, columnCurrents: inout DoubleMatrix?) {
+    func addPortCurrents(_ u: DoubleMatrix, _ v: DoubleMatrix, rowCurrents: inout DoubleMatrix?, columnCurrents: inout DoubleMatrix?,
+                         known: (w: [Double], m: Int)? = nil) {
         let m = u.rows
         let (a, b) = portVoltages(u, v)
         let wantAlong = transposed ? rowCurrents != nil : columnCurrents != nil
         let wantAcross = transposed ? columnCurrents != nil : rowCurrents != nil
         var y = [Double](repeating: 0, count: p * q * m)
-        substitute(a: a, b: b, m: m, backBlocks: wantAcross ? p : 1, into: &y)
+        substitute(a: a, b: b, m: m, backBlocks: wantAcross ? p : 1, into: &y, known: known)
         let invR = 1 / r
         for s in 0..<m {
             if wantAlong {
@@ -379,12 +430,12 @@ struct MeshTile: Sendable {
     /// `visit(block, across, along)` with Q × B matrices (element k·B + s: sample s) of the
     /// voltages on across wire `block` (x_p) and on the along-wire nodes it crosses (y_p), V,
     /// in block orientation. x_p = A_p⁻¹(D_g y_p + e₀ a_p/r), all samples at once.
-    func visitNodeVoltages(_ u: DoubleMatrix, _ v: DoubleMatrix,
+    func visitNodeVoltages(_ u: DoubleMatrix, _ v: DoubleMatrix, known: (w: [Double], m: Int)? = nil,
                            _ visit: (Int, UnsafePointer<Double>, UnsafePointer<Double>) -> Void) {
         let m = u.rows
         let (a, b) = portVoltages(u, v)
         var y = [Double](repeating: 0, count: p * q * m)
-        substitute(a: a, b: b, m: m, backBlocks: p, into: &y)
+        substitute(a: a, b: b, m: m, backBlocks: p, into: &y, known: known)
         let invR = 1 / r
         var x = [Double](repeating: 0, count: q * m)
         inversePivots.withUnsafeBufferPointer { pinv in
@@ -429,17 +480,48 @@ struct MeshTile: Sendable {
     /// The along-wire node voltages y (P × Q × m) for across-port voltages a (P × m) and
     /// along-port voltages b (Q × m): the forward and back substitutions of `CrossbarMesh`.
     /// The back substitution stops after `backBlocks` blocks (1: only y_0, what the along
-    /// ports' currents need).
-    func substitute(a: [Double], b: [Double], m: Int, backBlocks: Int, into y: inout [Double]) {
+    /// ports' currents need). `known`: the forward substitution of the same across-port
+    /// voltages for m′ samples (`forward`), whose sample s′ serves every sample s ≡ s′ (mod m′).
+    func substitute(a: [Double], b: [Double], m: Int, backBlocks: Int, into y: inout [Double], known: (w: [Double], m: Int)? = nil) {
         let invR = 1 / r
         let qq = q * q, qm = q * m
+        if let known {
+            // w, repeated for each group of m′ samples, in y's storage.
+            let km = known.m
+            y.withUnsafeMutableBufferPointer { py in
+            known.w.withUnsafeBufferPointer { pw in
+                for row in 0..<(p * q) {
+                    let dst = py.baseAddress! + row * m, src = pw.baseAddress! + row * km
+                    for s in 0..<m { dst[s] = src[s % km] }
+                }
+            }}
+        } else {
+            forward(a: a, m: m, into: &y)
+        }
         var tmp = [Double](repeating: 0, count: qm)
         tInverse.withUnsafeBufferPointer { pt in
-        coupling.withUnsafeBufferPointer { ps in
         y.withUnsafeMutableBufferPointer { py in
         tmp.withUnsafeMutableBufferPointer { ptmp in
             let t = pt.baseAddress!, w = py.baseAddress!, tmp = ptmp.baseAddress!
-            // Forward: w_p = s_p a_pᵀ + T_{p+1}⁻¹ w_{p+1} / r, kept in y's storage.
+            // Back: y_0 = T_0⁻¹(w_0 + b/r), y_p = T_p⁻¹(w_p + y_{p−1}/r).
+            for block in 0..<min(backBlocks, p) {
+                let wb = w + block * qm
+                for k in 0..<qm { tmp[k] = wb[k] + invR * (block == 0 ? b[k] : wb[k - qm]) }
+                Double.gemm(transposeA: false, transposeB: false, m: q, n: m, k: q, alpha: 1,
+                            a: t + block * qq, lda: q, b: tmp, ldb: m, beta: 0, c: wb, ldc: m)
+            }
+        }}}
+    }
+
+    /// The forward substitution for across-port voltages a (P × m): w_p = s_p a_pᵀ +
+    /// T_{p+1}⁻¹ w_{p+1}/r, P × Q × m, written into `w`.
+    func forward(a: [Double], m: Int, into w: inout [Double]) {
+        let invR = 1 / r
+        let qq = q * q, qm = q * m
+        tInverse.withUnsafeBufferPointer { pt in
+        coupling.withUnsafeBufferPointer { ps in
+        w.withUnsafeMutableBufferPointer { pw in
+            let t = pt.baseAddress!, w = pw.baseAddress!
             for block in stride(from: p - 1, through: 0, by: -1) {
                 let wb = w + block * qm
                 for k in 0..<q {
@@ -451,14 +533,7 @@ struct MeshTile: Sendable {
                                 a: t + (block + 1) * qq, lda: q, b: w + (block + 1) * qm, ldb: m, beta: 1, c: wb, ldc: m)
                 }
             }
-            // Back: y_0 = T_0⁻¹(w_0 + b/r), y_p = T_p⁻¹(w_p + y_{p−1}/r).
-            for block in 0..<min(backBlocks, p) {
-                let wb = w + block * qm
-                for k in 0..<qm { tmp[k] = wb[k] + invR * (block == 0 ? b[k] : wb[k - qm]) }
-                Double.gemm(transposeA: false, transposeB: false, m: q, n: m, k: q, alpha: 1,
-                            a: t + block * qq, lda: q, b: tmp, ldb: m, beta: 0, c: wb, ldc: m)
-            }
-        }}}}
+        }}}
     }
 
     /// Adds this tile's port admittance into the crossbar's.

@@ -171,7 +171,10 @@ extension ResistiveCircuit {
         columns.writeRows(startingAt: 0, from: v2)
         columns.writeRows(startingAt: b, from: v1)
         let weights = [Double](repeating: -0.5, count: b) + [Double](repeating: 0.5, count: b)
-        return meshes[l].weightedDeviceVoltageSquares(rowVoltages: rows, columnVoltages: columns, weights: weights)
+        // The input crossbar's rows are the inputs in both phases: the forward substitution that
+        // `inputCurrents` made for them (when it was for these inputs) is reused.
+        let forward = l == 0 ? inputForward.lookup(revision: revision) : nil
+        return meshes[l].weightedDeviceVoltageSquares(rowVoltages: rows, columnVoltages: columns, weights: weights, forward: forward)
     }
 
     /// The input crossbar's Norton currents u·G₁ into the first free layer (B × n₁, A) for
@@ -180,8 +183,11 @@ extension ResistiveCircuit {
     /// −(Y_cr u)_j, from one substitution per sample through the factorized mesh.
     public func inputCurrents(_ u: DoubleMatrix) -> DoubleMatrix {
         if isMeshed {
+            // The forward substitution of these inputs serves the learning step of the minibatch too.
+            let forward = meshes[0].rowForward(u)
+            inputForward.store(forward, revision: revision)
             var i = meshes[0].portCurrents(rowVoltages: u, columnVoltages: DoubleMatrix(rows: u.rows, columns: meshes[0].columns),
-                                           rowPorts: false).columns
+                                           rowPorts: false, forward: forward).columns
             i.withUnsafeMutableBufferPointer { p in for k in p.indices { p[k] = -p[k] } }
             return i
         }

@@ -19,6 +19,10 @@ public struct ResistiveCircuit: Sendable {
     /// without its row ports, which are ideal sources). Empty otherwise.
     public private(set) var meshes: [CrossbarMesh] = []
     public private(set) var meshAdmittances: [MeshAdmittance] = []
+    /// With a wire mesh: the input crossbar's forward substitution of the last inputs
+    /// `inputCurrents` saw, for the learning step of the same minibatch (same inputs, same
+    /// revision). Shared by copies of the circuit, which the revision tells apart.
+    let inputForward = InputForwardCache()
     public let names: NodeNames
     /// The chip's per-cell variation and the mixed-precision accumulators.
     public internal(set) var devices: DeviceState
@@ -214,4 +218,17 @@ public struct ResistiveCircuit: Sendable {
     /// The amplifier gain A between free layer l and l+1 (l = 1…L−1).
     public var amplifierGain: Double { preset.amplifierGain }
     public var hasAmplifiers: Bool { preset.amplifierGain != 1 && depth > 1 }
+}
+
+/// The last `CrossbarMesh.RowForward` of a circuit's input crossbar, keyed by the circuit's
+/// revision (thread-safe: relaxers run on copies of the circuit, on any thread).
+final class InputForwardCache: Sendable {
+    private let entry = Mutex<(revision: Int, forward: CrossbarMesh.RowForward)?>(nil)
+
+    func store(_ forward: CrossbarMesh.RowForward, revision: Int) { entry.withLock { $0 = (revision, forward) } }
+
+    /// The stored forward substitution when it belongs to `revision`.
+    func lookup(revision: Int) -> CrossbarMesh.RowForward? {
+        entry.withLock { e in e.flatMap { $0.revision == revision ? $0.forward : nil } }
+    }
 }
