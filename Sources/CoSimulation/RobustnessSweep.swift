@@ -10,7 +10,7 @@ import Reporting
 /// recover it?). For every value of one swept non-ideality:
 ///
 /// - **ex-situ**: the network trained once on the nominal hardware (the base preset with ideal,
-///   continuous devices) is programmed onto the imperfect chip — stuck cells stay stuck, every
+///   continuous devices; with ideal wires when wires are swept) is programmed onto the imperfect chip — stuck cells stay stuck, every
 ///   cell lands in its own window, each write carries the chip's write noise, optionally
 ///   corrected by write-verify iterations — and evaluated there;
 /// - **in-situ**: a fresh network is trained by EqProp on the imperfect chip itself (fixed
@@ -26,6 +26,11 @@ public struct RobustnessSweep {
         case stuckFraction = "stuck_fraction"
         case levels = "conductance_levels"
         case wireResistance = "wire_resistance_ohms"
+        /// Tiles of v × v cells (0: one tile per crossbar), on the base preset's wires.
+        case tileSize = "tile_size"
+
+        /// Whether the value describes the wires (whose nominal, for ex-situ training, is ideal).
+        public var isWire: Bool { self == .wireResistance || self == .tileSize }
 
         public func apply(_ v: Double, to preset: inout HardwarePreset) {
             switch self {
@@ -37,6 +42,11 @@ public struct RobustnessSweep {
             // 1e19 is whole but beyond Int; -1 is refused by the preset's validation.
             case .levels: preset.conductanceLevels = CheckedSize.int(v, in: 0...HardwarePreset.maxConductanceLevels) ?? -1
             case .wireResistance: preset.wireResistance = v
+            // A non-whole or out-of-range size becomes −1, which the preset's validation refuses.
+            case .tileSize:
+                let size = CheckedSize.int(v, in: 0...10_000_000) ?? -1
+                preset.tileRows = size
+                preset.tileColumns = size
             }
         }
     }
@@ -75,11 +85,13 @@ public struct RobustnessSweep {
         self.values = values
     }
 
-    /// The base preset with ideal continuous devices: the hardware ex-situ training assumes.
+    /// The base preset with ideal continuous devices, and ideal wires when the wires are swept:
+    /// the hardware ex-situ training assumes.
     public var nominalPreset: HardwarePreset {
         var p = preset
         p.device = DeviceModel()
         p.conductanceLevels = 0
+        if parameter.isWire { p.wireResistance = 0 }
         return p
     }
 

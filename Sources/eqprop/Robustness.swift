@@ -10,7 +10,7 @@ extension EqPropCommand {
             abstract: "In-situ vs ex-situ training on imperfect devices: sweep one non-ideality and compare.",
             discussion: """
             For every value of --sweep: ex-situ, the network trained once on the hardware preset's nominal \
-            devices (continuous, ideal) is programmed onto the imperfect chip (stuck cells, own windows, write \
+            devices (continuous, ideal; ideal wires when the wires are swept) is programmed onto the imperfect chip (stuck cells, own windows, write \
             noise, --write-verify iterations) and evaluated there; in-situ, EqProp trains a fresh network on \
             the chip itself. Prints a table (or JSON lines with --json) and writes robustness.jsonl and \
             robustness.svg into --out. Runs in minutes with --epochs 1 --train-limit 10000.
@@ -21,7 +21,7 @@ extension EqPropCommand {
         @Option(help: "Hardware preset (name or path) whose devices are swept.")
         var hardware: String = "memristive"
         @Option(help: ArgumentHelp("The non-ideality: \(RobustnessSweep.Parameter.allCases.map(\.rawValue).joined(separator: ", ")).",
-                                   discussion: "Fractions for spreads, noises and stuck cells (stuck_fraction: half at G_min, half at G_max); ohms for wires."))
+                                   discussion: "Fractions for spreads, noises and stuck cells (stuck_fraction: half at G_min, half at G_max); ohms for wires; cells for tile_size (square tiles, 0 = untiled, on --hardware's wires)."))
         var sweep: RobustnessSweep.Parameter
         @Option(help: "Comma-separated values, e.g. 0,0.1,0.3,0.5.")
         var values: String

@@ -50,6 +50,7 @@ import TestSupport
             (["benchmark", "solvers", "--layers", "4,2,2;4,\(Self.huge),2"], "--layers: layer size"),
             (["infer", "--weights", run, "--test-limit", Self.huge], "--test-limit"),
             (["robustness", "--sweep", "conductance_levels", "--values", "1e19", "--out", run], "--values 1e+19 for conductance_levels: "),
+            (["robustness", "--hardware", "ideal-mesh", "--sweep", "tile_size", "--values", "0,2.5", "--out", run], "--values 2.5 for tile_size: "),
         ]
         for (arguments, message) in cases { try Self.expectRefusal(arguments, naming: message) }
         #expect(!FileManager.default.fileExists(atPath: deck) && !FileManager.default.fileExists(atPath: run))
