@@ -146,7 +146,6 @@ public struct ResistiveEnergyModel: EnergyModel {
         var position = [Int: Int]()
         for (k, i) in active.enumerated() { position[i] = k }
         var h = [Double](repeating: 0, count: n * n)
-        let diode = circuit.preset.junctionDiode
         let nodeConductance = circuit.nodeConductances()
         for l in 0..<net.depth {
             let g = circuit.crossbar(l), wl = weights[l], coupling = circuit.intraLayerCoupling(layer: l + 1)
@@ -154,7 +153,8 @@ public struct ResistiveEnergyModel: EnergyModel {
                 guard let b = position[o[l] + j] else { continue }
                 var a = nodeConductance[l][j]
                 if diodeModel == .shockley {
-                    a += circuit.clamp(layer: l + 1, index: j).diodeCurrent(at: s[o[l] + j], diode).conductance
+                    let (low, high) = circuit.clampDiodes(layer: l + 1, index: j)
+                    a += circuit.clamp(layer: l + 1, index: j).diodeCurrent(at: s[o[l] + j], low: low, high: high).conductance
                 }
                 h[b * n + b] = wl * a
                 if let coupling {
@@ -254,7 +254,6 @@ public struct ResistiveEnergyModel: EnergyModel {
 
     public func force(at s: [Double], beta: Double, free: [Double]) -> [Double] {
         let o = offsets, weights = layerWeights
-        let diode = circuit.preset.junctionDiode
         var nudge = [Double](repeating: 0, count: sizes.last!)
         if beta != 0, case .currents(let c) = conditions(beta: beta, free: free).nudge { nudge = c.row(0) }
         let currents = nodeCurrents(s)
@@ -265,7 +264,8 @@ public struct ResistiveEnergyModel: EnergyModel {
                 var current = currents[l][j] + (l == net.depth - 1 ? nudge[j] : 0)
                 let clamp = circuit.clamp(layer: l + 1, index: j)
                 if diodeModel == .shockley {
-                    current += clamp.diodeCurrent(at: v, diode).current
+                    let (low, high) = circuit.clampDiodes(layer: l + 1, index: j)
+                    current += clamp.diodeCurrent(at: v, low: low, high: high).current
                 } else {
                     let (lo, hi) = clamp.bounds
                     if (v <= lo && current < 0) || (v >= hi && current > 0) { current = 0 }

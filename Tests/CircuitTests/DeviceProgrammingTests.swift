@@ -210,6 +210,9 @@ import Testing
             (["update_scheme": "round", "colour": 1], "unknown field 'device.colour'"),
             (["step_spread": 0.1], "device.update_scheme"),
             (["update_scheme": "round", "chip_seed": -1], "device.chip_seed"),
+            (["update_scheme": "round", "diode_emission_coefficient_spread": -0.1], "device.diode_emission_coefficient_spread"),
+            (["update_scheme": "round", "diode_saturation_current_spread": 6.0], "device.diode_saturation_current_spread"),
+            (["update_scheme": "round", "diode_saturation_current_spread": 0.5], "describe Shockley diodes"),
         ]
         for (device, expected) in cases {
             var object = try JSONSerialization.jsonObject(with: data) as! [String: Any]
@@ -226,6 +229,6 @@ import Testing
 
 extension DeviceChip: Equatable {
     public static func == (a: DeviceChip, b: DeviceChip) -> Bool {
-        zip(a.crossbars, b.crossbars).allSatisfy { $0.stepScale == $1.stepScale && $0.stuck == $1.stuck && $0.minimum == $1.minimum }
+        zip(a.crossbars, b.crossbars).allSatisfy { $0.stepScale == $1.stepScale && $0.stuck == $1.stuck && $0.minimum == $1.minimum } && a.diodes == b.diodes
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Numerics
 
 /// The per-cell facts of one chip: what makes each programmable device differ from the
@@ -24,6 +25,9 @@ public struct DeviceChip: Sendable {
     public var crossbars: [Cells]
     /// Bias conductances of each free layer: to the + rail then to the − rail (2·n_l cells).
     public var biases: [Cells]
+    /// With diode mismatch, the clamp diodes of each free layer: node j's low-side (or only)
+    /// diode at j, its high-side diode at n_l + j (empty: every diode is the preset's).
+    public var diodes: [[DiodeModelCard]] = []
 
     /// The chip of `device` for crossbars of the given shapes (rows × columns) and free layers of
     /// the given sizes. Nil when the devices do not vary (every cell is the nominal one).
@@ -56,6 +60,20 @@ public struct DeviceChip: Sendable {
         }
         crossbars = crossbarShapes.enumerated().map { l, shape in cells(shape.rows * shape.columns, purpose: 100 + UInt64(l)) }
         biases = layerSizes.enumerated().map { l, n in cells(2 * n, purpose: 200 + UInt64(l)) }
+        if device.hasDiodeMismatch {
+            let card = preset.diodeCard, sIS = device.diodeSaturationSpread, sN = device.diodeEmissionSpread
+            diodes = layerSizes.enumerated().map { l, n in
+                var stream = root.stream(300 + UInt64(l))
+                let key = CounterRandom.key(stream.next(), 0)
+                return (0..<(2 * n)).map { k in
+                    var own = card
+                    own.name = "\(card.name)_\(l + 1)_\(k)"
+                    own.saturationCurrent = card.saturationCurrent * exp(sIS * CounterRandom.normal(key, 2 &* k))
+                    own.emissionCoefficient = card.emissionCoefficient * max(0.05, 1 + sN * CounterRandom.normal(key, 2 &* k &+ 1))
+                    return own
+                }
+            }
+        }
     }
 
     /// Cell k's window on this chip, S.

@@ -31,7 +31,13 @@ public struct DeviceModel: Sendable, Equatable, Codable {
     /// Fractions of cells stuck at their G_min and at their G_max (never programmed).
     public var stuckAtMinFraction: Double = 0
     public var stuckAtMaxFraction: Double = 0
-    /// The chip: seed of every per-cell value above.
+    /// Diode mismatch (Shockley presets): each clamp diode's saturation current is
+    /// IS·exp(σ_IS·z) (a log-normal spread: IS varies over decades between devices) and its
+    /// emission coefficient N·max(0.05, 1 + σ_N·z), z fixed per diode. Decks carry one model card
+    /// per diode.
+    public var diodeSaturationSpread: Double = 0
+    public var diodeEmissionSpread: Double = 0
+    /// The chip: seed of every per-cell and per-diode value above.
     public var chipSeed: UInt64 = 1
 
     public init() {}
@@ -41,13 +47,20 @@ public struct DeviceModel: Sendable, Equatable, Codable {
         case upDownAsymmetry = "up_down_asymmetry", stepSpread = "step_spread", boundSpread = "bound_spread"
         case writeNoise = "write_noise", readNoise = "read_noise"
         case stuckAtMinFraction = "stuck_at_min_fraction", stuckAtMaxFraction = "stuck_at_max_fraction"
+        case diodeSaturationSpread = "diode_saturation_current_spread", diodeEmissionSpread = "diode_emission_coefficient_spread"
         case chipSeed = "chip_seed"
     }
 
-    /// Whether cells differ from each other (a `DeviceChip` is needed).
-    public var hasVariation: Bool {
+    /// Whether cells differ from each other.
+    public var hasCellVariation: Bool {
         stepSpread > 0 || boundSpread > 0 || stuckAtMinFraction > 0 || stuckAtMaxFraction > 0
     }
+
+    /// Whether the clamp diodes differ from each other.
+    public var hasDiodeMismatch: Bool { diodeSaturationSpread > 0 || diodeEmissionSpread > 0 }
+
+    /// Whether cells or diodes differ from each other (a `DeviceChip` is needed).
+    public var hasVariation: Bool { hasCellVariation || hasDiodeMismatch }
 
     /// Whether programming goes through the per-pulse device response rather than plain
     /// clip-and-round.
@@ -60,7 +73,7 @@ public struct DeviceModel: Sendable, Equatable, Codable {
 
     /// Whether this model is today's ideal device (plain clip, or clip and round to levels).
     public var isIdealRounding: Bool {
-        updateScheme == .round && !hasVariation && writeNoise == 0 && readNoise == 0
+        updateScheme == .round && !hasCellVariation && writeNoise == 0 && readNoise == 0
     }
 
     /// Checks ranges; `fail` names the field (`device.` + key).
@@ -78,6 +91,8 @@ public struct DeviceModel: Sendable, Equatable, Codable {
         try finite(readNoise, .readNoise, 0...0.25, "in [0, 0.25] (a fraction of G; the noise reaches ±3.46σ, so G stays positive)")
         try finite(stuckAtMinFraction, .stuckAtMinFraction, 0...1, "a fraction in [0, 1]")
         try finite(stuckAtMaxFraction, .stuckAtMaxFraction, 0...1, "a fraction in [0, 1]")
+        try finite(diodeSaturationSpread, .diodeSaturationSpread, 0...5, "in [0, 5] (σ of ln IS)")
+        try finite(diodeEmissionSpread, .diodeEmissionSpread, 0...1, "in [0, 1] (a fraction of N)")
         guard stuckAtMinFraction + stuckAtMaxFraction <= 1 else {
             throw fail("fields 'device.stuck_at_min_fraction' + 'device.stuck_at_max_fraction' must not exceed 1")
         }

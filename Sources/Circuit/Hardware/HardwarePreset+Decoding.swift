@@ -122,6 +122,8 @@ extension HardwarePreset: Decodable {
         if let v = try number(.readNoise) { d.readNoise = v }
         if let v = try number(.stuckAtMinFraction) { d.stuckAtMinFraction = v }
         if let v = try number(.stuckAtMaxFraction) { d.stuckAtMaxFraction = v }
+        if let v = try number(.diodeSaturationSpread) { d.diodeSaturationSpread = v }
+        if let v = try number(.diodeEmissionSpread) { d.diodeEmissionSpread = v }
         if let v = try number(.chipSeed) {
             guard v >= 0, v < 0x1p53, v == v.rounded() else { throw section.fail("field 'device.chip_seed' must be a whole number in [0, 2^53)") }
             d.chipSeed = UInt64(v)

@@ -181,6 +181,9 @@ extension HardwarePreset {
             throw fail("amplifier_gain must be in [1e-6, 1e6] (1: no amplifier; got \(amplifierGain))")
         }
         try device.validate(levels: conductanceLevels, fail: { fail($0) })
+        if device.hasDiodeMismatch && diodeKind == .ideal {
+            throw fail("fields 'device.diode_saturation_current_spread' and 'device.diode_emission_coefficient_spread' describe Shockley diodes: this preset's diode kind is \"ideal\"")
+        }
         try validateRanges(fail: fail)
     }
 

@@ -168,13 +168,14 @@ extension ResistiveCircuit {
                 deck.comment("diode clamps of layer \(l)")
                 for j in 0..<columns {
                     let node = names.node(layer: l, index: j)
+                    let (low, high) = clampDiodeCards(layer: l, index: j)
                     switch clamp(layer: l, index: j) {
                     case .none: break
-                    case .excitatory: deck.add(.diode(name: "D_\(node)", anode: "ce", cathode: node, model: preset.diodeCard.name))
-                    case .inhibitory: deck.add(.diode(name: "D_\(node)", anode: node, cathode: "ci", model: preset.diodeCard.name))
+                    case .excitatory: deck.add(.diode(name: "D_\(node)", anode: "ce", cathode: node, model: low.name))
+                    case .inhibitory: deck.add(.diode(name: "D_\(node)", anode: node, cathode: "ci", model: high.name))
                     case .twoSided:
-                        deck.add(.diode(name: "Dl_\(node)", anode: "cl", cathode: node, model: preset.diodeCard.name))
-                        deck.add(.diode(name: "Dh_\(node)", anode: node, cathode: "ch", model: preset.diodeCard.name))
+                        deck.add(.diode(name: "Dl_\(node)", anode: "cl", cathode: node, model: low.name))
+                        deck.add(.diode(name: "Dh_\(node)", anode: node, cathode: "ch", model: high.name))
                     }
                 }
             }
@@ -233,7 +234,22 @@ extension ResistiveCircuit {
             deck.add(.voltageSource(name: "Vsweep", plus: "sweep", minus: "0", value: .dc(0)))
             deck.add(.resistor(name: "Rsweep", a: "sweep", b: "0", ohms: 1))
         }
-        if depth > 1 { deck.diodeModels = [preset.diodeCard] }
+        if depth > 1 {
+            if devices.chip?.diodes.isEmpty == false {
+                // Diode mismatch: one model card per diode, each with the chip's own IS and N.
+                var cards: [DiodeModelCard] = []
+                for l in 1..<depth {
+                    for j in 0..<net.nodes(inLayer: l) {
+                        let (low, high) = clampDiodeCards(layer: l, index: j)
+                        cards.append(low)
+                        if high.name != low.name { cards.append(high) }
+                    }
+                }
+                deck.diodeModels = cards
+            } else {
+                deck.diodeModels = [preset.diodeCard]
+            }
+        }
         deck.options = preset.spiceOptions.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
         let free = names.freeNodes
         if let start = options.startState {

@@ -69,19 +69,19 @@ extension ResistiveCircuit {
             }
         }
         let vb = preset.biasVolts
-        let diode = preset.junctionDiode
         for l in 1...depth {
             for j in 0..<net.layerSizes[l - 1] {
                 let v = layers[l - 1][j]
+                let (low, high) = clampDiodes(layer: l, index: j)
                 p.biasRails += vb * net.biasToPositiveRail[l - 1][j] * (vb - v)
                 p.biasRails += -vb * net.biasToNegativeRail[l - 1][j] * (-vb - v)
                 switch clamp(layer: l, index: j) {
                 case .none: break
-                case let .excitatory(_, rail): p.clampRails += rail * diode.terminal(rail - v).current
-                case let .inhibitory(_, rail): p.clampRails -= rail * diode.terminal(v - rail).current
+                case let .excitatory(_, rail): p.clampRails += rail * low.terminal(rail - v).current
+                case let .inhibitory(_, rail): p.clampRails -= rail * high.terminal(v - rail).current
                 case let .twoSided(_, lowRail, _, highRail):
-                    p.clampRails += lowRail * diode.terminal(lowRail - v).current
-                    p.clampRails -= highRail * diode.terminal(v - highRail).current
+                    p.clampRails += lowRail * low.terminal(lowRail - v).current
+                    p.clampRails -= highRail * high.terminal(v - highRail).current
                 }
             }
         }

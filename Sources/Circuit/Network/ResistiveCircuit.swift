@@ -47,18 +47,20 @@ public struct ResistiveCircuit: Sendable {
         case twoSided(low: Double, lowRail: Double, high: Double, highRail: Double)
 
         /// The current its Shockley diodes drive into the node at `v` (A) and the node's
-        /// small-signal conductance to the rails through them, −d current/dv (S, ≥ 0).
+        /// small-signal conductance to the rails through them, −d current/dv (S, ≥ 0): `low`
+        /// is the diode from the low rail (excitatory), `high` the one to the high rail
+        /// (inhibitory); see `ResistiveCircuit.clampDiodes`.
         @inlinable
-        public func diodeCurrent(at v: Double, _ diode: JunctionDiode) -> (current: Double, conductance: Double) {
+        public func diodeCurrent(at v: Double, low: JunctionDiode, high: JunctionDiode) -> (current: Double, conductance: Double) {
             switch self {
             case .none: return (0, 0)
-            case let .excitatory(_, rail): return diode.terminal(rail - v)
+            case let .excitatory(_, rail): return low.terminal(rail - v)
             case let .inhibitory(_, rail):
-                let d = diode.terminal(v - rail)
+                let d = high.terminal(v - rail)
                 return (-d.current, d.conductance)
             case let .twoSided(_, lowRail, _, highRail):
-                let low = diode.terminal(lowRail - v), high = diode.terminal(v - highRail)
-                return (low.current - high.current, low.conductance + high.conductance)
+                let l = low.terminal(lowRail - v), h = high.terminal(v - highRail)
+                return (l.current - h.current, l.conductance + h.conductance)
             }
         }
 
@@ -184,6 +186,31 @@ public struct ResistiveCircuit: Sendable {
             return .twoSided(low: p.clampLow, lowRail: p.clampLow + p.diodeOffset,
                              high: p.clampHigh, highRail: p.clampHigh - p.diodeOffset)
         }
+    }
+
+    /// The diodes clamping node `index` of free layer `layer` (1…L): the preset's, or with diode
+    /// mismatch the chip's own (`DeviceChip.diodes`: slot j for the low-side or only diode,
+    /// n_l + j for the high-side one of a two-sided clamp).
+    public func clampDiodes(layer: Int, index j: Int) -> (low: JunctionDiode, high: JunctionDiode) {
+        guard let cards = devices.chip?.diodes, !cards.isEmpty else { return (preset.junctionDiode, preset.junctionDiode) }
+        let n = network.layerSizes[layer - 1], gmin = preset.junctionDiode.gmin
+        let low = JunctionDiode(cards[layer - 1][j], gmin: gmin)
+        if case .twoSided = clamp(layer: layer, index: j) { return (low, JunctionDiode(cards[layer - 1][n + j], gmin: gmin)) }
+        return (low, low)
+    }
+
+    /// The model cards of a node's clamp diodes in a deck: the preset's shared card, or with
+    /// diode mismatch one card per diode, named after its node (`dclamp_h1_3`, and `…_h` for the
+    /// high side of a two-sided clamp).
+    func clampDiodeCards(layer: Int, index j: Int) -> (low: DiodeModelCard, high: DiodeModelCard) {
+        guard let cards = devices.chip?.diodes, !cards.isEmpty else { return (preset.diodeCard, preset.diodeCard) }
+        let n = network.layerSizes[layer - 1], node = names.node(layer: layer, index: j)
+        var low = cards[layer - 1][j]
+        low.name = "\(preset.diodeCard.name)_\(node)"
+        guard case .twoSided = clamp(layer: layer, index: j) else { return (low, low) }
+        var high = cards[layer - 1][n + j]
+        high.name = "\(preset.diodeCard.name)_\(node)_h"
+        return (low, high)
     }
 
     /// a_i of every free node, per free layer (index 0 = layer 1): the sum of the effective

@@ -78,6 +78,10 @@ public final class CircuitSolver {
         var railHigh: [Double] = []
         var boundLow: [Double] = []
         var boundHigh: [Double] = []
+        /// Each node's low-side (anode at the low rail) and high-side diode: the preset's, or
+        /// the chip's own with diode mismatch (`ResistiveCircuit.clampDiodes`).
+        var lowDiode: [JunctionDiode] = []
+        var highDiode: [JunctionDiode] = []
         /// With a wire mesh, the layer's nodes' coupling to each other, W (S; see
         /// `ResistiveCircuit.intraLayerCoupling`); nil otherwise.
         var intraCoupling: DoubleMatrix?
@@ -144,6 +148,8 @@ public final class CircuitSolver {
                 let clamp = circuit.clamp(layer: l, index: j)
                 let (lo, hi) = clamp.bounds
                 c.boundLow.append(lo); c.boundHigh.append(hi)
+                let diodes = circuit.clampDiodes(layer: l, index: j)
+                c.lowDiode.append(diodes.low); c.highDiode.append(diodes.high)
                 switch clamp {
                 case .none: c.clampKind.append(0); c.railLow.append(0); c.railHigh.append(0)
                 case let .excitatory(_, rail): c.clampKind.append(1); c.railLow.append(rail); c.railHigh.append(0)
@@ -180,7 +186,6 @@ public final class CircuitSolver {
                 return RelaxationStatistics(iterations: 0, residual: .infinity, converged: false)
             }
             let depth = circuit.depth
-            let diode = circuit.preset.junctionDiode
             var sweeps = 0
             let rows = solver.batchInvariant ? SampleConvergence(batch: conditions.batchSize, state: state) : nil
             while sweeps < solver.maxSweeps {
@@ -189,7 +194,7 @@ public final class CircuitSolver {
                 rows?.beginSweep()
                 for parity in [1, 0] {
                     for l in stride(from: parity == 1 ? 1 : 2, through: depth, by: 2) {
-                        let r = solver.solveLayer(circuit, l, lane: self, state: &state, diode: diode,
+                        let r = solver.solveLayer(circuit, l, lane: self, state: &state,
                                                   rowWorst: parity == 1 ? rows?.sweepWorst : nil)
                         if parity == 1 { worst = max(worst, r) }
                     }
@@ -200,7 +205,7 @@ public final class CircuitSolver {
                     if rows!.endSweep(sweeps, tolerance: solver.tolerance * 0.1, state: &state) { break }
                 } else if sweeps > 1 && worst <= solver.tolerance * 0.1 { break }
             }
-            let residual = solver.finalResidual(circuit, lane: self, state: state, diode: diode)
+            let residual = solver.finalResidual(circuit, lane: self, state: state)
             return RelaxationStatistics(iterations: sweeps, residual: residual, converged: residual <= solver.tolerance)
         }
 
@@ -294,7 +299,7 @@ public final class CircuitSolver {
     /// imbalance / a_i before the update, V.
     /// `rowWorst`, when given, receives each sample's largest imbalance (max with what it holds).
     fileprivate func solveLayer(_ circuit: ResistiveCircuit, _ l: Int, lane: Lane, state: inout [DoubleMatrix],
-                                diode: JunctionDiode, rowWorst: UnsafeMutablePointer<Double>? = nil) -> Double {
+                                rowWorst: UnsafeMutablePointer<Double>? = nil) -> Double {
         computeCoupling(circuit, l, lane: lane, state)
         let c = nodes[l - 1]
         let denominator = lane.denominator[l - 1]
@@ -316,7 +321,8 @@ public final class CircuitSolver {
                     v[i] = new
                 } else {
                     let (new, imbalance) = Self.solveNode(b: b, a: a, start: old, kind: c.clampKind[j],
-                                                          railLow: c.railLow[j], railHigh: c.railHigh[j], diode: diode)
+                                                          railLow: c.railLow[j], railHigh: c.railHigh[j],
+                                                          low: c.lowDiode[j], high: c.highDiode[j])
                     change = abs(imbalance) / a
                     v[i] = new
                 }
@@ -332,14 +338,14 @@ public final class CircuitSolver {
     /// f(V) = b − a·V + (diode currents into the node) and f'(V) < 0.
     @inline(__always)
     static func nodeBalance(_ v: Double, b: Double, a: Double, kind: UInt8, railLow: Double, railHigh: Double,
-                            diode: JunctionDiode) -> (Double, Double) {
+                            low: JunctionDiode, high: JunctionDiode) -> (Double, Double) {
         var f = b - a * v, df = -a
         if kind == 1 || kind == 3 {  // anode at the low rail, cathode at the node
-            let (i, g) = diode.terminal(railLow - v)
+            let (i, g) = low.terminal(railLow - v)
             f += i; df -= g
         }
         if kind == 2 || kind == 3 {  // anode at the node, cathode at the high rail
-            let (i, g) = diode.terminal(v - railHigh)
+            let (i, g) = high.terminal(v - railHigh)
             f -= i; df -= g
         }
         return (f, df)
@@ -349,10 +355,10 @@ public final class CircuitSolver {
     /// that bisection falls back on. Returns the new voltage and the imbalance at `start`.
     @inline(__always)
     static func solveNode(b: Double, a: Double, start: Double, kind: UInt8, railLow: Double, railHigh: Double,
-                          diode: JunctionDiode) -> (Double, Double) {
+                          low: JunctionDiode, high: JunctionDiode) -> (Double, Double) {
         if kind == 0 { return (b / a, b - a * start) }
         var v = start
-        var (f, df) = nodeBalance(v, b: b, a: a, kind: kind, railLow: railLow, railHigh: railHigh, diode: diode)
+        var (f, df) = nodeBalance(v, b: b, a: a, kind: kind, railLow: railLow, railHigh: railHigh, low: low, high: high)
         let initial = f
         var lo = -Double.infinity, hi = Double.infinity
         for _ in 0..<200 {
@@ -379,14 +385,14 @@ public final class CircuitSolver {
                 break
             }
             v = next
-            (f, df) = nodeBalance(v, b: b, a: a, kind: kind, railLow: railLow, railHigh: railHigh, diode: diode)
+            (f, df) = nodeBalance(v, b: b, a: a, kind: kind, railLow: railLow, railHigh: railHigh, low: low, high: high)
         }
         return (v, initial)
     }
 
     /// max_i |KCL_i| / a_i over all free nodes of the final state, V (ideal nodes: the
     /// projected imbalance a_i·|clamp(b_i/a_i) − V_i| / a_i).
-    fileprivate func finalResidual(_ circuit: ResistiveCircuit, lane: Lane, state: [DoubleMatrix], diode: JunctionDiode) -> Double {
+    fileprivate func finalResidual(_ circuit: ResistiveCircuit, lane: Lane, state: [DoubleMatrix]) -> Double {
         var worst = 0.0
         for l in 1...circuit.depth {
             computeCoupling(circuit, l, lane: lane, state)
@@ -401,7 +407,7 @@ public final class CircuitSolver {
                     r = abs(min(max(b / a, c.boundLow[j]), c.boundHigh[j]) - v[i])
                 } else {
                     r = abs(Self.nodeBalance(v[i], b: b, a: a, kind: c.clampKind[j], railLow: c.railLow[j],
-                                             railHigh: c.railHigh[j], diode: diode).0) / a
+                                             railHigh: c.railHigh[j], low: c.lowDiode[j], high: c.highDiode[j]).0) / a
                 }
                 if !(r <= worst) { worst = r.isNaN ? .infinity : r }
             }
