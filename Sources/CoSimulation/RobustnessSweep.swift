@@ -25,6 +25,8 @@ public struct RobustnessSweep {
         /// Half of the value at G_min, half at G_max.
         case stuckFraction = "stuck_fraction"
         case levels = "conductance_levels"
+        /// σ of ln IS of every clamp diode (Shockley presets).
+        case diodeSaturationSpread = "diode_saturation_current_spread"
         case wireResistance = "wire_resistance_ohms"
         /// Tiles of v × v cells (0: one tile per crossbar), on the base preset's wires.
         case tileSize = "tile_size"
@@ -41,6 +43,7 @@ public struct RobustnessSweep {
             case .stuckFraction: preset.device.stuckAtMinFraction = v / 2; preset.device.stuckAtMaxFraction = v / 2
             // 1e19 is whole but beyond Int; -1 is refused by the preset's validation.
             case .levels: preset.conductanceLevels = CheckedSize.int(v, in: 0...HardwarePreset.maxConductanceLevels) ?? -1
+            case .diodeSaturationSpread: preset.device.diodeSaturationSpread = v
             case .wireResistance: preset.wireResistance = v
             // A non-whole or out-of-range size becomes −1, which the preset's validation refuses.
             case .tileSize:

@@ -21,7 +21,7 @@ extension EqPropCommand {
         @Option(help: "Hardware preset (name or path) whose devices are swept.")
         var hardware: String = "memristive"
         @Option(help: ArgumentHelp("The non-ideality: \(RobustnessSweep.Parameter.allCases.map(\.rawValue).joined(separator: ", ")).",
-                                   discussion: "Fractions for spreads, noises and stuck cells (stuck_fraction: half at G_min, half at G_max); ohms for wires; cells for tile_size (square tiles, 0 = untiled, on --hardware's wires)."))
+                                   discussion: "Fractions for spreads, noises and stuck cells (stuck_fraction: half at G_min, half at G_max); σ of ln IS for diode_saturation_current_spread (Shockley presets); ohms for wires; cells for tile_size (square tiles, 0 = untiled, on --hardware's wires)."))
         var sweep: RobustnessSweep.Parameter
         @Option(help: "Comma-separated values, e.g. 0,0.1,0.3,0.5.")
         var values: String
