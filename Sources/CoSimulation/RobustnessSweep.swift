@@ -170,7 +170,7 @@ public struct RobustnessSweep {
         plot.notes = [note]
         let colors = LinePlot.palette
         plot.series = [
-            .init(name: "ex-situ (trained on nominal devices, programmed onto the chip)",
+            .init(name: "ex-situ (trained on nominal hardware, programmed onto the chip)",
                   points: points.map { ($0.value, 100 * $0.exSituTestError) }, color: colors[0], markers: true),
             .init(name: "in-situ (EqProp on the chip), analog", points: points.map { ($0.value, 100 * $0.inSituTestError) },
                   color: colors[1], markers: true),
