@@ -103,6 +103,9 @@ public struct RobustnessSweep {
         var p = preset
         parameter.apply(value, to: &p)
         do { try p.validate() } catch { throw TrainingError.invalidConfiguration("--values \(value) for \(parameter.rawValue): \(error)") }
+        if parameter == .tileSize && !p.usesMesh {
+            throw TrainingError.invalidConfiguration("--sweep tile_size tiles a wire mesh, and preset '\(preset.name)' has none (wire_resistance_ohms > 0 and wire_model \"mesh\" needed): every point would be the same")
+        }
         return p
     }
 

@@ -22,6 +22,7 @@ import Testing
         #expect(chip.tileRows == 64 && chip.tileColumns == 64 && chip.wireResistance == 1)
         #expect(untiled.tileRows == 0 && untiled.tileColumns == 0)
         #expect(throws: (any Error).self) { try tiles.chip(2.5) }
+        #expect(throws: (any Error).self) { try sweep(.tileSize, on: "ideal").chip(64) }  // no mesh to tile
         #expect(try sweep(.wireResistance, on: "ideal-mesh").nominalPreset.wireResistance == 0)
         // A device sweep keeps the preset's wires (memristive's first-order 1 Ω) in its nominal.
         let devices = try sweep(.stepSpread, on: "memristive")

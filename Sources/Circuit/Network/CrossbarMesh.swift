@@ -98,13 +98,10 @@ public struct CrossbarMesh: Sendable {
     }
 
     /// Runs `body` on tiles 0..<count split in two halves, one per core (the first half on this
-    /// thread), with OpenBLAS on one thread: its blocks of a few hundred rows gain nothing from
-    /// OpenBLAS's own threads, which only add hand-offs (measured: 2 threads spent most of a
-    /// reduction yielding). Returns the two halves' results in tile order.
+    /// thread); returns the two halves' results in tile order. The products inside are small
+    /// (Q ≤ a few hundred), below OpenBLAS's threading threshold, so each half runs on its core
+    /// alone.
     static func onBothCores<R>(_ count: Int, _ body: (Range<Int>) -> R) -> [R] {
-        let savedThreads = BLASThreads.count
-        BLASThreads.set(1)
-        defer { BLASThreads.set(savedThreads) }
         if count <= 1 { return [body(0..<count)] }
         let mid = (count + 1) / 2
         let (a, b) = Parallel.both({ body(0..<mid) }, { body(mid..<count) })
@@ -112,7 +109,9 @@ public struct CrossbarMesh: Sendable {
     }
 
     /// Bytes a mesh of this size keeps (T⁻¹ blocks, chain factors, couplings) plus its port
-    /// admittance: what `init` and `admittance` allocate, estimated before allocating.
+    /// admittance: what `init` and `admittance` allocate, estimated before allocating. (A training
+    /// run also keeps one `RowForward` of the input crossbar, rows · columns · B doubles: the size
+    /// of the crossbar's own conductances times the batch, far below the T⁻¹ blocks.)
     public static func memoryEstimate(rows: Int, columns: Int, tileRows: Int, tileColumns: Int) -> Double {
         let tr = tileRows > 0 ? min(tileRows, rows) : rows
         let tc = tileColumns > 0 ? min(tileColumns, columns) : columns

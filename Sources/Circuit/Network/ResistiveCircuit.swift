@@ -192,25 +192,30 @@ public struct ResistiveCircuit: Sendable {
     /// mismatch the chip's own (`DeviceChip.diodes`: slot j for the low-side or only diode,
     /// n_l + j for the high-side one of a two-sided clamp).
     public func clampDiodes(layer: Int, index j: Int) -> (low: JunctionDiode, high: JunctionDiode) {
-        guard let cards = devices.chip?.diodes, !cards.isEmpty else { return (preset.junctionDiode, preset.junctionDiode) }
-        let n = network.layerSizes[layer - 1], gmin = preset.junctionDiode.gmin
-        let low = JunctionDiode(cards[layer - 1][j], gmin: gmin)
-        if case .twoSided = clamp(layer: layer, index: j) { return (low, JunctionDiode(cards[layer - 1][n + j], gmin: gmin)) }
-        return (low, low)
+        guard let (low, high) = chipDiodeCards(layer: layer, index: j) else { return (preset.junctionDiode, preset.junctionDiode) }
+        let gmin = preset.junctionDiode.gmin
+        return (JunctionDiode(low, gmin: gmin), JunctionDiode(high, gmin: gmin))
     }
 
     /// The model cards of a node's clamp diodes in a deck: the preset's shared card, or with
     /// diode mismatch one card per diode, named after its node (`dclamp_h1_3`, and `…_h` for the
     /// high side of a two-sided clamp).
     func clampDiodeCards(layer: Int, index j: Int) -> (low: DiodeModelCard, high: DiodeModelCard) {
-        guard let cards = devices.chip?.diodes, !cards.isEmpty else { return (preset.diodeCard, preset.diodeCard) }
-        let n = network.layerSizes[layer - 1], node = names.node(layer: layer, index: j)
-        var low = cards[layer - 1][j]
+        guard var (low, high) = chipDiodeCards(layer: layer, index: j) else { return (preset.diodeCard, preset.diodeCard) }
+        let node = names.node(layer: layer, index: j)
         low.name = "\(preset.diodeCard.name)_\(node)"
         guard case .twoSided = clamp(layer: layer, index: j) else { return (low, low) }
-        var high = cards[layer - 1][n + j]
         high.name = "\(preset.diodeCard.name)_\(node)_h"
         return (low, high)
+    }
+
+    /// The chip's cards of a node's low and high diodes (the same card for a one-sided clamp),
+    /// nil without diode mismatch.
+    private func chipDiodeCards(layer: Int, index j: Int) -> (DiodeModelCard, DiodeModelCard)? {
+        guard let cards = devices.chip?.diodes, !cards.isEmpty else { return nil }
+        let own = cards[layer - 1]
+        if case .twoSided = clamp(layer: layer, index: j) { return (own[j], own[network.layerSizes[layer - 1] + j]) }
+        return (own[j], own[j])
     }
 
     /// a_i of every free node, per free layer (index 0 = layer 1): the sum of the effective
