@@ -166,9 +166,13 @@ public struct RobustnessSweep {
         return points
     }
 
-    /// Test error (%) against the swept value, one curve per approach.
+    /// Test error (%) against the swept value, one curve per approach; points in increasing
+    /// order of the value, whatever the order of `--values`.
     public static func plot(_ points: [Point], note: String) -> LinePlot {
-        var plot = LinePlot(title: "In-situ vs ex-situ training", xLabel: points.first?.parameter.rawValue ?? "value",
+        let parameter = points.first?.parameter
+        let points = points.sorted { $0.value < $1.value }
+        var plot = LinePlot(title: "In-situ vs ex-situ training",
+                            xLabel: parameter == .tileSize ? "tile_size (cells; 0 = untiled)" : parameter?.rawValue ?? "value",
                             yLabel: "test error (%)")
         plot.notes = [note]
         let colors = LinePlot.palette
