@@ -60,8 +60,7 @@ public struct CrossbarMesh: Sendable {
         rows = g.rows
         columns = g.columns
         wireResistance = r
-        let tr = tileRows > 0 ? min(tileRows, g.rows) : g.rows
-        let tc = tileColumns > 0 ? min(tileColumns, g.columns) : g.columns
+        let tr = Self.tileExtent(tileRows, of: g.rows), tc = Self.tileExtent(tileColumns, of: g.columns)
         self.tileRows = tr
         self.tileColumns = tc
         var specs: [(Range<Int>, Range<Int>)] = []
@@ -81,12 +80,14 @@ public struct CrossbarMesh: Sendable {
         factorizeTiles(g)
     }
 
+    /// The tile size in use along a side of `extent` cells for a preset's `size` (0 = untiled).
+    static func tileExtent(_ size: Int, of extent: Int) -> Int { size > 0 ? min(size, extent) : extent }
+
     /// Whether this mesh has the geometry `init` would give for these arguments (so that
     /// `refactorize` can replace building a new one).
     public func hasGeometry(rows: Int, columns: Int, wireResistance r: Double, tileRows: Int, tileColumns: Int) -> Bool {
         rows == self.rows && columns == self.columns && r == wireResistance
-            && (tileRows > 0 ? min(tileRows, rows) : rows) == self.tileRows
-            && (tileColumns > 0 ? min(tileColumns, columns) : columns) == self.tileColumns
+            && Self.tileExtent(tileRows, of: rows) == self.tileRows && Self.tileExtent(tileColumns, of: columns) == self.tileColumns
     }
 
     /// Factorizes every tile, half of them on each core.
@@ -113,8 +114,7 @@ public struct CrossbarMesh: Sendable {
     /// run also keeps one `RowForward` of the input crossbar, rows · columns · B doubles: the size
     /// of the crossbar's own conductances times the batch, far below the T⁻¹ blocks.)
     public static func memoryEstimate(rows: Int, columns: Int, tileRows: Int, tileColumns: Int) -> Double {
-        let tr = tileRows > 0 ? min(tileRows, rows) : rows
-        let tc = tileColumns > 0 ? min(tileColumns, columns) : columns
+        let tr = Self.tileExtent(tileRows, of: rows), tc = Self.tileExtent(tileColumns, of: columns)
         var doubles = 0.0
         for i0 in stride(from: 0, to: rows, by: max(tr, 1)) {
             for j0 in stride(from: 0, to: columns, by: max(tc, 1)) {
