@@ -188,19 +188,24 @@ public final class CircuitSolver {
             let depth = circuit.depth
             var sweeps = 0
             let rows = solver.batchInvariant ? SampleConvergence(batch: conditions.batchSize, state: state) : nil
+            // Without a mesh an even layer's solve is exact, so the odd layers' imbalance before
+            // their update is the residual of the state the sweep started from. With a mesh a
+            // layer's solve is one Jacobi step in its intra-layer coupling W, and an even layer
+            // can keep a residual while the odd ones no longer move (e.g. every hidden node
+            // clamped): its change counts too.
+            let evenLayersExact = solver.nodes.allSatisfy { $0.intraCoupling == nil }
             while sweeps < solver.maxSweeps {
                 sweeps += 1
                 var worst = 0.0
                 rows?.beginSweep()
                 for parity in [1, 0] {
+                    let counted = parity == 1 || !evenLayersExact
                     for l in stride(from: parity == 1 ? 1 : 2, through: depth, by: 2) {
                         let r = solver.solveLayer(circuit, l, lane: self, state: &state,
-                                                  rowWorst: parity == 1 ? rows?.sweepWorst : nil)
-                        if parity == 1 { worst = max(worst, r) }
+                                                  rowWorst: counted ? rows?.sweepWorst : nil)
+                        if counted { worst = max(worst, r) }
                     }
                 }
-                // The odd layers' imbalance before their update is the residual of the state
-                // the sweep started from (its even layers had just been solved exactly).
                 if rows != nil {
                     if rows!.endSweep(sweeps, tolerance: solver.tolerance * 0.1, state: &state) { break }
                 } else if sweeps > 1 && worst <= solver.tolerance * 0.1 { break }
