@@ -18,6 +18,11 @@ import Reporting
 ///
 /// Both evaluations relax the chip with its read noise. The digital feedforward network of the
 /// in-situ run is reported beside it.
+///
+/// With `trainings` set, every training is a run folder under it (`nominal/`, `in-situ-<value>/`,
+/// each like `eqprop train --out`'s, with its chip as `hardware.json`), checkpointed after every
+/// epoch; the same sweep started again continues each training from its checkpoint (a finished
+/// one is only evaluated again), so a long sweep survives a kill.
 public struct RobustnessSweep {
     /// A non-ideality that can be swept, and how a value is written into a preset.
     public enum Parameter: String, CaseIterable, Sendable, Codable {
@@ -78,6 +83,11 @@ public struct RobustnessSweep {
     /// Write-verify iterations of ex-situ programming: each re-writes (with fresh write noise)
     /// every cell further than half a pulse step from its target.
     public var writeVerifyIterations = 0
+    /// Where the trainings keep their run folders, the data they train on (`data.json`) and
+    /// the command line recorded in each folder's lock; nil: trainings stay in memory.
+    public var trainings: (folder: URL, data: RunDataSource, command: String)?
+    /// Notes and warnings about the trainings' run folders, one line each, with their prefix.
+    public var notify: (String) -> Void = { _ in }
 
     public init(config: ResistiveTrainingConfig, preset: HardwarePreset, parameter: Parameter, values: [Double]) {
         var config = config
@@ -113,33 +123,79 @@ public struct RobustnessSweep {
     /// `epochs` epochs each (what `run`'s `progress` counts up to).
     public func totalTrainingSamples(_ data: Dataset) -> Int { (values.count + 1) * config.epochs * data.train.count }
 
-    /// Trains `epochs` epochs on `hardware` and returns the trainer; `progress` sees the
-    /// samples done in this training.
-    func train(on hardware: HardwarePreset, _ data: Dataset, log: ((String) -> Void)?,
+    /// The run folder of the training on the nominal hardware (`nil`) or of the in-situ
+    /// training at `value`, when the sweep keeps its trainings.
+    public func trainingFolder(value: Double?) -> RunFolder? {
+        trainings.map { RunFolder($0.folder.appendingPathComponent(value.map { "in-situ-\($0)" } ?? "nominal")) }
+    }
+
+    /// Trains `epochs` epochs on `hardware` and returns the trainer and the last epoch's lost
+    /// update fraction; `progress` sees the samples done in this training. With `trainings`,
+    /// in the run folder of `value` (`trainingFolder`), continued from its checkpoint.
+    func train(on hardware: HardwarePreset, value: Double?, _ data: Dataset, log: ((String) -> Void)?,
                progress: ((Int) -> Void)? = nil) throws -> (ResistiveTrainer, Double?) {
         var c = config
         c.updateScheme = nil
         c.chipSeed = nil
-        let trainer = try ResistiveTrainer(config: c, preset: hardware)
-        trainer.log = log
-        var lost: Double?
-        for epoch in 1...config.epochs {
-            let before = (epoch - 1) * data.train.count
-            let t = try trainer.trainEpoch(epoch, on: data.train, progress: progress.map { p in { p(before + $0) } })
-            lost = t.lostUpdateFraction
+        guard let store = trainings, let folder = trainingFolder(value: value) else {
+            let trainer = try ResistiveTrainer(config: c, preset: hardware)
+            trainer.log = log
+            var lost: Double?
+            for epoch in 1...config.epochs {
+                let before = (epoch - 1) * data.train.count
+                let t = try trainer.trainEpoch(epoch, on: data.train, progress: progress.map { p in { p(before + $0) } })
+                lost = t.lostUpdateFraction
+            }
+            return (trainer, lost)
         }
-        return (trainer, lost)
+        let trainer: ResistiveTrainer
+        var done = 0
+        if folder.hasCheckpoint {
+            let run = try TrainedResistiveRun(folder: folder)
+            var saved = run.config
+            saved.epochs = c.epochs
+            let which = value.map { "the in-situ training at \(parameter.rawValue) \($0)" } ?? "the nominal training"
+            guard saved == c, run.preset == hardware else {
+                throw TrainingError.invalidConfiguration("\(folder.url.path) holds \(which) of another sweep (other settings or hardware): "
+                                                         + "continue it with that sweep's flags, or choose another --out")
+            }
+            guard run.epochs <= c.epochs else {
+                throw TrainingError.invalidConfiguration("\(folder.url.path) holds \(run.epochs) epochs of \(which), more than --epochs \(c.epochs): "
+                                                         + "pass --epochs \(run.epochs) or more, or choose another --out")
+            }
+            guard try folder.readDataSource() == store.data else {
+                throw TrainingError.invalidConfiguration("\(folder.url.path) trained \(which) on other data (its data.json): "
+                                                         + "use the same --dataset, --data and limits, or choose another --out")
+            }
+            trainer = try ResistiveTrainer(config: c, preset: hardware, network: run.network, feedforward: run.feedforward,
+                                           accumulators: run.accumulators)
+            done = run.epochs
+        } else {
+            trainer = try ResistiveTrainer(config: c, preset: hardware)
+        }
+        trainer.log = log
+        var session = TrainingSession(folder: folder, lock: nil, command: store.command, dataRecord: store.data)
+        session.epochsDone = done
+        session.files = [folder.hardware: try hardware.jsonData()]
+        session.showProgress = false
+        session.notify = notify
+        session.progress = progress.map { p in { p(done * data.train.count + $0) } }
+        session.curveNote = "\(c.preset) on '\(hardware.name)' (robustness sweep of \(parameter.rawValue)), \(data.name.rawValue), seed \(c.seed)"
+        _ = try session.run(trainer, epochs: c.epochs, on: data)
+        let last = try? String(contentsOf: folder.metrics, encoding: .utf8).split(separator: "\n").last
+            .flatMap { try? JSONDecoder().decode(EpochMetrics.self, from: Data($0.utf8)) }
+        return (trainer, last?.lostUpdateFraction)
     }
 
     /// Runs the sweep; `onPoint` sees each row as it is measured, `progress` the training
     /// samples done so far (of `totalTrainingSamples`).
     public func run(_ data: Dataset, log: ((String) -> Void)? = nil, progress: ((Int) -> Void)? = nil,
-                    onPoint: (Point) -> Void = { _ in }) throws -> [Point] {
+                    onPoint: (Point) throws -> Void = { _ in }) throws -> [Point] {
         for v in values { _ = try chip(v) }
         let perTraining = config.epochs * data.train.count
         var trainings = 0
         func counted(_ done: Int) { progress?(trainings * perTraining + done) }
-        let (nominal, _) = try train(on: nominalPreset, data, log: log, progress: counted)
+        let (nominal, _) = try train(on: nominalPreset, value: nil, data, log: log, progress: counted)
         trainings += 1
         var points: [Point] = []
         for v in values {
@@ -154,14 +210,14 @@ public struct RobustnessSweep {
             let exSitu = try ResistiveTrainer(config: exConfig, preset: hardware, network: programmed, feedforward: nominal.feedforward)
             let exError = try exSitu.evaluate(data.test).errorRelaxed
             // In-situ: trained on the chip.
-            let (inSitu, lost) = try train(on: hardware, data, log: log, progress: counted)
+            let (inSitu, lost) = try train(on: hardware, value: v, data, log: log, progress: counted)
             trainings += 1
             let e = try inSitu.evaluate(data.test)
             let point = Point(parameter: parameter, value: v, exSituTestError: exError, inSituTestError: e.errorRelaxed,
                               inSituDigitalTestError: e.errorFeedforward, inSituLostUpdateFraction: lost,
                               seconds: Date().timeIntervalSince(start))
             points.append(point)
-            onPoint(point)
+            try onPoint(point)
         }
         return points
     }

@@ -70,6 +70,9 @@ public final class TrainingRun<Trainer: EpochTrainer> {
     public var showProgress = true
     /// Called after each epoch (for co-simulation logging and tests).
     public var onEpoch: ((EpochMetrics) -> Void)?
+    /// Training samples done by this invocation, over all its epochs (for a caller's own
+    /// progress line, e.g. a sweep of several trainings).
+    public var onProgress: ((Int) -> Void)?
     /// Notes printed on the learning curve (data subset, preset…).
     public var curveNotes: [String] = []
 
@@ -140,7 +143,11 @@ public final class TrainingRun<Trainer: EpochTrainer> {
         }
         for epoch in firstEpoch...max(firstEpoch, lastEpoch) where epoch <= lastEpoch {
             let line = showProgress ? ProgressLine(label: "epoch \(epoch)/\(lastEpoch)", total: train.count) : nil
-            let t = try trainer.trainEpoch(epoch, on: train) { line?.update(done: $0) }
+            let before = (epoch - firstEpoch) * train.count
+            let t = try trainer.trainEpoch(epoch, on: train) { done in
+                line?.update(done: done)
+                self.onProgress?(before + done)
+            }
             let e = try trainer.evaluate(test)
             let m = EpochMetrics(epoch: epoch, training: t, evaluation: e)
             line?.finish(extra: String(format: "train %.2f%%/%.2f%%  test ff %.2f%%  relaxed %.2f%%  (%.1f s)",

@@ -17,6 +17,8 @@ public struct TrainingSession {
     /// The data's record, `data.json`.
     public var dataRecord: RunDataSource
     public var showProgress = true
+    /// Training samples done by this invocation (`TrainingRun.onProgress`).
+    public var progress: ((Int) -> Void)?
     /// The learning curve's note.
     public var curveNote = ""
     /// Notes and warnings for the user, one line each.
@@ -60,6 +62,7 @@ public struct TrainingSession {
         for (url, data) in files { try AtomicFile.write(data, to: url) }
         try AtomicFile.write(JSONOutput.pretty(dataRecord), to: folder.dataSource)
         run.showProgress = showProgress
+        run.onProgress = progress
         run.curveNotes = [curveNote]
         let result = try run.run(train: dataset.train, test: dataset.test)
         lock.release()

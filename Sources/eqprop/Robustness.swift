@@ -1,6 +1,7 @@
 import ArgumentParser
 import Circuit
 import CoSimulation
+import EqProp
 import Foundation
 import Reporting
 
@@ -13,7 +14,9 @@ extension EqPropCommand {
             devices (continuous, ideal; ideal wires when the wires are swept) is programmed onto the imperfect chip (stuck cells, own windows, write \
             noise, --write-verify iterations) and evaluated there; in-situ, EqProp trains a fresh network on \
             the chip itself. Prints a table (or JSON lines with --json) and writes robustness.jsonl and \
-            robustness.svg into --out. Runs in minutes with --epochs 1 --train-limit 10000.
+            robustness.svg into --out, updated after every value. Every training is a run folder in --out \
+            (nominal/, in-situ-<value>/) checkpointed after each epoch: after a kill, the same command with \
+            --resume continues them. Runs in minutes with --epochs 1 --train-limit 10000.
             """)
 
         @Option(help: "Resistive training preset (drn-xs or drn-1h).")
@@ -32,8 +35,10 @@ extension EqPropCommand {
         @Option(help: "Random seed of every training.")
         var seed: UInt64 = 1
         @OptionGroup var data: DataOptions
-        @Option(help: "Folder for robustness.jsonl and robustness.svg.")
+        @Option(help: "Folder for robustness.jsonl, robustness.svg and the trainings' run folders.")
         var out: String = "runs/robustness"
+        @Flag(help: "Continue the trainings of the same sweep in --out from their checkpoints.")
+        var resume = false
         @Flag(help: "One JSON line per swept value on standard output.")
         var json = false
 
@@ -62,29 +67,39 @@ extension EqPropCommand {
             for v in list {
                 do { _ = try sweeper.chip(v) } catch { throw ValidationError("\(error)") }
             }
-            let dataset = try data.load()
             let folder = URL(fileURLWithPath: out)
+            let dataset = try data.load()
+            sweeper.trainings = (folder, RunDataSource(dataset: dataset.name.rawValue, directory: dataset.directory.standardizedFileURL.path,
+                                                       trainLimit: data.trainLimit, testLimit: data.testLimit,
+                                                       trainSamples: dataset.train.count, testSamples: dataset.test.count),
+                                 (["eqprop"] + CommandLine.arguments.dropFirst()).joined(separator: " "))
+            sweeper.notify = { printError($0) }
+            if !resume, let held = ([nil] + list).compactMap({ sweeper.trainingFolder(value: $0) }).first(where: \.hasCheckpoint) {
+                throw ValidationError("--out \(out) already holds trainings of a sweep (\(held.checkpoint.path)): pass --resume to continue them "
+                                      + "(same flags), or choose another folder")
+            }
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            let note = "\(preset) on '\(base.name)', \(dataset.name.rawValue) \(dataset.train.count) train / \(dataset.test.count) test, "
+                + "\(epochs) epoch(s), seed \(seed), write-verify \(writeVerify)"
             if !json {
                 print("\(sweep.rawValue)  ex-situ  in-situ (analog)  in-situ (digital)  lost updates")
             }
-            var lines: [String] = []
+            var measured: [RobustnessSweep.Point] = []
             let line = ProgressLine(label: "robustness \(sweep.rawValue)", total: sweeper.totalTrainingSamples(dataset))
-            let points = try sweeper.run(dataset, log: { printError("warning: " + $0) },
-                                         progress: quiet ? nil : { line.update(done: $0) }) { p in
+            _ = try sweeper.run(dataset, log: { printError("warning: " + $0) }, progress: quiet ? nil : { line.update(done: $0) }) { p in
                 if json {
-                    print((try? JSONOutput.line(p)) ?? "")
+                    print(try JSONOutput.line(p))
                 } else {
                     print(String(format: "%-12g %7.2f%% %15.2f%% %17.2f%% %13@", p.value, 100 * p.exSituTestError, 100 * p.inSituTestError,
                                  100 * p.inSituDigitalTestError, p.inSituLostUpdateFraction.map { String(format: "%.1f%%", 100 * $0) } ?? "-"))
                 }
-                lines.append((try? JSONOutput.line(p)) ?? "")
+                measured.append(p)
+                // Rewritten after every value: a kill keeps the rows measured so far.
+                try AtomicFile.write(measured.map { try JSONOutput.line($0) }.joined(separator: "\n") + "\n",
+                                     to: folder.appendingPathComponent("robustness.jsonl"))
+                try AtomicFile.write(RobustnessSweep.plot(measured, note: note).svg(), to: folder.appendingPathComponent("robustness.svg"))
             }
             if !quiet { line.finish() }
-            let note = "\(preset) on '\(base.name)', \(dataset.name.rawValue) \(dataset.train.count) train / \(dataset.test.count) test, "
-                + "\(epochs) epoch(s), seed \(seed), write-verify \(writeVerify)"
-            try AtomicFile.write(lines.joined(separator: "\n") + "\n", to: folder.appendingPathComponent("robustness.jsonl"))
-            try AtomicFile.write(RobustnessSweep.plot(points, note: note).svg(), to: folder.appendingPathComponent("robustness.svg"))
             if !json { printError("wrote \(folder.appendingPathComponent("robustness.jsonl").path) and robustness.svg") }
         }
     }

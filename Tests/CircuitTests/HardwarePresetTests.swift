@@ -10,6 +10,27 @@ import Testing
         #expect(p.spiceOptions["reltol"] == 1e-9 && p.spiceOptions["vntol"] == 1e-12)
     }
 
+    /// A preset written as a file reads back equal: every shipped preset, and one with every
+    /// optional field away from its default (a robustness sweep's chip is kept this way).
+    @Test(arguments: ["ideal", "ideal-mesh", "real-diode", "memristive", "pcm", "rram"])
+    func writtenPresetReadsBackEqual(name: String) throws {
+        var p = try TestSupport.preset(name)
+        #expect(try HardwarePreset(json: p.jsonData(), path: "written") == p)
+        p.tileRows = 64
+        p.tileColumns = 32
+        p.wireModel = .firstOrder
+        p.conductanceUnit = 3.3e-4
+        p.device.updateScheme = .pulsed
+        p.device.pulseStepFraction = 0.001
+        p.device.softBounds = true
+        p.device.stepSpread = 0.1 / 3
+        p.device.stuckAtMaxFraction = 0.01
+        p.device.chipSeed = 1 << 40
+        if p.diodeKind == .shockley { p.device.diodeSaturationSpread = 0.7 }
+        let back = try HardwarePreset(json: p.jsonData(), path: "written")
+        #expect(back == p)
+    }
+
     func mutated(_ edit: (inout [String: Any]) -> Void) throws -> Data {
         let data = try Data(contentsOf: TestSupport.root.appendingPathComponent("hardware/real-diode.json"))
         var object = try JSONSerialization.jsonObject(with: data) as! [String: Any]

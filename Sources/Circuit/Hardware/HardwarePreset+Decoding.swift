@@ -27,7 +27,7 @@ extension HardwarePreset: Decodable {
     static let optionalKeys: Set<CodingKeys> = [.device, .conductanceUnit, .wireModel, .tileRows, .tileColumns]
 
     /// The `diode` section's fields.
-    enum DiodeKeys: String, CaseIterable {
+    enum DiodeKeys: String, CaseIterable, CodingKey {
         case kind, saturationCurrent = "saturation_current_amperes", emissionCoefficient = "emission_coefficient"
         case seriesResistance = "series_resistance_ohms"
     }
