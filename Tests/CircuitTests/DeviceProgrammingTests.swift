@@ -72,6 +72,33 @@ import Testing
         #expect(tally.lost == 0 && tally.requested > 0)
     }
 
+    /// Program-and-verify: on a soft-bounded, asymmetric, noisy device near G_min, a walk of
+    /// zero-mean requests leaves plain mixed precision drifting toward mid-window (each down
+    /// pulse moves (G − G_min)/(G_max − G_min) of an up pulse), while the verified cell holds its
+    /// target: read-back + accumulator = the clipped sum of the requests, exactly without read
+    /// noise, and the cell within a few pulse steps of it.
+    @Test func programVerifyHoldsTheTargetThatSoftBoundsDriftFrom() throws {
+        func walk(verify: Bool) throws -> (drift: Double, held: Double) {
+            let p = try Self.preset(.mixedPrecision, levels: 0) { d in
+                d.softBounds = true; d.upDownAsymmetry = 0.2; d.pulseStepFraction = 0.002; d.writeNoise = 0.5; d.programVerify = verify
+            }
+            let range = p.conductanceMax - p.conductanceMin
+            var rng = SeededGenerator(seed: 9)
+            let start = p.conductanceMin + 0.05 * range
+            var g = start, a = 0.0, target = start, tally = ProgrammingTally()
+            for e in 0..<20_000 {
+                let delta = (rng.nextUnit() - 0.5) * 6 * p.pulseStep
+                target = min(max(target + delta, p.conductanceMin), p.conductanceMax)
+                g = p.programCell(g, by: delta, key: UInt64(e), accumulator: &a, tally: &tally)
+            }
+            return ((g - target) / p.pulseStep, (g + a - target) / p.pulseStep)
+        }
+        let plain = try walk(verify: false), verified = try walk(verify: true)
+        #expect(plain.drift > 50, "plain mixed precision drifted \(plain.drift) pulse steps")
+        #expect(abs(verified.drift) < 5, "verified cell \(verified.drift) pulse steps from its target")
+        #expect(abs(verified.held) < 1e-6, "read-back + accumulator is \(verified.held) steps off the target")
+    }
+
     /// n pulses at once (the closed form) land where n single pulses do, up and down.
     @Test func softBoundsClosedFormMatchesSinglePulses() throws {
         let p = try Self.preset(.pulsed, levels: 0) { d in d.softBounds = true; d.upDownAsymmetry = 0.2; d.pulseStepFraction = 0.01 }

@@ -23,6 +23,7 @@ import Testing
         p.device.updateScheme = .pulsed
         p.device.pulseStepFraction = 0.001
         p.device.softBounds = true
+        p.device.programVerify = true
         p.device.stepSpread = 0.1 / 3
         p.device.stuckAtMaxFraction = 0.01
         p.device.chipSeed = 1 << 40

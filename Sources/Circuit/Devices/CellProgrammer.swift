@@ -29,6 +29,10 @@ struct CellProgrammer {
     let softBounds: Bool
     let up: Double, down: Double
     let writeNoise: Double
+    /// Mixed precision with program-and-verify (`DeviceModel.programVerify`), and the read
+    /// noise of its verifying read.
+    let programVerify: Bool
+    let readNoise: Double
     /// The chip's per-cell values (nil: nominal cells), valid for the programmer's lifetime:
     /// raw pointers, so the per-cell path retains nothing.
     let stepScale: UnsafePointer<Float>?
@@ -65,6 +69,8 @@ struct CellProgrammer {
         up = 1 + d.upDownAsymmetry
         down = 1 - d.upDownAsymmetry
         writeNoise = d.writeNoise
+        programVerify = d.programVerify
+        readNoise = d.readNoise
         self.stepScale = stepScale
         self.minimum = minimum
         self.maximum = maximum
@@ -125,12 +131,23 @@ struct CellProgrammer {
             let total = a.pointee + delta
             let n = Double(Int(max(min(total / pulseStep, 0x1p52), -0x1p52)))
             guard n != 0 else { a.pointee = total; return g }
-            a.pointee = total - n * pulseStep
             tally.requested += 1
-            if isStuck || (n > 0 ? g >= hi : g <= lo) { tally.lost += 1; return g }
-            return pulses(g, abs(n), upward: n > 0, lo, hi, stepScale, k)
+            let blocked = isStuck || (n > 0 ? g >= hi : g <= lo)
+            if blocked { tally.lost += 1 }
+            let t = blocked ? g : pulses(g, abs(n), upward: n > 0, lo, hi, stepScale, k)
+            if programVerify {
+                // What is still missing to the target (inside the cell's window), as read back.
+                let read = readNoise > 0 ? t * (1 + readNoise * CounterRandom.normal(key ^ Self.verifyReadKey, k)) : t
+                a.pointee = min(max(g + total, lo), hi) - read
+            } else {
+                a.pointee = total - n * pulseStep
+            }
+            return t
         }
     }
+
+    /// Distinguishes a verifying read's noise from the write noise of the same event and cell.
+    static let verifyReadKey: UInt64 = 0x5645_5249_4659_5244
 
     /// n pulses (n ≥ 1) in one direction through the device response, then write noise and the
     /// cell's window. With soft bounds one pulse multiplies the distance to the bound it moves

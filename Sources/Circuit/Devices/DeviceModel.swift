@@ -39,6 +39,13 @@ public struct DeviceModel: Sendable, Equatable, Codable {
     public var diodeEmissionSpread: Double = 0
     /// The chip: seed of every per-cell and per-diode value above.
     public var chipSeed: UInt64 = 1
+    /// Program-and-verify for `mixed-precision`: after each programming event the digital side
+    /// reads the cell back (with the read noise σ_r) and keeps in the accumulator what is still
+    /// missing to the full-precision target, χ ← clip(G + χ + ΔG) − G_read, instead of
+    /// subtracting the nominal n·Δp. The device's response (soft bounds, up/down asymmetry,
+    /// per-cell step spread, write noise) then no longer biases the weights it holds: the loop
+    /// corrects it at the next event. Ignored by the other schemes.
+    public var programVerify = false
 
     public init() {}
 
@@ -48,7 +55,7 @@ public struct DeviceModel: Sendable, Equatable, Codable {
         case writeNoise = "write_noise", readNoise = "read_noise"
         case stuckAtMinFraction = "stuck_at_min_fraction", stuckAtMaxFraction = "stuck_at_max_fraction"
         case diodeSaturationSpread = "diode_saturation_current_spread", diodeEmissionSpread = "diode_emission_coefficient_spread"
-        case chipSeed = "chip_seed"
+        case chipSeed = "chip_seed", programVerify = "program_verify"
     }
 
     /// Whether cells differ from each other.

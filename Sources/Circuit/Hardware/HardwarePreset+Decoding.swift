@@ -115,6 +115,7 @@ extension HardwarePreset: Decodable {
         func number(_ key: Key) throws -> Double? { try section.optionalNumber(key.rawValue) }
         if let v = try number(.pulseStepFraction) { d.pulseStepFraction = v }
         if section.has(Key.softBounds.rawValue) { d.softBounds = try section.bool(Key.softBounds.rawValue) }
+        if section.has(Key.programVerify.rawValue) { d.programVerify = try section.bool(Key.programVerify.rawValue) }
         if let v = try number(.upDownAsymmetry) { d.upDownAsymmetry = v }
         if let v = try number(.stepSpread) { d.stepSpread = v }
         if let v = try number(.boundSpread) { d.boundSpread = v }
