@@ -40,9 +40,16 @@ extension ResistiveTrainingConfig {
     /// The preset named `preset` (`paper-small` with `--model resistive` means `drn-xs`) with
     /// the overrides applied, validated.
     public static func resolved(preset: String, _ o: TrainingOverrides, _ r: ResistiveOverrides) throws -> ResistiveTrainingConfig {
-        guard var c = presets[preset == "paper-small" ? "drn-xs" : preset] else {
+        guard let c = presets[preset == "paper-small" ? "drn-xs" : preset] else {
             throw TrainingError.invalidConfiguration("--preset: unknown resistive preset '\(preset)'; choose one of \(presets.keys.sorted().joined(separator: ", "))")
         }
+        return try c.applying(o, r)
+    }
+
+    /// This configuration with the overrides applied, validated (a resume checks with it that
+    /// flags repeated from the run's first command change nothing).
+    public func applying(_ o: TrainingOverrides, _ r: ResistiveOverrides) throws -> ResistiveTrainingConfig {
+        var c = self
         if o.stepsFree != nil || o.stepsNudged != nil || o.stepSize != nil {
             throw TrainingError.invalidConfiguration(
                 "--steps-free, --steps-nudged and --step-size apply to Hopfield networks; circuits relax to convergence (see --tolerance)")

@@ -42,9 +42,15 @@ public struct TrainingOverrides: Sendable, Equatable {
 extension HopfieldTrainingConfig {
     /// The preset named `preset` with `overrides` applied, validated.
     public static func resolved(preset: String, _ overrides: TrainingOverrides) throws -> HopfieldTrainingConfig {
-        guard var c = presets[preset] else {
+        guard let c = presets[preset] else {
             throw TrainingError.invalidConfiguration("--preset: unknown preset '\(preset)'; choose one of \(presets.keys.sorted().joined(separator: ", "))")
         }
+        return try c.applying(overrides)
+    }
+
+    /// This configuration with `overrides` applied, validated.
+    public func applying(_ overrides: TrainingOverrides) throws -> HopfieldTrainingConfig {
+        var c = self
         let o = overrides
         if let layers = o.layers {
             c.layerSizes = layers

@@ -66,12 +66,19 @@ extension EqPropCommand.Train {
             if printing { print(text) }
             return false
         }
-        let changed = (model != nil ? ["--model"] : []) + r.flagsSet.filter { !ResistiveOverrides.runtimeFlags.contains($0) } + o.flagsSet
-        if resume, !changed.isEmpty {
-            throw ValidationError("--resume continues the saved configuration; \(changed.joined(separator: ", ")) cannot be changed "
-                                  + "(only --epochs, --solver, --workers, --crosscheck-every and --worker-timeout)")
-        }
         return true
+    }
+
+    /// On a resume, flags that would change the saved configuration (`saved`, into which the
+    /// flags resolve as `requested`) are refused; flags repeated from the run's first command
+    /// with the same values are accepted, so the first command plus --resume continues a run.
+    func checkResumeFlags<C: Equatable>(saved: C, requested: C) throws {
+        guard saved != requested else { return }
+        let (o, r) = (try hyper.overrides(), circuit.overrides)
+        let given = r.flagsSet.filter { !ResistiveOverrides.runtimeFlags.contains($0) } + o.flagsSet
+        throw ValidationError("--resume continues the saved configuration (\(out ?? "--out")/config.json); \(given.joined(separator: ", ")) "
+                              + "would change it (only --epochs, --solver, --workers, --crosscheck-every and --worker-timeout may): "
+                              + "leave \(given.count == 1 ? "it" : "them") out, or give the saved values")
     }
 
     /// The run folder (`RunFolder.choose`), locked when it exists.

@@ -64,6 +64,7 @@ extension EqPropCommand {
             }
             if isResistive {
                 let plan = resume ? try ResistiveRunPlan.resume(folder, epochs: o.epochs, r) : try ResistiveRunPlan.fresh(preset: preset, o, r)
+                if resume { try checkResumeFlags(saved: plan.config, requested: plan.config.applying(o, r)) }
                 let dataset = try load()
                 let trainer = try plan.trainer(workerExecutable: currentExecutable, workerTimeout: r.workerTimeout, world: world)
                 trainer.log = writer ? { printError("warning: " + $0) } : nil
@@ -80,6 +81,7 @@ extension EqPropCommand {
             }
             let (trainer, done) = resume ? try HopfieldTrainer.resume(folder, epochs: o.epochs)
                                          : (try HopfieldTrainer(config: .resolved(preset: preset, o)), 0)
+            if resume { try checkResumeFlags(saved: trainer.config, requested: trainer.config.applying(o)) }
             let dataset = try load()
             session.epochsDone = done
             session.curveNote = trainer.curveNote(dataset: dataset.name.rawValue, trainSamples: dataset.train.count, testSamples: dataset.test.count)

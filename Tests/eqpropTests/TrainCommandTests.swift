@@ -59,8 +59,11 @@ import Testing
         let straight = Eqprop.temporaryDirectory("straight"), resumed = Eqprop.temporaryDirectory("resumed")
         #expect(try Eqprop.run(common + ["--epochs", "3", "--out", straight.path]).status == 0)
         #expect(try Eqprop.run(common + ["--epochs", "2", "--out", resumed.path]).status == 0)
-        let again = try Eqprop.run(["train", "--resume", "--epochs", "3", "--out", resumed.path, "--dataset", data.name,
-                                    "--data", data.folder, "--train-limit", "600", "--test-limit", "200", "--quiet", "--json"])
+        // A flag that would change the saved configuration is refused, by name, and nothing is trained.
+        let changed = try Eqprop.run(common + ["--epochs", "3", "--out", resumed.path, "--resume", "--seed", "6"])
+        #expect(changed.status != 0 && changed.stderr.contains("--seed") && changed.stderr.contains("would change it"), "\(changed.stderr)")
+        // The first command's own flags, repeated with --resume, are accepted.
+        let again = try Eqprop.run(common + ["--epochs", "3", "--out", resumed.path, "--resume"])
         #expect(again.status == 0, "\(again.stderr)")
         let a = try Data(contentsOf: straight.appendingPathComponent("checkpoint.safetensors"))
         let b = try Data(contentsOf: resumed.appendingPathComponent("checkpoint.safetensors"))
