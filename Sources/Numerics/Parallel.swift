@@ -42,8 +42,13 @@ final class SpinningWorker: @unchecked Sendable {
     private let inUse = Atomic<Bool>(false)
     private let wake = DispatchSemaphore(value: 0)
     private var job: (() -> Void)?
-    /// Busy-wait iterations before the worker parks (≈ 0.2–0.5 ms).
-    private let spinLimit = 200_000
+    /// Yields (after `spinsBeforeYielding` spins) before the worker parks: together ≈ 0.2–0.5 ms
+    /// on an idle core.
+    private let yieldLimit = 500
+    /// Busy-wait iterations (≈ 10 µs) after which a waiting thread yields its core on every
+    /// turn: `sched_yield` returns at once when no other thread wants the core, and otherwise
+    /// lets the thread being waited for (or another process's) run.
+    static let spinsBeforeYielding = 4_096
 
     private init() {
         let thread = Thread { [unowned self] in self.loop() }
@@ -61,7 +66,13 @@ final class SpinningWorker: @unchecked Sendable {
     }
 
     func wait() {
-        while phase.load(ordering: .acquiring) != Phase.done.rawValue {}
+        var spins = 0
+        while phase.load(ordering: .acquiring) != Phase.done.rawValue {
+            spins += 1
+            // On an oversubscribed machine (several jobs or MPI ranks per core) the worker may
+            // be waiting for this very core: after ~10 µs of spinning, give it up each turn.
+            if spins > Self.spinsBeforeYielding { sched_yield() }
+        }
         job = nil
         phase.store(Phase.idle.rawValue, ordering: .releasing)
     }
@@ -71,7 +82,11 @@ final class SpinningWorker: @unchecked Sendable {
             var spins = 0
             while phase.load(ordering: .acquiring) != Phase.posted.rawValue {
                 spins += 1
-                if spins < spinLimit { continue }
+                if spins < Self.spinsBeforeYielding { continue }
+                if spins < Self.spinsBeforeYielding + yieldLimit {
+                    sched_yield()
+                    continue
+                }
                 sleeping.store(true, ordering: .sequentiallyConsistent)
                 if phase.load(ordering: .sequentiallyConsistent) == Phase.posted.rawValue {
                     // A job arrived while going to sleep: cancel the sleep, or consume the
