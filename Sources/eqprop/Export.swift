@@ -108,7 +108,8 @@ extension EqPropCommand {
 
 extension EqPropCommand.Export {
     /// `--format conductances`: the maps of the run's trained circuit (its last completed
-    /// epoch) into the folder `--out`, created if missing, all files or none.
+    /// epoch) into the folder `--out`, created if missing, all files or none; with --force, maps
+    /// of an earlier export with more crossbars are removed, so the folder holds one circuit.
     func exportConductances(_ folder: RunFolder) throws {
         let dir = URL(fileURLWithPath: out)
         if let other = ExportFormat.named(byExtensionOf: dir) {
@@ -119,21 +120,44 @@ extension EqPropCommand.Export {
             throw ValidationError("--run: \(e)")
         }
         var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: dir.path, isDirectory: &isDirectory), !isDirectory.boolValue {
+        let existed = FileManager.default.fileExists(atPath: dir.path, isDirectory: &isDirectory)
+        if existed, !isDirectory.boolValue {
             throw ValidationError("--out: \(dir.path) is a file; the conductances format writes a folder of CSV and SVG files")
+        }
+        let maps = run.network.conductanceMapFiles()
+        let urls = maps.map { dir.appendingPathComponent($0.name) }
+        // Maps of an earlier export with more crossbars, which --force removes with the rest.
+        let stale = existed ? ((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []).filter { name in
+            guard name.hasPrefix("crossbar-"), name.hasSuffix(".csv") || name.hasSuffix(".svg"),
+                  let l = Int(name.dropFirst(9).dropLast(4)) else { return false }
+            return l > run.network.depth
+        }.map { dir.appendingPathComponent($0) } : []
+        if !force, let existing = (urls + stale).first(where: { FileManager.default.fileExists(atPath: $0.path) }) {
+            throw ExportError.outputExists(path: existing.path)
         }
         do { try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true) } catch {
             throw ValidationError("--out: cannot create the folder \(dir.path) (\(error.localizedDescription))")
         }
-        let files = run.network.conductanceMapFiles().map { (url: dir.appendingPathComponent($0.name), data: $0.data) }
+        // Every file is streamed to its temporary name first; only when all are on disk are they
+        // renamed into place. A failure leaves the folder as it was (and removes it if it was new).
+        var staged: [StagedFile] = []
+        do {
+            for (map, url) in zip(maps, urls) { staged.append(try AtomicFile.stage(for: url, writing: map.write)) }
+        } catch {
+            for s in staged { s.discard() }
+            if !existed { try? FileManager.default.removeItem(at: dir) }
+            throw error
+        }
+        for s in staged { try s.commit() }
+        for url in stale { try FileManager.default.removeItem(at: url) }
+        let bytes = urls.reduce(0) { $0 + ((try? FileManager.default.attributesOfItem(atPath: $1.path)[.size] as? Int) ?? 0) }
         let architecture = run.network.architecture.map(String.init).joined(separator: "-")
-        try OutputFiles.write(files, overwrite: force)
         if json {
             print(try JSONOutput.line(ConductanceSummary(
-                format: "conductances", files: files.map(\.url.path), bytes: files.reduce(0) { $0 + $1.data.count },
+                format: "conductances", files: urls.map(\.path), bytes: bytes,
                 architecture: architecture, epochs: run.epochs)))
         } else {
-            print("wrote \(files.count) files to \(dir.path): crossbar-<l>.csv and .svg for the \(run.network.depth) crossbars "
+            print("wrote \(urls.count) files to \(dir.path): crossbar-<l>.csv and .svg for the \(run.network.depth) crossbars "
                   + "of \(architecture) after \(run.epochs) epochs, and biases.csv")
         }
     }

@@ -235,6 +235,14 @@ func pythonCheck(_ script: String, _ arguments: [String]) throws -> [String: Any
         for svg in ["crossbar-1.svg", "crossbar-2.svg"] {
             #expect(XMLParser(contentsOf: maps.appendingPathComponent(svg))?.parse() == true, "\(svg) must parse as XML")
         }
+        // A folder that holds an earlier export of a deeper circuit: refused without --force; with
+        // it, the stale crossbar-3 maps go, so the folder holds one circuit's maps.
+        for stale in ["crossbar-3.csv", "crossbar-3.svg"] { try Data("old".utf8).write(to: maps.appendingPathComponent(stale)) }
+        let again = try Eqprop.run(["export", "--run", run.folder.path, "--format", "conductances", "--out", maps.path])
+        #expect(again.status != 0 && again.stderr.contains("--force"), "\(again.stderr)")
+        let forced = try Eqprop.run(["export", "--run", run.folder.path, "--format", "conductances", "--out", maps.path, "--force"])
+        #expect(forced.status == 0, "\(forced.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: maps.path).sorted() == names, "no stale or staging files left")
 
         let hopfield = try ExportedRun.hopfield.get()
         let empty = Eqprop.temporaryDirectory("maps-refused")
