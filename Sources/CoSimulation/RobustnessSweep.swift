@@ -129,11 +129,13 @@ public struct RobustnessSweep {
         trainings.map { RunFolder($0.folder.appendingPathComponent(value.map { "in-situ-\($0)" } ?? "nominal")) }
     }
 
-    /// Trains `epochs` epochs on `hardware` and returns the trainer and the last epoch's lost
-    /// update fraction; `progress` sees the samples done in this training. With `trainings`,
-    /// in the run folder of `value` (`trainingFolder`), continued from its checkpoint.
+    /// Trains `epochs` epochs on `hardware` and returns the trainer, the last epoch's lost
+    /// update fraction and, with `trainings`, its test errors (the run's own evaluation of its
+    /// last epoch, so the sweep does not evaluate again); `progress` sees the samples done in
+    /// this training. With `trainings`, in the run folder of `value` (`trainingFolder`),
+    /// continued from its checkpoint.
     func train(on hardware: HardwarePreset, value: Double?, _ data: Dataset, log: ((String) -> Void)?,
-               progress: ((Int) -> Void)? = nil) throws -> (ResistiveTrainer, Double?) {
+               progress: ((Int) -> Void)? = nil) throws -> (trainer: ResistiveTrainer, lost: Double?, tested: EpochMetrics?) {
         var c = config
         c.updateScheme = nil
         c.chipSeed = nil
@@ -146,7 +148,7 @@ public struct RobustnessSweep {
                 let t = try trainer.trainEpoch(epoch, on: data.train, progress: progress.map { p in { p(before + $0) } })
                 lost = t.lostUpdateFraction
             }
-            return (trainer, lost)
+            return (trainer, lost, nil)
         }
         let trainer: ResistiveTrainer
         var done = 0
@@ -184,7 +186,7 @@ public struct RobustnessSweep {
         _ = try session.run(trainer, epochs: c.epochs, on: data)
         let last = try? String(contentsOf: folder.metrics, encoding: .utf8).split(separator: "\n").last
             .flatMap { try? JSONDecoder().decode(EpochMetrics.self, from: Data($0.utf8)) }
-        return (trainer, last?.lostUpdateFraction)
+        return (trainer, last?.lostUpdateFraction, last)
     }
 
     /// Runs the sweep; `onPoint` sees each row as it is measured, `progress` the training
@@ -195,7 +197,7 @@ public struct RobustnessSweep {
         let perTraining = config.epochs * data.train.count
         var trainings = 0
         func counted(_ done: Int) { progress?(trainings * perTraining + done) }
-        let (nominal, _) = try train(on: nominalPreset, value: nil, data, log: log, progress: counted)
+        let nominal = try train(on: nominalPreset, value: nil, data, log: log, progress: counted).trainer
         trainings += 1
         var points: [Point] = []
         for v in values {
@@ -210,11 +212,12 @@ public struct RobustnessSweep {
             let exSitu = try ResistiveTrainer(config: exConfig, preset: hardware, network: programmed, feedforward: nominal.feedforward)
             let exError = try exSitu.evaluate(data.test).errorRelaxed
             // In-situ: trained on the chip.
-            let (inSitu, lost) = try train(on: hardware, value: v, data, log: log, progress: counted)
+            let (inSitu, lost, tested) = try train(on: hardware, value: v, data, log: log, progress: counted)
             trainings += 1
-            let e = try inSitu.evaluate(data.test)
-            let point = Point(parameter: parameter, value: v, exSituTestError: exError, inSituTestError: e.errorRelaxed,
-                              inSituDigitalTestError: e.errorFeedforward, inSituLostUpdateFraction: lost,
+            let e = try tested.map { ($0.testErrorRelaxed, $0.testErrorFeedforward) }
+                ?? { let e = try inSitu.evaluate(data.test); return (e.errorRelaxed, e.errorFeedforward) }()
+            let point = Point(parameter: parameter, value: v, exSituTestError: exError, inSituTestError: e.0,
+                              inSituDigitalTestError: e.1, inSituLostUpdateFraction: lost,
                               seconds: Date().timeIntervalSince(start))
             points.append(point)
             try onPoint(point)

@@ -35,8 +35,8 @@ extension EqPropCommand {
         @Option(help: "Random seed of every training.")
         var seed: UInt64 = 1
         @OptionGroup var data: DataOptions
-        @Option(help: "Folder for robustness.jsonl, robustness.svg and the trainings' run folders.")
-        var out: String = "runs/robustness"
+        @Option(help: "Folder for robustness.jsonl, robustness.svg and the trainings' run folders (default: runs/robustness-<sweep>).")
+        var out: String?
         @Flag(help: "Continue the trainings of the same sweep in --out from their checkpoints.")
         var resume = false
         @Flag(help: "One JSON line per swept value on standard output.")
@@ -46,13 +46,13 @@ extension EqPropCommand {
         var quiet = false
 
         func run() throws {
+            let out = self.out ?? "runs/robustness-\(sweep.rawValue)"
             guard !out.trimmingCharacters(in: .whitespaces).isEmpty else { throw ValidationError("--out: empty path; give the output folder") }
             guard var config = ResistiveTrainingConfig.presets[preset] else {
                 throw ValidationError("--preset: unknown resistive preset '\(preset)'; choose one of \(ResistiveTrainingConfig.presets.keys.sorted().joined(separator: ", "))")
             }
             guard (1...10_000).contains(epochs) else { throw ValidationError("--epochs must be in 1...10000 (got \(epochs))") }
             guard (0...100).contains(writeVerify) else { throw ValidationError("--write-verify must be in 0...100 (got \(writeVerify))") }
-            guard !out.isEmpty else { throw ValidationError("--out must name a folder") }
             let list: [Double] = try parseList(values, flag: "--values")
             guard !list.isEmpty, list.count <= 100, list.allSatisfy(\.isFinite) else {
                 throw ValidationError("--values: 1 to 100 finite numbers (got '\(values)')")
