@@ -25,30 +25,13 @@ public enum AtomicFile {
     /// Writes `data` to `tmp` and flushes it to disk; on a failure removes `tmp` and throws
     /// an error naming `url`.
     static func writeFlushed(_ data: Data, to tmp: URL, reportingAs url: URL) throws {
-        let fd = open(tmp.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else {
-            throw OutputError(path: url.path, reason: String(cString: strerror(errno)))
-        }
-        var ok = true
-        var failure = ""
-        data.withUnsafeBytes { p in
-            var offset = 0
-            while offset < p.count {
-                let n = Foundation.write(fd, p.baseAddress! + offset, p.count - offset)
-                if n <= 0 {
-                    if n < 0 && errno == EINTR { continue }
-                    ok = false
-                    failure = String(cString: strerror(errno))
-                    break
-                }
-                offset += n
-            }
-        }
-        if ok && fsync(fd) != 0 { ok = false; failure = String(cString: strerror(errno)) }
-        close(fd)
-        guard ok else {
+        do {
+            let writer = try StreamWriter(path: tmp.path, reportingAs: url.path)
+            try data.withUnsafeBytes { try writer.write(unbuffered: $0) }
+            try writer.finish()
+        } catch {
             unlink(tmp.path)
-            throw OutputError(path: url.path, reason: failure)
+            throw error
         }
     }
 

@@ -34,17 +34,26 @@ public final class StreamWriter {
         if buffer.count >= capacity { try flush() }
     }
 
+    /// Writes `bytes` to the file at once, after what is buffered.
+    func write(unbuffered bytes: UnsafeRawBufferPointer) throws {
+        try flush()
+        try writeAll(bytes)
+    }
+
     private func flush() throws {
-        try buffer.withUnsafeBytes { p in
-            var offset = 0
-            while offset < p.count {
-                let n = Foundation.write(fd, p.baseAddress! + offset, p.count - offset)
-                if n < 0 && errno == EINTR { continue }
-                guard n > 0 else { throw OutputError(path: reportedPath, reason: String(cString: strerror(errno))) }
-                offset += n
-            }
-        }
+        guard !buffer.isEmpty else { return }
+        try buffer.withUnsafeBytes { try writeAll($0) }
         buffer.removeAll(keepingCapacity: true)
+    }
+
+    private func writeAll(_ bytes: UnsafeRawBufferPointer) throws {
+        var offset = 0
+        while offset < bytes.count {
+            let n = Foundation.write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { throw OutputError(path: reportedPath, reason: String(cString: strerror(errno))) }
+            offset += n
+        }
     }
 
     /// Writes what is buffered and flushes the file to disk.
