@@ -19,10 +19,10 @@ import Reporting
 /// Both evaluations relax the chip with its read noise. The digital feedforward network of the
 /// in-situ run is reported beside it.
 ///
-/// With `trainings` set, every training is a run folder under it (`nominal/`, `in-situ-<value>/`,
-/// each like `eqprop train --out`'s, with its chip as `hardware.json`), checkpointed after every
-/// epoch; the same sweep started again continues each training from its checkpoint (a finished
-/// one is only evaluated again), so a long sweep survives a kill.
+/// Every training is a run folder under `trainings` (`nominal/`, `in-situ-<value>/`, each like
+/// `eqprop train --out`'s, with its chip as `hardware.json`), checkpointed after every epoch; the
+/// same sweep started again continues each training from its checkpoint (a finished one is not
+/// trained again), so a long sweep survives a kill.
 public struct RobustnessSweep {
     /// A non-ideality that can be swept, and how a value is written into a preset.
     public enum Parameter: String, CaseIterable, Sendable, Codable {
@@ -84,7 +84,7 @@ public struct RobustnessSweep {
     /// every cell further than half a pulse step from its target.
     public var writeVerifyIterations = 0
     /// Where the trainings keep their run folders, the data they train on (`data.json`) and
-    /// the command line recorded in each folder's lock; nil: trainings stay in memory.
+    /// the command line recorded in each folder's lock; `run` needs it.
     public var trainings: (folder: URL, data: RunDataSource, command: String)?
     /// Notes and warnings about the trainings' run folders, one line each, with their prefix.
     public var notify: (String) -> Void = { _ in }
@@ -129,26 +129,17 @@ public struct RobustnessSweep {
         trainings.map { RunFolder($0.folder.appendingPathComponent(value.map { "in-situ-\($0)" } ?? "nominal")) }
     }
 
-    /// Trains `epochs` epochs on `hardware` and returns the trainer, the last epoch's lost
-    /// update fraction and, with `trainings`, its test errors (the run's own evaluation of its
-    /// last epoch, so the sweep does not evaluate again); `progress` sees the samples done in
-    /// this training. With `trainings`, in the run folder of `value` (`trainingFolder`),
-    /// continued from its checkpoint.
+    /// Trains `epochs` epochs on `hardware` in the run folder of `value` (`trainingFolder`),
+    /// continued from its checkpoint, and returns the trainer, the run's own test errors of its
+    /// last epoch (which the sweep does not measure again) and that epoch's lost update
+    /// fraction; `progress` sees the samples done in this training.
     func train(on hardware: HardwarePreset, value: Double?, _ data: Dataset, log: ((String) -> Void)?,
-               progress: ((Int) -> Void)? = nil) throws -> (trainer: ResistiveTrainer, lost: Double?, tested: EpochMetrics?) {
+               progress: ((Int) -> Void)? = nil) throws -> (trainer: ResistiveTrainer, result: TrainingRunResult, lost: Double?) {
         var c = config
         c.updateScheme = nil
         c.chipSeed = nil
         guard let store = trainings, let folder = trainingFolder(value: value) else {
-            let trainer = try ResistiveTrainer(config: c, preset: hardware)
-            trainer.log = log
-            var lost: Double?
-            for epoch in 1...config.epochs {
-                let before = (epoch - 1) * data.train.count
-                let t = try trainer.trainEpoch(epoch, on: data.train, progress: progress.map { p in { p(before + $0) } })
-                lost = t.lostUpdateFraction
-            }
-            return (trainer, lost, nil)
+            preconditionFailure("RobustnessSweep.run needs `trainings`: where its trainings keep their run folders")
         }
         let trainer: ResistiveTrainer
         var done = 0
@@ -183,10 +174,10 @@ public struct RobustnessSweep {
         session.notify = notify
         session.progress = progress.map { p in { p(done * data.train.count + $0) } }
         session.curveNote = "\(c.preset) on '\(hardware.name)' (robustness sweep of \(parameter.rawValue)), \(data.name.rawValue), seed \(c.seed)"
-        _ = try session.run(trainer, epochs: c.epochs, on: data)
+        let result = try session.run(trainer, epochs: c.epochs, on: data)
         let last = try? String(contentsOf: folder.metrics, encoding: .utf8).split(separator: "\n").last
             .flatMap { try? JSONDecoder().decode(EpochMetrics.self, from: Data($0.utf8)) }
-        return (trainer, last?.lostUpdateFraction, last)
+        return (trainer, result, last?.lostUpdateFraction)
     }
 
     /// Runs the sweep; `onPoint` sees each row as it is measured, `progress` the training
@@ -195,10 +186,10 @@ public struct RobustnessSweep {
                     onPoint: (Point) throws -> Void = { _ in }) throws -> [Point] {
         for v in values { _ = try chip(v) }
         let perTraining = config.epochs * data.train.count
-        var trainings = 0
-        func counted(_ done: Int) { progress?(trainings * perTraining + done) }
+        var finished = 0
+        func counted(_ done: Int) { progress?(finished * perTraining + done) }
         let nominal = try train(on: nominalPreset, value: nil, data, log: log, progress: counted).trainer
-        trainings += 1
+        finished += 1
         var points: [Point] = []
         for v in values {
             let start = Date()
@@ -212,12 +203,10 @@ public struct RobustnessSweep {
             let exSitu = try ResistiveTrainer(config: exConfig, preset: hardware, network: programmed, feedforward: nominal.feedforward)
             let exError = try exSitu.evaluate(data.test).errorRelaxed
             // In-situ: trained on the chip.
-            let (inSitu, lost, tested) = try train(on: hardware, value: v, data, log: log, progress: counted)
-            trainings += 1
-            let e = try tested.map { ($0.testErrorRelaxed, $0.testErrorFeedforward) }
-                ?? { let e = try inSitu.evaluate(data.test); return (e.errorRelaxed, e.errorFeedforward) }()
-            let point = Point(parameter: parameter, value: v, exSituTestError: exError, inSituTestError: e.0,
-                              inSituDigitalTestError: e.1, inSituLostUpdateFraction: lost,
+            let inSitu = try train(on: hardware, value: v, data, log: log, progress: counted)
+            finished += 1
+            let point = Point(parameter: parameter, value: v, exSituTestError: exError, inSituTestError: inSitu.result.testErrorRelaxed,
+                              inSituDigitalTestError: inSitu.result.testErrorFeedforward, inSituLostUpdateFraction: inSitu.lost,
                               seconds: Date().timeIntervalSince(start))
             points.append(point)
             try onPoint(point)

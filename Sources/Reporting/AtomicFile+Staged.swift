@@ -37,17 +37,37 @@ extension AtomicFile {
 
     /// Writes `data` to the temporary name of `url` and flushes it; `commit()` puts it in place.
     public static func stage(_ data: Data, for url: URL) throws -> StagedFile {
+        try stage(for: url) { writer in try data.withUnsafeBytes { try writer.write(unbuffered: $0) } }
+    }
+
+    /// Streams a file to the temporary name of `url` through `body` and flushes it; `commit()`
+    /// puts it in place. On a failure the temporary file is removed.
+    public static func stage(for url: URL, writing body: (StreamWriter) throws -> Void) throws -> StagedFile {
         let tmp = temporaryURL(for: url)
-        try writeFlushed(data, to: tmp, reportingAs: url)
+        do {
+            let writer = try StreamWriter(path: tmp.path, reportingAs: url.path)
+            try body(writer)
+            try writer.finish()
+        } catch {
+            unlink(tmp.path)
+            throw error
+        }
         return StagedFile(destination: url, temporary: tmp)
     }
 
     /// Writes every file to its temporary name, then renames them in the given order (the
     /// last one last): on a failure before the renames nothing is replaced.
     public static func commitTogether(_ files: [(data: Data, url: URL)]) throws {
+        try commitTogether(streaming: files.map { file in
+            (file.url, { writer in try file.data.withUnsafeBytes { try writer.write(unbuffered: $0) } })
+        })
+    }
+
+    /// `commitTogether` for files streamed through a `StreamWriter` (too large to hold in memory).
+    public static func commitTogether(streaming files: [(url: URL, write: (StreamWriter) throws -> Void)]) throws {
         var staged: [StagedFile] = []
         do {
-            for f in files { staged.append(try stage(f.data, for: f.url)) }
+            for f in files { staged.append(try stage(for: f.url, writing: f.write)) }
         } catch {
             for s in staged { s.discard() }
             throw error

@@ -13,26 +13,7 @@ public struct OutputError: Error, CustomStringConvertible {
 /// renamed over the destination (rename(2) is atomic within a file system).
 public enum AtomicFile {
     public static func write(_ data: Data, to url: URL) throws {
-        let tmp = temporaryURL(for: url)
-        try writeFlushed(data, to: tmp, reportingAs: url)
-        guard rename(tmp.path, url.path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            unlink(tmp.path)
-            throw OutputError(path: url.path, reason: reason)
-        }
-    }
-
-    /// Writes `data` to `tmp` and flushes it to disk; on a failure removes `tmp` and throws
-    /// an error naming `url`.
-    static func writeFlushed(_ data: Data, to tmp: URL, reportingAs url: URL) throws {
-        do {
-            let writer = try StreamWriter(path: tmp.path, reportingAs: url.path)
-            try data.withUnsafeBytes { try writer.write(unbuffered: $0) }
-            try writer.finish()
-        } catch {
-            unlink(tmp.path)
-            throw error
-        }
+        try stage(data, for: url).commit()
     }
 
     public static func write(_ string: String, to url: URL) throws {

@@ -62,20 +62,3 @@ public final class StreamWriter {
         guard fsync(fd) == 0 else { throw OutputError(path: reportedPath, reason: String(cString: strerror(errno))) }
     }
 }
-
-extension AtomicFile {
-    /// Streams a file to the temporary name of `url` through `body` and flushes it; `commit()`
-    /// puts it in place. On a failure the temporary file is removed.
-    public static func stage(for url: URL, writing body: (StreamWriter) throws -> Void) throws -> StagedFile {
-        let tmp = temporaryURL(for: url)
-        do {
-            let writer = try StreamWriter(path: tmp.path, reportingAs: url.path)
-            try body(writer)
-            try writer.finish()
-        } catch {
-            unlink(tmp.path)
-            throw error
-        }
-        return StagedFile(destination: url, temporary: tmp)
-    }
-}

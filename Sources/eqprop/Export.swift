@@ -140,15 +140,12 @@ extension EqPropCommand.Export {
         }
         // Every file is streamed to its temporary name first; only when all are on disk are they
         // renamed into place. A failure leaves the folder as it was (and removes it if it was new).
-        var staged: [StagedFile] = []
         do {
-            for (map, url) in zip(maps, urls) { staged.append(try AtomicFile.stage(for: url, writing: map.write)) }
+            try AtomicFile.commitTogether(streaming: zip(urls, maps).map { ($0, $1.write) })
         } catch {
-            for s in staged { s.discard() }
             if !existed { try? FileManager.default.removeItem(at: dir) }
             throw error
         }
-        for s in staged { try s.commit() }
         for url in stale { try FileManager.default.removeItem(at: url) }
         let bytes = urls.reduce(0) { $0 + ((try? FileManager.default.attributesOfItem(atPath: $1.path)[.size] as? Int) ?? 0) }
         let architecture = run.network.architecture.map(String.init).joined(separator: "-")
