@@ -23,12 +23,13 @@ public struct InitEqPropLoop<Model: InitEqPropModel> {
     /// number of samples done after each batch. BLAS runs single-threaded: the models use the
     /// two cores themselves (two lanes, or two ngspice workers).
     public func trainEpoch(_ epoch: Int, on data: LabeledImages, progress: ((Int) -> Void)? = nil) throws -> EpochTraining {
+        try BLASThreads.with(1) { try trainEpochOnOneBLASThread(epoch, on: data, progress: progress) }
+    }
+
+    private func trainEpochOnOneBLASThread(_ epoch: Int, on data: LabeledImages, progress: ((Int) -> Void)?) throws -> EpochTraining {
         try model.checkFits(data)
         let settings = model.loopSettings
         let start = Date()
-        let savedThreads = BLASThreads.count
-        BLASThreads.set(1)
-        defer { BLASThreads.set(savedThreads) }
         var orderRNG = SeededGenerator(seed: settings.seed).stream(1000 + UInt64(epoch))
         let order = orderRNG.permutation(data.count)
         var plan = NudgePlan(sign: settings.betaSign, beta: settings.beta, seed: settings.seed, epoch: epoch)

@@ -86,4 +86,12 @@ extension Double: BLASScalar {
 public enum BLASThreads {
     public static var count: Int { Int(openblas_get_num_threads()) }
     public static func set(_ n: Int) { openblas_set_num_threads(Int32(n)) }
+
+    /// Runs `body` with `n` OpenBLAS threads, then restores the previous count.
+    public static func with<T>(_ n: Int, _ body: () throws -> T) rethrows -> T {
+        let saved = count
+        set(n)
+        defer { set(saved) }
+        return try body()
+    }
 }

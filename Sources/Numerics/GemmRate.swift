@@ -7,9 +7,10 @@ public enum GemmRate {
     /// shape quoted in the project's notes), with `threads` OpenBLAS threads, best of
     /// `repeats` timed calls after one warm-up.
     public static func measure(m: Int = 256, k: Int = 784, n: Int = 512, threads: Int, repeats: Int = 50) -> Double {
-        let saved = BLASThreads.count
-        BLASThreads.set(threads)
-        defer { BLASThreads.set(saved) }
+        BLASThreads.with(threads) { bestRate(m: m, k: k, n: n, repeats: repeats) }
+    }
+
+    private static func bestRate(m: Int, k: Int, n: Int, repeats: Int) -> Double {
         var rng = SeededGenerator(seed: 99)
         let a = FloatMatrix.uniform(rows: m, columns: k, in: -1...1, using: &rng)
         let b = FloatMatrix.uniform(rows: k, columns: n, in: -1...1, using: &rng)

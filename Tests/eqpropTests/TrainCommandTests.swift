@@ -134,6 +134,21 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: out.path), "the run folder was created")
     }
 
+    /// A DRN preset's settings are tuned for its depth: `--layers` with another number of
+    /// hidden layers is refused (naming the presets of that depth) unless the rates are given.
+    @Test func layersOfAnotherDepthThanThePresetAreRefused() throws {
+        let data = try #require(Eqprop.realDataset())
+        let out = Eqprop.temporaryDirectory("depth").appendingPathComponent("run")
+        let common = ["train", "--dataset", data.name, "--data", data.folder, "--train-limit", "40", "--test-limit", "20",
+                      "--epochs", "1", "--out", out.path, "--quiet"]
+        let r = try Eqprop.run(common + ["--preset", "drn-2h", "--layers", "784,100,10"])
+        #expect(r.status != 0 && r.stderr.contains("--layers 784,100,10 has 1 hidden layer")
+                && r.stderr.contains("drn-1h, drn-xl, drn-xs") && r.stderr.contains("--learning-rates"), "\(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: out.path), "the run folder was created")
+        let explicit = try Eqprop.run(common + ["--preset", "drn-xs", "--layers", "784,20,20,10", "--learning-rates", "0.02,0.02,0.02"])
+        #expect(explicit.status == 0, "\(explicit.stderr)")
+    }
+
     @Test func resumeRefusesToChangeTheConfiguration() throws {
         let data = try #require(Eqprop.realDataset())
         let out = Eqprop.temporaryDirectory("resume-change")

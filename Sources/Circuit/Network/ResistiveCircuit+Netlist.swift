@@ -120,7 +120,10 @@ extension ResistiveCircuit {
             }
         }
 
-        // Crossbars, layer by layer.
+        // Crossbars, layer by layer. With diode mismatch every clamp diode has its own model
+        // card, with the chip's IS and N, collected as the clamps are written.
+        let mismatchedDiodes = devices.chip?.diodes.isEmpty == false
+        var mismatchCards: [DiodeModelCard] = []
         for l in 1...depth {
             let g = crossbar(l - 1)
             let rows = net.nodes(inLayer: l - 1), columns = net.nodes(inLayer: l)
@@ -169,6 +172,10 @@ extension ResistiveCircuit {
                 for j in 0..<columns {
                     let node = names.node(layer: l, index: j)
                     let (low, high) = clampDiodeCards(layer: l, index: j)
+                    if mismatchedDiodes {
+                        mismatchCards.append(low)
+                        if high.name != low.name { mismatchCards.append(high) }
+                    }
                     switch clamp(layer: l, index: j) {
                     case .none: break
                     case .excitatory: deck.add(.diode(name: "D_\(node)", anode: "ce", cathode: node, model: low.name))
@@ -234,22 +241,7 @@ extension ResistiveCircuit {
             deck.add(.voltageSource(name: "Vsweep", plus: "sweep", minus: "0", value: .dc(0)))
             deck.add(.resistor(name: "Rsweep", a: "sweep", b: "0", ohms: 1))
         }
-        if depth > 1 {
-            if devices.chip?.diodes.isEmpty == false {
-                // Diode mismatch: one model card per diode, each with the chip's own IS and N.
-                var cards: [DiodeModelCard] = []
-                for l in 1..<depth {
-                    for j in 0..<net.nodes(inLayer: l) {
-                        let (low, high) = clampDiodeCards(layer: l, index: j)
-                        cards.append(low)
-                        if high.name != low.name { cards.append(high) }
-                    }
-                }
-                deck.diodeModels = cards
-            } else {
-                deck.diodeModels = [preset.diodeCard]
-            }
-        }
+        if depth > 1 { deck.diodeModels = mismatchedDiodes ? mismatchCards : [preset.diodeCard] }
         deck.options = preset.spiceOptions.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
         let free = names.freeNodes
         if let start = options.startState {
