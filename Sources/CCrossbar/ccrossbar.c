@@ -36,8 +36,8 @@ static void transposed_portable(const double *v, const double *g, double *out, l
 }
 
 static void accumulate_portable(const double *u, const double *g, double *out, long batch, long rows, long n,
-                                long j0, long j1) {
-    for (long i = 0; i < rows; i++) {
+                                long i0, long i1, long j0, long j1) {
+    for (long i = i0; i < i1; i++) {
         const double *gi = g + i * n;
         for (long b = 0; b < batch; b++) {
             double w = u[b * rows + i];
@@ -103,25 +103,46 @@ static void transposed_avx2(const double *v, const double *g, double *out, long 
     }
 }
 
+/// Rows are taken in blocks of up to 64: per sample, the block's rows with u ≠ 0 in increasing
+/// order, four at a time, so that each output vector is loaded and stored once per four rows.
+/// Its additions are the portable loop's, in the same order: only the stores in between go.
 __attribute__((target("avx2")))
 static void accumulate_avx2(const double *u, const double *g, double *out, long batch, long rows, long n,
-                            long j0, long j1) {
-    for (long i = 0; i < rows; i++) {
-        const double *gi = g + i * n;
+                            long i0, long i1, long j0, long j1) {
+    long nonzero[64];
+    for (long start = i0; start < i1; start += 64) {
+        long end = start + 64 < i1 ? start + 64 : i1;
         for (long b = 0; b < batch; b++) {
-            double w = u[b * rows + i];
-            if (w == 0) continue;
+            long count = 0;
+            for (long i = start; i < end; i++) if (u[b * rows + i] != 0) nonzero[count++] = i;
             double *ob = out + b * n;
-            __m256d wv = _mm256_set1_pd(w);
-            long j = j0;
-            for (; j + 8 <= j1; j += 8) {
-                __m256d o0 = _mm256_loadu_pd(ob + j), o1 = _mm256_loadu_pd(ob + j + 4);
-                o0 = _mm256_add_pd(o0, _mm256_mul_pd(wv, _mm256_loadu_pd(gi + j)));
-                o1 = _mm256_add_pd(o1, _mm256_mul_pd(wv, _mm256_loadu_pd(gi + j + 4)));
-                _mm256_storeu_pd(ob + j, o0);
-                _mm256_storeu_pd(ob + j + 4, o1);
+            long k = 0;
+            for (; k + 4 <= count; k += 4) {
+                const double *g0 = g + nonzero[k] * n, *g1 = g + nonzero[k + 1] * n;
+                const double *g2 = g + nonzero[k + 2] * n, *g3 = g + nonzero[k + 3] * n;
+                double w0 = u[b * rows + nonzero[k]], w1 = u[b * rows + nonzero[k + 1]];
+                double w2 = u[b * rows + nonzero[k + 2]], w3 = u[b * rows + nonzero[k + 3]];
+                __m256d v0 = _mm256_set1_pd(w0), v1 = _mm256_set1_pd(w1), v2 = _mm256_set1_pd(w2), v3 = _mm256_set1_pd(w3);
+                long j = j0;
+                for (; j + 4 <= j1; j += 4) {
+                    __m256d o = _mm256_loadu_pd(ob + j);
+                    o = _mm256_add_pd(o, _mm256_mul_pd(v0, _mm256_loadu_pd(g0 + j)));
+                    o = _mm256_add_pd(o, _mm256_mul_pd(v1, _mm256_loadu_pd(g1 + j)));
+                    o = _mm256_add_pd(o, _mm256_mul_pd(v2, _mm256_loadu_pd(g2 + j)));
+                    o = _mm256_add_pd(o, _mm256_mul_pd(v3, _mm256_loadu_pd(g3 + j)));
+                    _mm256_storeu_pd(ob + j, o);
+                }
+                for (; j < j1; j++) ob[j] = (((ob[j] + w0 * g0[j]) + w1 * g1[j]) + w2 * g2[j]) + w3 * g3[j];
             }
-            for (; j < j1; j++) ob[j] = ob[j] + w * gi[j];
+            for (; k < count; k++) {
+                const double *gi = g + nonzero[k] * n;
+                double w = u[b * rows + nonzero[k]];
+                __m256d wv = _mm256_set1_pd(w);
+                long j = j0;
+                for (; j + 4 <= j1; j += 4)
+                    _mm256_storeu_pd(ob + j, _mm256_add_pd(_mm256_loadu_pd(ob + j), _mm256_mul_pd(wv, _mm256_loadu_pd(gi + j))));
+                for (; j < j1; j++) ob[j] = ob[j] + w * gi[j];
+            }
         }
     }
 }
@@ -159,8 +180,13 @@ void eqp_product_transposed(const double *v, const double *g, double *out, long 
 
 void eqp_product_accumulate(const double *u, const double *g, double *out, long batch, long rows, long n,
                             long j0, long j1) {
+    eqp_product_accumulate_rows(u, g, out, batch, rows, n, 0, rows, j0, j1);
+}
+
+void eqp_product_accumulate_rows(const double *u, const double *g, double *out, long batch, long rows, long n,
+                                 long i0, long i1, long j0, long j1) {
 #if defined(__x86_64__)
-    if (vector_unit()) { accumulate_avx2(u, g, out, batch, rows, n, j0, j1); return; }
+    if (vector_unit()) { accumulate_avx2(u, g, out, batch, rows, n, i0, i1, j0, j1); return; }
 #endif
-    accumulate_portable(u, g, out, batch, rows, n, j0, j1);
+    accumulate_portable(u, g, out, batch, rows, n, i0, i1, j0, j1);
 }

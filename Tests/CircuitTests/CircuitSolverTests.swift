@@ -140,3 +140,49 @@ import TestSupport
         #expect(stats.iterations > 2)
     }
 }
+
+/// The fused sweep (`CircuitSolver+FusedLayerSolve`) on a crossbar large enough to take it.
+@Suite struct FusedLayerSolveTests {
+    static func circuit(_ preset: String) throws -> (ResistiveCircuit, CircuitConditions) {
+        // 600 × 600 hidden cells: above the one-pass kernels' 2^18, split over both cores.
+        let c = try TestSupport.circuit(preset, [16, 600, 600, 4])
+        var rng = SeededGenerator(seed: 8)
+        let pixels = (0..<4).map { _ in (0..<16).map { _ in rng.nextUnit() } }
+        return (c, TestSupport.conditions(c, pixels: pixels))
+    }
+
+    /// Same circuit, one pass or two per sweep (the two-pass solve and its final residual use
+    /// the one-pass kernels only): both converge, and they agree node by node.
+    @Test(arguments: ["ideal", "real-diode"])
+    func onePassPerSweepReachesTheSameFixedPoint(preset: String) throws {
+        let (c, conditions) = try Self.circuit(preset)
+        var fused = c.network.layerSizes.map { DoubleMatrix(rows: 4, columns: $0) }
+        var twoPass = fused
+        let model = CircuitSolver.trainingModel(for: c.preset)
+        let solver = CircuitSolver(diodeModel: model, tolerance: 1e-12)
+        #expect(solver.fusesUpperCrossbar(c, 1, batch: 4))
+        let a = solver.relax(c, conditions: conditions, state: &fused)
+        solver.fusesCrossbarPasses = false
+        let b = solver.relax(c, conditions: conditions, state: &twoPass)
+        #expect(a.converged && b.converged && a.residual <= 1e-12, "\(a) \(b)")
+        var largest = 0.0
+        for l in fused.indices { for i in fused[l].elements.indices { largest = max(largest, abs(fused[l].elements[i] - twoPass[l].elements[i])) } }
+        #expect(largest <= 1e-11, "largest difference \(largest) V")
+        #expect(fused[0].elements.contains { $0 != 0 } && fused[1].elements.contains { $0 != 0 })
+    }
+
+    /// In batch-invariant mode a sample relaxed alone gives the bits it gets in its batch.
+    @Test func batchInvariantModeKeepsEverySamplesBits() throws {
+        let (c, conditions) = try Self.circuit("real-diode")
+        let solver = CircuitSolver(diodeModel: .shockley, tolerance: 1e-12)
+        solver.batchInvariant = true
+        #expect(solver.fusesUpperCrossbar(c, 1, batch: 1))
+        var whole = c.network.layerSizes.map { DoubleMatrix(rows: 4, columns: $0) }
+        solver.relax(c, conditions: conditions, state: &whole)
+        for b in 0..<4 {
+            var alone = c.network.layerSizes.map { DoubleMatrix(rows: 1, columns: $0) }
+            solver.relax(c, conditions: conditions.rows(b..<(b + 1)), state: &alone)
+            for l in alone.indices { #expect(alone[l].elements == Array(whole[l].elements[(b * alone[l].columns)..<((b + 1) * alone[l].columns)])) }
+        }
+    }
+}

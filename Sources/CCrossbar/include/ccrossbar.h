@@ -20,6 +20,11 @@ void eqp_product_transposed(const double *v, const double *g, double *out, long 
 void eqp_product_accumulate(const double *u, const double *g, double *out, long batch, long rows, long n,
                             long j0, long j1);
 
+/// The same sum over the rows i in [i0, i1) only (in increasing order), added to out: a pass over
+/// a block of rows while it is in cache (`CircuitSolver`'s fused layer solve).
+void eqp_product_accumulate_rows(const double *u, const double *g, double *out, long batch, long rows, long n,
+                                 long i0, long i1, long j0, long j1);
+
 /// Which code the kernels run: 1 for AVX2, 0 for the portable loops. `eqp_use_vector_unit(0)`
 /// forces the portable loops (tests compare the two paths bit for bit); `eqp_use_vector_unit(1)`
 /// restores the processor's best. Returns the path now in use.

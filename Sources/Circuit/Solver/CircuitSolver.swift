@@ -60,8 +60,12 @@ public final class CircuitSolver {
     /// gives its early samples (below the tolerance). Off by default: single-process runs keep
     /// their bits.
     public var batchInvariant = false
+    /// Reads each large hidden crossbar once per sweep instead of twice, forming the upper
+    /// layer's share while the lower layer is solved (`solveLayerFormingTheNextOnesShare`).
+    /// Off: two passes, with the one-pass kernels' order of additions (last-bit differences).
+    public var fusesCrossbarPasses = true
 
-    private var nodes: [NodeCache] = []
+    private(set) var nodes: [NodeCache] = []
     private var cacheKey: (identity: UInt64, revision: Int)?
     private let lanes = [Lane(), Lane()]
 
@@ -171,6 +175,11 @@ public final class CircuitSolver {
         var coupling: [DoubleMatrix] = []
         var conditions: CircuitConditions?
         var state: [DoubleMatrix] = []
+        /// The layer whose coupling already holds its share from the crossbar below, formed
+        /// during the solve of the layer below (`solveLayerFormingTheNextOnesShare`).
+        var lowerShareFormed: Int?
+        /// That share's partial sums, one per core.
+        var partialShares = [DoubleMatrix(rows: 0, columns: 0), DoubleMatrix(rows: 0, columns: 0)]
 
         func relaxOwnState(_ solver: CircuitSolver, _ circuit: ResistiveCircuit) -> RelaxationStatistics {
             var s = state
@@ -187,6 +196,7 @@ public final class CircuitSolver {
             }
             let depth = circuit.depth
             var sweeps = 0
+            lowerShareFormed = nil
             let rows = solver.batchInvariant ? SampleConvergence(batch: conditions.batchSize, state: state) : nil
             // Without a mesh an even layer's solve is exact, so the odd layers' imbalance before
             // their update is the residual of the state the sweep started from. With a mesh a
@@ -264,11 +274,15 @@ public final class CircuitSolver {
     }
 
     /// coupling_l = (A·V_{l−1})·G_l + (1/A)·V_{l+1}·G_{l+1}ᵀ: the state-dependent part of b.
-    private func computeCoupling(_ circuit: ResistiveCircuit, _ l: Int, lane: Lane, _ state: [DoubleMatrix]) {
+    func computeCoupling(_ circuit: ResistiveCircuit, _ l: Int, lane: Lane, _ state: [DoubleMatrix], upper: Bool = true) {
         let depth = circuit.depth
         let gain = circuit.amplifierGain
         var wrote = false
-        if l >= 2 {
+        if lane.lowerShareFormed == l {
+            // Formed by layer l − 1's solve (`solveLayerFormingTheNextOnesShare`).
+            lane.lowerShareFormed = nil
+            wrote = true
+        } else if l >= 2 {
             let g = circuit.crossbar(l - 1)
             if batchInvariant || CrossbarKernels.prefersOnePass(cells: g.count, batch: state[l - 2].rows) {
                 CrossbarKernels.product(state[l - 2], g, into: &lane.coupling[l - 1], alpha: gain, beta: 0)
@@ -277,7 +291,7 @@ public final class CircuitSolver {
             }
             wrote = true
         }
-        if l < depth {
+        if l < depth && upper {
             let g = circuit.crossbar(l)
             if batchInvariant || CrossbarKernels.prefersOnePass(cells: g.count, batch: state[l].rows) {
                 CrossbarKernels.productTransposed(state[l], g, into: &lane.coupling[l - 1], alpha: 1 / gain, beta: wrote ? 1 : 0)
@@ -305,17 +319,34 @@ public final class CircuitSolver {
     /// `rowWorst`, when given, receives each sample's largest imbalance (max with what it holds).
     fileprivate func solveLayer(_ circuit: ResistiveCircuit, _ l: Int, lane: Lane, state: inout [DoubleMatrix],
                                 rowWorst: UnsafeMutablePointer<Double>? = nil) -> Double {
+        if fusesUpperCrossbar(circuit, l, batch: state[l - 1].rows) {
+            return solveLayerFormingTheNextOnesShare(circuit, l, lane: lane, state: &state, rowWorst: rowWorst)
+        }
         computeCoupling(circuit, l, lane: lane, state)
+        let n = nodes[l - 1].count, batch = state[l - 1].rows
+        return lane.constant[l - 1].withUnsafeBufferPointer { k in
+            lane.coupling[l - 1].withUnsafeBufferPointer { d in
+                state[l - 1].withUnsafeMutableBufferPointer { v in
+                    solveNodes(l, 0..<n, batch: batch, lane: lane, constant: k.baseAddress!, coupling: d.baseAddress!,
+                               voltages: v.baseAddress!, rowWorst: rowWorst)
+                }
+            }
+        }
+    }
+
+    /// Solves nodes `range` of layer l for every sample from b = constant + coupling (B × n_l
+    /// each, like the voltages); returns the largest imbalance / a_i before the update, V.
+    func solveNodes(_ l: Int, _ range: Range<Int>, batch: Int, lane: Lane, constant k: UnsafePointer<Double>,
+                    coupling d: UnsafePointer<Double>, voltages v: UnsafeMutablePointer<Double>,
+                    rowWorst: UnsafeMutablePointer<Double>?) -> Double {
         let c = nodes[l - 1]
         let denominator = lane.denominator[l - 1]
         let n = c.count
         let ideal = diodeModel == .ideal
         var worst = 0.0
-        lane.constant[l - 1].withUnsafeBufferPointer { k in
-        lane.coupling[l - 1].withUnsafeBufferPointer { d in
-        state[l - 1].withUnsafeMutableBufferPointer { v in
-            var j = 0, row = 0
-            for i in 0..<v.count {
+        for row in 0..<batch {
+            for j in range {
+                let i = row &* n &+ j
                 let a = denominator[j]
                 let b = k[i] + d[i]
                 let old = v[i]
@@ -333,10 +364,8 @@ public final class CircuitSolver {
                 }
                 worst = max(worst, change)
                 if let rowWorst { rowWorst[row] = max(rowWorst[row], change) }
-                j += 1
-                if j == n { j = 0; row += 1 }
             }
-        }}}
+        }
         return worst
     }
 
@@ -400,7 +429,11 @@ public final class CircuitSolver {
     fileprivate func finalResidual(_ circuit: ResistiveCircuit, lane: Lane, state: [DoubleMatrix]) -> Double {
         var worst = 0.0
         for l in 1...circuit.depth {
-            computeCoupling(circuit, l, lane: lane, state)
+            if fusesUpperCrossbar(circuit, l, batch: state[l - 1].rows) {
+                computeCouplingFormingTheNextOnesShare(circuit, l, lane: lane, state: state)
+            } else {
+                computeCoupling(circuit, l, lane: lane, state)
+            }
             let c = nodes[l - 1]
             let n = c.count
             let v = state[l - 1].elements, k = lane.constant[l - 1].elements, d = lane.coupling[l - 1].elements
