@@ -138,7 +138,8 @@ public enum CrossbarKernels {
                 let j0 = range.lowerBound, width = range.count
                 var tally = ProgrammingTally()
                 let acc = UnsafeMutablePointer<Double>.allocate(capacity: max(width, 1))
-                defer { acc.deallocate() }
+                let live = UnsafeMutablePointer<Int>.allocate(capacity: max(pairs, 1))
+                defer { acc.deallocate(); live.deallocate() }
                 let cj = pc.baseAddress! + j0, si = s + j0
                 for i in 0..<rows {
                     let ri = pr[i]
@@ -146,11 +147,24 @@ public enum CrossbarKernels {
                     if hasCells, let cellRow = pcell.baseAddress.map({ $0 + (i &* n &+ j0) }) {
                         for j in 0..<width { acc[j] += cellRow[j] }
                     }
-                    for p in 0..<pairs {
-                        let w = px[p &* rows &+ i]
-                        if w == 0 { continue }
-                        let yp = py.baseAddress! + (p &* n &+ j0)
+                    // The pairs with x ≠ 0, in order, four per pass over acc: the same additions
+                    // in the same order as one pass per pair.
+                    var count = 0
+                    for p in 0..<pairs where px[p &* rows &+ i] != 0 { live[count] = p; count += 1 }
+                    var k = 0
+                    while k + 4 <= count {
+                        let w0 = px[live[k] &* rows &+ i], w1 = px[live[k + 1] &* rows &+ i]
+                        let w2 = px[live[k + 2] &* rows &+ i], w3 = px[live[k + 3] &* rows &+ i]
+                        let y = py.baseAddress! + j0
+                        let y0 = y + live[k] &* n, y1 = y + live[k + 1] &* n, y2 = y + live[k + 2] &* n, y3 = y + live[k + 3] &* n
+                        for j in 0..<width { acc[j] = (((acc[j] + w0 * y0[j]) + w1 * y1[j]) + w2 * y2[j]) + w3 * y3[j] }
+                        k += 4
+                    }
+                    while k < count {
+                        let w = px[live[k] &* rows &+ i]
+                        let yp = py.baseAddress! + (live[k] &* n &+ j0)
                         for j in 0..<width { acc[j] += w * yp[j] }
+                        k += 1
                     }
                     let gi = g + (i &* n &+ j0)
                     if let programmer {
