@@ -39,14 +39,19 @@ import Testing
     }
 
     /// Per-layer units of the digital network: checked like a flag, and continued ~20× lower
-    /// per layer when --layers adds hidden layers.
+    /// per layer when --layers (with its own --learning-rates) adds hidden layers.
     @Test func hiddenUnitFractionsAreCheckedAndExtended() throws {
         var o = TrainingOverrides()
         o.layers = [784, 64, 64, 64, 10]
+        #expect { try ResistiveTrainingConfig.resolved(preset: "drn-2h", o, ResistiveOverrides()) } throws: { error in
+            "\(error)".contains("--layers 784,64,64,64,10 has 3 hidden layers") && "\(error)".contains("(drn-3h)")
+        }
+        o.learningRates = [0.01, 0.01, 0.01, 0.01]
         let deeper = try ResistiveTrainingConfig.resolved(preset: "drn-2h", o, ResistiveOverrides())
         let f = try #require(deeper.hiddenUnitFractions)
         #expect(f.count == 3 && f[0] == 0.05 && f[1] == 0.0025 && abs(f[2] - 0.000125) < 1e-18, "\(f)")
         o.layers = [784, 64, 10]
+        o.learningRates = [0.01, 0.01]
         #expect(try ResistiveTrainingConfig.resolved(preset: "drn-2h", o, ResistiveOverrides()).hiddenUnitFractions == [0.05])
         var bad = ResistiveTrainingConfig.drn2H
         bad.hiddenUnitFractions = [0.05]

@@ -82,6 +82,40 @@ public enum CrossbarKernels {
         }
     }
 
+    /// Σ_j G_ij per row, each a plain running sum over j in increasing order (so the bits of a
+    /// serial loop), four rows at a time (a running sum is a chain of dependent additions, 4
+    /// cycles each: four chains keep the adder busy) and the rows split over the two cores.
+    static func rowSums(_ g: DoubleMatrix) -> [Double] {
+        let rows = g.rows, n = g.columns
+        var sums = [Double](repeating: 0, count: rows)
+        g.withUnsafeBufferPointer { pg in
+        sums.withUnsafeMutableBufferPointer { ps in
+            let p = pg.baseAddress!, s = ps.baseAddress!
+            func sum(_ range: Range<Int>) {
+                var i = range.lowerBound
+                while i + 4 <= range.upperBound {
+                    let r0 = p + i &* n, r1 = r0 + n, r2 = r1 + n, r3 = r2 + n
+                    var a0 = 0.0, a1 = 0.0, a2 = 0.0, a3 = 0.0
+                    for j in 0..<n { a0 += r0[j]; a1 += r1[j]; a2 += r2[j]; a3 += r3[j] }
+                    s[i] = a0; s[i + 1] = a1; s[i + 2] = a2; s[i + 3] = a3
+                    i += 4
+                }
+                for k in i..<range.upperBound {
+                    var a = 0.0
+                    for j in 0..<n { a += p[k &* n &+ j] }
+                    s[k] = a
+                }
+            }
+            if rows &* n < parallelCells || rows < 8 {
+                sum(0..<rows)
+            } else {
+                let mid = rows / 2
+                _ = Parallel.both({ sum(0..<mid) }, { sum(mid..<rows) })
+            }
+        }}
+        return sums
+    }
+
     /// Whether the one-pass kernels beat BLAS for a crossbar of `cells` and a batch of `batch`
     /// rows: large crossbars (from 512 × 512 cells) and small batches. Smaller crossbars keep
     /// BLAS, so drn-xs and drn-1h compute exactly as before (except in `batchInvariant` mode,

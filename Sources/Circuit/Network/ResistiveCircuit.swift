@@ -134,14 +134,7 @@ public struct ResistiveCircuit: Sendable {
         cellSums.columns = (0..<depth).map { l in (l < known.count ? known[l] : nil) ?? crossbar(l).columnSums() }
         cellSums.rows = (0..<depth).map { l in
             guard l > 0 else { return [] }
-            let g = crossbar(l)
-            return g.withUnsafeBufferPointer { p in
-                (0..<g.rows).map { i in
-                    var sum = 0.0
-                    for j in 0..<g.columns { sum += p[i &* g.columns &+ j] }
-                    return sum
-                }
-            }
+            return CrossbarKernels.rowSums(crossbar(l))
         }
     }
 
