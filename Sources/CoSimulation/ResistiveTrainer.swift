@@ -283,9 +283,13 @@ extension ResistiveTrainer: InitEqPropModel {
                       of data: LabeledImages) throws -> PhaseOutcome {
         defer { if let next { load(next, of: data, for: .training) } }
         let targets = DoubleMatrix.oneHot(labels: labels, classes: classes, value: targetVolts)
-        let nudged = try phases.betas.map { beta in
-            try relaxer.relax(reading(beta > 0 ? 1 : 2), RelaxationRequest(
-                inputs: pixels, start: free.states, phase: freePhase.nudged(beta: beta, targets: targets, freeState: free.states)))
+        var nudged: [Relaxation<Double>] = []
+        for beta in phases.betas {
+            // Centered EqProp: s(−β) = 2·s(0) − s(β) + O(β²), a closer start than s(0) (the
+            // fixed point does not depend on the start; the sweeps to reach it do).
+            let start = nudged.count == 1 ? Self.mirrored(nudged[0].states, about: free.states) : free.states
+            nudged.append(try relaxer.relax(reading(beta > 0 ? 1 : 2), RelaxationRequest(
+                inputs: pixels, start: start, phase: freePhase.nudged(beta: beta, targets: targets, freeState: free.states))))
         }
         if let why = nudged.lazy.compactMap(Self.failure).first { return .failed(why) }
         let (first, second) = phases.pair(free: free.states, nudged: nudged.map(\.states))
@@ -299,6 +303,17 @@ extension ResistiveTrainer: InitEqPropModel {
             throw TrainingError.diverged(epoch: batch.epoch, batch: batch.index + 1, what: "the feedforward network's local loss")
         }
         return .relaxed
+    }
+
+    /// 2·center − s per layer, V.
+    static func mirrored(_ s: [DoubleMatrix], about center: [DoubleMatrix]) -> [DoubleMatrix] {
+        zip(s, center).map { s, c in
+            var m = c
+            m.withUnsafeMutableBufferPointer { pm in
+                s.withUnsafeBufferPointer { ps in for i in pm.indices { pm[i] = 2 * pm[i] - ps[i] } }
+            }
+            return m
+        }
     }
 
     public func finishEpoch(_ report: inout EpochTraining, epoch: Int, batches: Int) throws {
