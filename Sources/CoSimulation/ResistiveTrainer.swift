@@ -287,6 +287,7 @@ extension ResistiveTrainer: InitEqPropModel {
         for beta in phases.betas {
             // Centered EqProp: s(−β) = 2·s(0) − s(β) + O(β²), a closer start than s(0) (the
             // fixed point does not depend on the start; the sweeps to reach it do).
+            if let why = nudged.lazy.compactMap(Self.failure).first { return .failed(why) }
             let start = nudged.count == 1 ? Self.mirrored(nudged[0].states, about: free.states) : free.states
             nudged.append(try relaxer.relax(reading(beta > 0 ? 1 : 2), RelaxationRequest(
                 inputs: pixels, start: start, phase: freePhase.nudged(beta: beta, targets: targets, freeState: free.states))))

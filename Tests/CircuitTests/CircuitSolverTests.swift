@@ -141,39 +141,46 @@ import TestSupport
     }
 }
 
-/// The fused sweep (`CircuitSolver+FusedLayerSolve`) on a crossbar large enough to take it.
+/// The fused sweep (`CircuitSolver+FusedLayerSolve`) on crossbars large enough to take it.
 @Suite struct FusedLayerSolveTests {
-    static func circuit(_ preset: String) throws -> (ResistiveCircuit, CircuitConditions) {
-        // 600 × 600 hidden cells: above the one-pass kernels' 2^18, split over both cores.
-        let c = try TestSupport.circuit(preset, [16, 600, 600, 4])
+    /// 600 × 600 (or 520 × 520) hidden cells: above the one-pass kernels' 2^18, split in halves.
+    static func circuit(_ preset: String, _ architecture: [Int], batch: Int) throws -> (ResistiveCircuit, CircuitConditions) {
+        var c = try TestSupport.circuit(preset == "amplified" ? "ideal" : preset, architecture)
+        if preset == "amplified" {
+            var p = c.preset
+            p.amplifierGain = 2
+            c = ResistiveCircuit(network: c.network, preset: p)
+        }
         var rng = SeededGenerator(seed: 8)
-        let pixels = (0..<4).map { _ in (0..<16).map { _ in rng.nextUnit() } }
+        let pixels = (0..<batch).map { _ in (0..<architecture[0]).map { _ in rng.nextUnit() } }
         return (c, TestSupport.conditions(c, pixels: pixels))
     }
 
     /// Same circuit, one pass or two per sweep (the two-pass solve and its final residual use
-    /// the one-pass kernels only): both converge, and they agree node by node.
-    @Test(arguments: ["ideal", "real-diode"])
-    func onePassPerSweepReachesTheSameFixedPoint(preset: String) throws {
-        let (c, conditions) = try Self.circuit(preset)
-        var fused = c.network.layerSizes.map { DoubleMatrix(rows: 4, columns: $0) }
+    /// the one-pass kernels only): both converge, and they agree node by node. Cases: ideal and
+    /// Shockley clamps; amplifiers (gain 2); a batch of 9 (two lanes, whose halves run one
+    /// after the other); four hidden layers (two fused crossbars, G₁ and G₃, in one sweep).
+    @Test(arguments: [("ideal", [16, 600, 600, 4], 4), ("real-diode", [16, 600, 600, 4], 4), ("amplified", [16, 600, 600, 4], 4),
+                      ("ideal", [16, 600, 600, 4], 9), ("ideal", [16, 520, 520, 520, 520, 4], 4)])
+    func onePassPerSweepReachesTheSameFixedPoint(preset: String, architecture: [Int], batch: Int) throws {
+        let (c, conditions) = try Self.circuit(preset, architecture, batch: batch)
+        var fused = c.network.layerSizes.map { DoubleMatrix(rows: batch, columns: $0) }
         var twoPass = fused
-        let model = CircuitSolver.trainingModel(for: c.preset)
-        let solver = CircuitSolver(diodeModel: model, tolerance: 1e-12)
-        #expect(solver.fusesUpperCrossbar(c, 1, batch: 4))
+        let solver = CircuitSolver(diodeModel: CircuitSolver.trainingModel(for: c.preset), tolerance: 1e-12)
+        #expect(solver.fusesUpperCrossbar(c, 1, batch: batch))
+        #expect(solver.fusesUpperCrossbar(c, 3, batch: batch) == (architecture.count > 4))
         let a = solver.relax(c, conditions: conditions, state: &fused)
         solver.fusesCrossbarPasses = false
         let b = solver.relax(c, conditions: conditions, state: &twoPass)
         #expect(a.converged && b.converged && a.residual <= 1e-12, "\(a) \(b)")
-        var largest = 0.0
-        for l in fused.indices { for i in fused[l].elements.indices { largest = max(largest, abs(fused[l].elements[i] - twoPass[l].elements[i])) } }
+        let largest = zip(fused, twoPass).map { $0.maxAbsDifference($1) }.max()!
         #expect(largest <= 1e-11, "largest difference \(largest) V")
-        #expect(fused[0].elements.contains { $0 != 0 } && fused[1].elements.contains { $0 != 0 })
+        #expect(fused.allSatisfy { $0.elements.contains { $0 != 0 } })
     }
 
     /// In batch-invariant mode a sample relaxed alone gives the bits it gets in its batch.
     @Test func batchInvariantModeKeepsEverySamplesBits() throws {
-        let (c, conditions) = try Self.circuit("real-diode")
+        let (c, conditions) = try Self.circuit("real-diode", [16, 600, 600, 4], batch: 4)
         let solver = CircuitSolver(diodeModel: .shockley, tolerance: 1e-12)
         solver.batchInvariant = true
         #expect(solver.fusesUpperCrossbar(c, 1, batch: 1))

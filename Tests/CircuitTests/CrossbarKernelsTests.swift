@@ -81,7 +81,12 @@ import TestSupport
             CrossbarKernels.productTransposed(states[1], g, into: &down, alpha: 0.5, beta: 1)
             CrossbarKernels.productTransposed(states[1], g, into: &fresh, alpha: 0.5, beta: 0)
             CrossbarKernels.product(states[0], g, into: &up, alpha: 2, beta: 0)
-            return (down.elements + fresh.elements + up.elements).map(\.bitPattern)
+            // A block of rows starting inside the crossbar (the fused layer solve's pass).
+            var block = Self.state(c, batch: batch, seed: 11)[1]
+            states[0].withUnsafeBufferPointer { u in g.withUnsafeBufferPointer { pg in block.withUnsafeMutableBufferPointer { o in
+                eqp_product_accumulate_rows(u.baseAddress!, pg.baseAddress!, o.baseAddress!, batch, g.rows, g.columns, 100, 377, 0, g.columns)
+            }}}
+            return (down.elements + fresh.elements + up.elements + block.elements).map(\.bitPattern)
         }
         let vector = both(true), portable = both(false)
         let differing = zip(vector, portable).filter { $0 != $1 }.count

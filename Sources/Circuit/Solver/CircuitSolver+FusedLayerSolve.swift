@@ -17,10 +17,10 @@ import Numerics
 /// pass, at batch 4 a memory-bound 1 multiply-add per cell and sample) this halves the traffic
 /// of the relaxation's largest array.
 ///
-/// The rows are split over the two cores, each summing its half of the share; the halves are
-/// added at the end, so the share's additions run in another order than the one-pass kernel's
-/// (rounding differs in the last bits; one core gives the same bits). The split depends on the
-/// crossbar's shape only, never on the batch, so `batchInvariant` holds.
+/// The rows are split in two halves (run on the two cores, or one after the other inside a
+/// lane), each summing its half of the share; the halves are added at the end, so the share's
+/// additions run in another order than the one-pass kernel's (rounding differs in the last bits).
+/// The split depends on the crossbar's shape only, never on the batch, so `batchInvariant` holds.
 extension CircuitSolver {
     /// Whether layer l's solve also forms layer l + 1's share of the crossbar between them: l
     /// odd (so l + 1 is solved next, in the same sweep), no wire mesh, and a
@@ -60,12 +60,12 @@ extension CircuitSolver {
         if rows * n < CrossbarKernels.parallelCells || rows < 2 * block {
             halves = [0..<rows]
         } else {
-            let mid = (rows / 2 + block - 1) / block * block
+            let mid = (rows / 2 + 7) / 8 * 8
             halves = [0..<mid, mid..<rows]
         }
-        // Each core's partial share (kept by the lane between calls) and per-sample largest change.
-        var share0 = lane.partialShares[0], share1 = lane.partialShares[1]
-        lane.partialShares = []
+        // Each half's partial share (kept by the lane between calls) and per-sample largest change.
+        let kept = lane.partialShares.removeValue(forKey: l) ?? []
+        var share0 = kept.first ?? DoubleMatrix(rows: 0, columns: 0), share1 = kept.last ?? share0
         if share0.rows != batch || share0.columns != n {
             share0 = DoubleMatrix(rows: batch, columns: n)
             share1 = DoubleMatrix(rows: batch, columns: n)
@@ -120,8 +120,8 @@ extension CircuitSolver {
         if let rowWorst {
             for b in 0..<batch { rowWorst[b] = max(rowWorst[b], rowWorst0[b], two ? rowWorst1[b] : 0) }
         }
-        lane.partialShares = [share0, share1]
-        lane.lowerShareFormed = l + 1
+        lane.partialShares[l] = [share0, share1]
+        lane.lowerShareFormed.insert(l + 1)
         return max(worst[0], worst[1])
     }
 }

@@ -60,8 +60,8 @@ public final class CircuitSolver {
     /// gives its early samples (below the tolerance). Off by default: single-process runs keep
     /// their bits.
     public var batchInvariant = false
-    /// Reads each large hidden crossbar once per sweep instead of twice, forming the upper
-    /// layer's share while the lower layer is solved (`solveLayerFormingTheNextOnesShare`).
+    /// Reads the large crossbar above each odd layer once per sweep instead of twice, forming
+    /// the upper layer's share while the lower layer is solved (`solveLayerFormingTheNextOnesShare`).
     /// Off: two passes, with the one-pass kernels' order of additions (last-bit differences).
     public var fusesCrossbarPasses = true
 
@@ -175,11 +175,11 @@ public final class CircuitSolver {
         var coupling: [DoubleMatrix] = []
         var conditions: CircuitConditions?
         var state: [DoubleMatrix] = []
-        /// The layer whose coupling already holds its share from the crossbar below, formed
+        /// The layers whose coupling already holds their share from the crossbar below, formed
         /// during the solve of the layer below (`solveLayerFormingTheNextOnesShare`).
-        var lowerShareFormed: Int?
-        /// That share's partial sums, one per core.
-        var partialShares = [DoubleMatrix(rows: 0, columns: 0), DoubleMatrix(rows: 0, columns: 0)]
+        var lowerShareFormed: Set<Int> = []
+        /// Those shares' partial sums, one per half of the rows, per layer.
+        var partialShares: [Int: [DoubleMatrix]] = [:]
 
         func relaxOwnState(_ solver: CircuitSolver, _ circuit: ResistiveCircuit) -> RelaxationStatistics {
             var s = state
@@ -196,7 +196,7 @@ public final class CircuitSolver {
             }
             let depth = circuit.depth
             var sweeps = 0
-            lowerShareFormed = nil
+            lowerShareFormed = []
             let rows = solver.batchInvariant ? SampleConvergence(batch: conditions.batchSize, state: state) : nil
             // Without a mesh an even layer's solve is exact, so the odd layers' imbalance before
             // their update is the residual of the state the sweep started from. With a mesh a
@@ -278,9 +278,8 @@ public final class CircuitSolver {
         let depth = circuit.depth
         let gain = circuit.amplifierGain
         var wrote = false
-        if lane.lowerShareFormed == l {
+        if lane.lowerShareFormed.remove(l) != nil {
             // Formed by layer l − 1's solve (`solveLayerFormingTheNextOnesShare`).
-            lane.lowerShareFormed = nil
             wrote = true
         } else if l >= 2 {
             let g = circuit.crossbar(l - 1)
