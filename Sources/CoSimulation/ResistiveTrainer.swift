@@ -285,14 +285,14 @@ extension ResistiveTrainer: InitEqPropModel {
         let targets = DoubleMatrix.oneHot(labels: labels, classes: classes, value: targetVolts)
         var nudged: [Relaxation<Double>] = []
         for beta in phases.betas {
-            // Centered EqProp: s(−β) = 2·s(0) − s(β) + O(β²), a closer start than s(0) (the
-            // fixed point does not depend on the start; the sweeps to reach it do).
-            if let why = nudged.lazy.compactMap(Self.failure).first { return .failed(why) }
-            let start = nudged.count == 1 ? Self.mirrored(nudged[0].states, about: free.states) : free.states
-            nudged.append(try relaxer.relax(reading(beta > 0 ? 1 : 2), RelaxationRequest(
-                inputs: pixels, start: start, phase: freePhase.nudged(beta: beta, targets: targets, freeState: free.states))))
+            // Centered EqProp's second phase: s(−β) = 2·s(0) − s(β) + O(β²), a closer start than
+            // s(0) (the fixed point does not depend on the start; the sweeps to reach it do).
+            let start = nudged.first.map { Self.mirrored($0.states, about: free.states) } ?? free.states
+            let relaxed = try relaxer.relax(reading(beta > 0 ? 1 : 2), RelaxationRequest(
+                inputs: pixels, start: start, phase: freePhase.nudged(beta: beta, targets: targets, freeState: free.states)))
+            if let why = Self.failure(relaxed) { return .failed(why) }
+            nudged.append(relaxed)
         }
-        if let why = nudged.lazy.compactMap(Self.failure).first { return .failed(why) }
         let (first, second) = phases.pair(free: free.states, nudged: nudged.map(\.states))
         let inputVoltages = CircuitConditions.inputVoltages(pixels: pixels, gain: preset.inputGain)
         programming.add(circuit.applyEquilibriumPropagation(step!, inputVoltages: inputVoltages, first: first, second: second,

@@ -63,16 +63,8 @@ extension CircuitSolver {
             let mid = (rows / 2 + 7) / 8 * 8
             halves = [0..<mid, mid..<rows]
         }
-        // Each half's partial share (kept by the lane between calls) and per-sample largest change.
-        let kept = lane.partialShares.removeValue(forKey: l) ?? []
-        var share0 = kept.first ?? DoubleMatrix(rows: 0, columns: 0), share1 = kept.last ?? share0
-        if share0.rows != batch || share0.columns != n {
-            share0 = DoubleMatrix(rows: batch, columns: n)
-            share1 = DoubleMatrix(rows: batch, columns: n)
-        } else {
-            share0.fill(0)
-            share1.fill(0)
-        }
+        // Each half's partial share (B × n, small beside the pass over G) and per-sample largest change.
+        var share0 = DoubleMatrix(rows: batch, columns: n), share1 = share0
         var rowWorst0 = [Double](repeating: 0, count: batch), rowWorst1 = rowWorst0
         let upperVoltages = state[l]
         var worst = [0.0, 0.0]
@@ -120,7 +112,6 @@ extension CircuitSolver {
         if let rowWorst {
             for b in 0..<batch { rowWorst[b] = max(rowWorst[b], rowWorst0[b], two ? rowWorst1[b] : 0) }
         }
-        lane.partialShares[l] = [share0, share1]
         lane.lowerShareFormed.insert(l + 1)
         return max(worst[0], worst[1])
     }

@@ -178,8 +178,6 @@ public final class CircuitSolver {
         /// The layers whose coupling already holds their share from the crossbar below, formed
         /// during the solve of the layer below (`solveLayerFormingTheNextOnesShare`).
         var lowerShareFormed: Set<Int> = []
-        /// Those shares' partial sums, one per half of the rows, per layer.
-        var partialShares: [Int: [DoubleMatrix]] = [:]
 
         func relaxOwnState(_ solver: CircuitSolver, _ circuit: ResistiveCircuit) -> RelaxationStatistics {
             var s = state
