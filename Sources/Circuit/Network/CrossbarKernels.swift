@@ -14,8 +14,8 @@ public enum CrossbarKernels {
     /// Below this many cells a pass runs on one core (the fork/join would cost more).
     static let parallelCells = 1 << 15
 
-    /// Columns `0..<n` split in two, the first part a multiple of 8 columns, so the two threads
-    /// share at most the one cache line a row's boundary falls in.
+    /// Columns (or rows) `0..<n` split in two for the two cores, the first part a multiple of 8,
+    /// so that two threads splitting a row share at most the one cache line its boundary falls in.
     static func halves(_ n: Int) -> (Range<Int>, Range<Int>) {
         let mid = min(n, ((n / 2) + 7) / 8 * 8)
         return (0..<mid, mid..<n)
@@ -109,8 +109,8 @@ public enum CrossbarKernels {
             if rows &* n < parallelCells || rows < 8 {
                 sum(0..<rows)
             } else {
-                let mid = rows / 2
-                _ = Parallel.both({ sum(0..<mid) }, { sum(mid..<rows) })
+                let (a, b) = halves(rows)
+                _ = Parallel.both({ sum(a) }, { sum(b) })
             }
         }}
         return sums

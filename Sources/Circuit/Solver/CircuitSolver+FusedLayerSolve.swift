@@ -60,8 +60,8 @@ extension CircuitSolver {
         if rows * n < CrossbarKernels.parallelCells || rows < 2 * block {
             halves = [0..<rows]
         } else {
-            let mid = (rows / 2 + 7) / 8 * 8
-            halves = [0..<mid, mid..<rows]
+            let (a, b) = CrossbarKernels.halves(rows)
+            halves = [a, b]
         }
         // Each half's partial share (B × n, small beside the pass over G) and per-sample largest change.
         var share0 = DoubleMatrix(rows: batch, columns: n), share1 = share0
