@@ -48,6 +48,26 @@ static void accumulate_portable(const double *u, const double *g, double *out, l
     }
 }
 
+static void update_accumulate_portable(double *acc, const double *const *y, const double *w, long count, long width) {
+    long k = 0;
+    for (; k + 4 <= count; k += 4) {
+        const double *y0 = y[k], *y1 = y[k + 1], *y2 = y[k + 2], *y3 = y[k + 3];
+        double w0 = w[k], w1 = w[k + 1], w2 = w[k + 2], w3 = w[k + 3];
+        for (long j = 0; j < width; j++) acc[j] = (((acc[j] + w0 * y0[j]) + w1 * y1[j]) + w2 * y2[j]) + w3 * y3[j];
+    }
+    for (; k < count; k++)
+        for (long j = 0; j < width; j++) acc[j] = acc[j] + w[k] * y[k][j];
+}
+
+static void update_apply_clipped_portable(double *g, const double *acc, double *s, long width, double scale, double lo, double hi) {
+    for (long j = 0; j < width; j++) {
+        double v = g[j] + scale * acc[j];
+        double c = v < lo ? lo : (v > hi ? hi : v);
+        g[j] = c;
+        s[j] = s[j] + c;
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // AVX2: four doubles per register; lanes 0–3 and 4–7 of the portable loop in two registers.
 
@@ -147,6 +167,51 @@ static void accumulate_avx2(const double *u, const double *g, double *out, long 
     }
 }
 
+__attribute__((target("avx2")))
+static void update_accumulate_avx2(double *acc, const double *const *y, const double *w, long count, long width) {
+    long k = 0;
+    for (; k + 4 <= count; k += 4) {
+        const double *y0 = y[k], *y1 = y[k + 1], *y2 = y[k + 2], *y3 = y[k + 3];
+        double w0 = w[k], w1 = w[k + 1], w2 = w[k + 2], w3 = w[k + 3];
+        __m256d v0 = _mm256_set1_pd(w0), v1 = _mm256_set1_pd(w1), v2 = _mm256_set1_pd(w2), v3 = _mm256_set1_pd(w3);
+        long j = 0;
+        for (; j + 4 <= width; j += 4) {
+            __m256d a = _mm256_loadu_pd(acc + j);
+            a = _mm256_add_pd(a, _mm256_mul_pd(v0, _mm256_loadu_pd(y0 + j)));
+            a = _mm256_add_pd(a, _mm256_mul_pd(v1, _mm256_loadu_pd(y1 + j)));
+            a = _mm256_add_pd(a, _mm256_mul_pd(v2, _mm256_loadu_pd(y2 + j)));
+            a = _mm256_add_pd(a, _mm256_mul_pd(v3, _mm256_loadu_pd(y3 + j)));
+            _mm256_storeu_pd(acc + j, a);
+        }
+        for (; j < width; j++) acc[j] = (((acc[j] + w0 * y0[j]) + w1 * y1[j]) + w2 * y2[j]) + w3 * y3[j];
+    }
+    for (; k < count; k++) {
+        const double *yk = y[k];
+        double wk = w[k];
+        __m256d v = _mm256_set1_pd(wk);
+        long j = 0;
+        for (; j + 4 <= width; j += 4)
+            _mm256_storeu_pd(acc + j, _mm256_add_pd(_mm256_loadu_pd(acc + j), _mm256_mul_pd(v, _mm256_loadu_pd(yk + j))));
+        for (; j < width; j++) acc[j] = acc[j] + wk * yk[j];
+    }
+}
+
+/// The portable loop's clamp with two compares and two blends: v < lo picks lo, else v > hi
+/// picks hi, else v (a NaN fails both compares and passes through).
+__attribute__((target("avx2")))
+static void update_apply_clipped_avx2(double *g, const double *acc, double *s, long width, double scale, double lo, double hi) {
+    __m256d sc = _mm256_set1_pd(scale), l = _mm256_set1_pd(lo), h = _mm256_set1_pd(hi);
+    long j = 0;
+    for (; j + 4 <= width; j += 4) {
+        __m256d v = _mm256_add_pd(_mm256_loadu_pd(g + j), _mm256_mul_pd(sc, _mm256_loadu_pd(acc + j)));
+        __m256d c = _mm256_blendv_pd(v, h, _mm256_cmp_pd(v, h, _CMP_GT_OQ));
+        c = _mm256_blendv_pd(c, l, _mm256_cmp_pd(v, l, _CMP_LT_OQ));
+        _mm256_storeu_pd(g + j, c);
+        _mm256_storeu_pd(s + j, _mm256_add_pd(_mm256_loadu_pd(s + j), c));
+    }
+    update_apply_clipped_portable(g + j, acc + j, s + j, width - j, scale, lo, hi);
+}
+
 static int has_avx2(void) {
     __builtin_cpu_init();
     return __builtin_cpu_supports("avx2");
@@ -189,4 +254,18 @@ void eqp_product_accumulate_rows(const double *u, const double *g, double *out, 
     if (vector_unit()) { accumulate_avx2(u, g, out, batch, rows, n, i0, i1, j0, j1); return; }
 #endif
     accumulate_portable(u, g, out, batch, rows, n, i0, i1, j0, j1);
+}
+
+void eqp_update_accumulate(double *acc, const double *const *y, const double *w, long count, long width) {
+#if defined(__x86_64__)
+    if (vector_unit()) { update_accumulate_avx2(acc, y, w, count, width); return; }
+#endif
+    update_accumulate_portable(acc, y, w, count, width);
+}
+
+void eqp_update_apply_clipped(double *g, const double *acc, double *s, long width, double scale, double lo, double hi) {
+#if defined(__x86_64__)
+    if (vector_unit()) { update_apply_clipped_avx2(g, acc, s, width, scale, lo, hi); return; }
+#endif
+    update_apply_clipped_portable(g, acc, s, width, scale, lo, hi);
 }

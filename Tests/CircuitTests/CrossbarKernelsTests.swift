@@ -86,7 +86,23 @@ import TestSupport
             states[0].withUnsafeBufferPointer { u in g.withUnsafeBufferPointer { pg in block.withUnsafeMutableBufferPointer { o in
                 eqp_product_accumulate_rows(u.baseAddress!, pg.baseAddress!, o.baseAddress!, batch, g.rows, g.columns, 100, 377, 0, g.columns)
             }}}
-            return (down.elements + fresh.elements + up.elements + block.elements).map(\.bitPattern)
+            // One row of the learning step: seven pairs (a group of four, then three alone) into
+            // acc, then the clipped write, with cells pushed past both ends of the window and a NaN.
+            var acc = Self.state(c, batch: 1, seed: 12)[1].elements, sums = Self.state(c, batch: 1, seed: 13)[1].elements
+            var row = g.row(7)
+            let middle = row.sorted()[row.count / 2], lo = middle * 0.9, hi = middle * 1.1
+            row[3] = .nan
+            let weights = (0..<7).map { Double($0) - 2.5 }
+            let ys = (0..<7).map { k in Self.state(c, batch: 1, seed: UInt64(20 + k))[1].elements }
+            ys[0].withUnsafeBufferPointer { y0 in ys[1].withUnsafeBufferPointer { y1 in ys[2].withUnsafeBufferPointer { y2 in
+            ys[3].withUnsafeBufferPointer { y3 in ys[4].withUnsafeBufferPointer { y4 in ys[5].withUnsafeBufferPointer { y5 in
+            ys[6].withUnsafeBufferPointer { y6 in
+                let pointers: [UnsafePointer<Double>?] = [y0, y1, y2, y3, y4, y5, y6].map(\.baseAddress)
+                eqp_update_accumulate(&acc, pointers, weights, 7, 602)
+            }}}}}}}
+            eqp_update_apply_clipped(&row, acc, &sums, 602, 3e-4, lo, hi)
+            #expect(row[3].isNaN && row.contains(lo) && row.contains(hi) && row.contains { $0 > lo && $0 < hi })
+            return (down.elements + fresh.elements + up.elements + block.elements + acc + row + sums).map(\.bitPattern)
         }
         let vector = both(true), portable = both(false)
         let differing = zip(vector, portable).filter { $0 != $1 }.count

@@ -25,6 +25,15 @@ void eqp_product_accumulate(const double *u, const double *g, double *out, long 
 void eqp_product_accumulate_rows(const double *u, const double *g, double *out, long batch, long rows, long n,
                                  long i0, long i1, long j0, long j1);
 
+/// One row of a crossbar's learning step (`CrossbarKernels.programmedUpdate`), in two parts.
+/// acc[j] ← acc[j] + Σ_k w[k]·y[k][j] for j < width, the pairs k < count in order, grouped by four
+/// as (((acc + w0·y0) + w1·y1) + w2·y2) + w3·y3, then the rest one at a time.
+void eqp_update_accumulate(double *acc, const double *const *y, const double *w, long count, long width);
+
+/// g[j] ← clamp(g[j] + scale·acc[j], lo, hi) and s[j] += g[j] for j < width, where clamp(v, lo,
+/// hi) is v < lo ? lo : (v > hi ? hi : v) (a NaN passes through, as in the Swift loop).
+void eqp_update_apply_clipped(double *g, const double *acc, double *s, long width, double scale, double lo, double hi);
+
 /// Which code the kernels run: 1 for AVX2, 0 for the portable loops. `eqp_use_vector_unit(0)`
 /// forces the portable loops (tests compare the two paths bit for bit); `eqp_use_vector_unit(1)`
 /// restores the processor's best. Returns the path now in use.

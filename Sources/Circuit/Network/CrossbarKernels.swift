@@ -172,8 +172,9 @@ public enum CrossbarKernels {
                 let j0 = range.lowerBound, width = range.count
                 var tally = ProgrammingTally()
                 let acc = UnsafeMutablePointer<Double>.allocate(capacity: max(width, 1))
-                let live = UnsafeMutablePointer<Int>.allocate(capacity: max(pairs, 1))
-                defer { acc.deallocate(); live.deallocate() }
+                let weights = UnsafeMutablePointer<Double>.allocate(capacity: max(pairs, 1))
+                let ys = UnsafeMutablePointer<UnsafePointer<Double>?>.allocate(capacity: max(pairs, 1))
+                defer { acc.deallocate(); weights.deallocate(); ys.deallocate() }
                 let cj = pc.baseAddress! + j0, si = s + j0
                 for i in 0..<rows {
                     let ri = pr[i]
@@ -181,25 +182,14 @@ public enum CrossbarKernels {
                     if hasCells, let cellRow = pcell.baseAddress.map({ $0 + (i &* n &+ j0) }) {
                         for j in 0..<width { acc[j] += cellRow[j] }
                     }
-                    // The pairs with x ≠ 0, in order, four per pass over acc: the same additions
-                    // in the same order as one pass per pair.
+                    // The pairs with x ≠ 0, in order, four per pass over acc (`eqp_update_accumulate`).
                     var count = 0
-                    for p in 0..<pairs where px[p &* rows &+ i] != 0 { live[count] = p; count += 1 }
-                    var k = 0
-                    while k + 4 <= count {
-                        let w0 = px[live[k] &* rows &+ i], w1 = px[live[k + 1] &* rows &+ i]
-                        let w2 = px[live[k + 2] &* rows &+ i], w3 = px[live[k + 3] &* rows &+ i]
-                        let y = py.baseAddress! + j0
-                        let y0 = y + live[k] &* n, y1 = y + live[k + 1] &* n, y2 = y + live[k + 2] &* n, y3 = y + live[k + 3] &* n
-                        for j in 0..<width { acc[j] = (((acc[j] + w0 * y0[j]) + w1 * y1[j]) + w2 * y2[j]) + w3 * y3[j] }
-                        k += 4
+                    for p in 0..<pairs where px[p &* rows &+ i] != 0 {
+                        weights[count] = px[p &* rows &+ i]
+                        ys[count] = UnsafePointer(py.baseAddress! + (p &* n &+ j0))
+                        count += 1
                     }
-                    while k < count {
-                        let w = px[live[k] &* rows &+ i]
-                        let yp = py.baseAddress! + (live[k] &* n &+ j0)
-                        for j in 0..<width { acc[j] += w * yp[j] }
-                        k += 1
-                    }
+                    eqp_update_accumulate(acc, ys, weights, count, width)
                     let gi = g + (i &* n &+ j0)
                     if let programmer {
                         let first = i &* n &+ j0
@@ -216,12 +206,8 @@ public enum CrossbarKernels {
                             si[j] += gi[j]
                         }
                     } else {
-                        for j in 0..<width {
-                            let v = gi[j] + scale * acc[j]
-                            let clipped = v < lo ? lo : (v > hi ? hi : v)
-                            gi[j] = clipped
-                            si[j] += clipped
-                        }
+                        // gi[j] ← clamp(gi[j] + scale·acc[j], lo, hi); si[j] += gi[j].
+                        eqp_update_apply_clipped(gi, acc, si, width, scale, lo, hi)
                     }
                 }
                 pt[j0 == 0 ? 0 : 1] = tally
