@@ -123,50 +123,8 @@ static void transposed_avx2(const double *v, const double *g, double *out, long 
     }
 }
 
-/// Rows are taken in blocks of up to 64: per sample, the block's rows with u ≠ 0 in increasing
-/// order, four at a time, so that each output vector is loaded and stored once per four rows.
-/// Its additions are the portable loop's, in the same order: only the stores in between go.
-__attribute__((target("avx2")))
-static void accumulate_avx2(const double *u, const double *g, double *out, long batch, long rows, long n,
-                            long i0, long i1, long j0, long j1) {
-    long nonzero[64];
-    for (long start = i0; start < i1; start += 64) {
-        long end = start + 64 < i1 ? start + 64 : i1;
-        for (long b = 0; b < batch; b++) {
-            long count = 0;
-            for (long i = start; i < end; i++) if (u[b * rows + i] != 0) nonzero[count++] = i;
-            double *ob = out + b * n;
-            long k = 0;
-            for (; k + 4 <= count; k += 4) {
-                const double *g0 = g + nonzero[k] * n, *g1 = g + nonzero[k + 1] * n;
-                const double *g2 = g + nonzero[k + 2] * n, *g3 = g + nonzero[k + 3] * n;
-                double w0 = u[b * rows + nonzero[k]], w1 = u[b * rows + nonzero[k + 1]];
-                double w2 = u[b * rows + nonzero[k + 2]], w3 = u[b * rows + nonzero[k + 3]];
-                __m256d v0 = _mm256_set1_pd(w0), v1 = _mm256_set1_pd(w1), v2 = _mm256_set1_pd(w2), v3 = _mm256_set1_pd(w3);
-                long j = j0;
-                for (; j + 4 <= j1; j += 4) {
-                    __m256d o = _mm256_loadu_pd(ob + j);
-                    o = _mm256_add_pd(o, _mm256_mul_pd(v0, _mm256_loadu_pd(g0 + j)));
-                    o = _mm256_add_pd(o, _mm256_mul_pd(v1, _mm256_loadu_pd(g1 + j)));
-                    o = _mm256_add_pd(o, _mm256_mul_pd(v2, _mm256_loadu_pd(g2 + j)));
-                    o = _mm256_add_pd(o, _mm256_mul_pd(v3, _mm256_loadu_pd(g3 + j)));
-                    _mm256_storeu_pd(ob + j, o);
-                }
-                for (; j < j1; j++) ob[j] = (((ob[j] + w0 * g0[j]) + w1 * g1[j]) + w2 * g2[j]) + w3 * g3[j];
-            }
-            for (; k < count; k++) {
-                const double *gi = g + nonzero[k] * n;
-                double w = u[b * rows + nonzero[k]];
-                __m256d wv = _mm256_set1_pd(w);
-                long j = j0;
-                for (; j + 4 <= j1; j += 4)
-                    _mm256_storeu_pd(ob + j, _mm256_add_pd(_mm256_loadu_pd(ob + j), _mm256_mul_pd(wv, _mm256_loadu_pd(gi + j))));
-                for (; j < j1; j++) ob[j] = ob[j] + w * gi[j];
-            }
-        }
-    }
-}
-
+/// acc[j] += Σ_k w[k]·y[k][j], the portable loop's additions: a row of the learning step, and a
+/// sample's output row in the accumulate products.
 __attribute__((target("avx2")))
 static void update_accumulate_avx2(double *acc, const double *const *y, const double *w, long count, long width) {
     long k = 0;
@@ -193,6 +151,28 @@ static void update_accumulate_avx2(double *acc, const double *const *y, const do
         for (; j + 4 <= width; j += 4)
             _mm256_storeu_pd(acc + j, _mm256_add_pd(_mm256_loadu_pd(acc + j), _mm256_mul_pd(v, _mm256_loadu_pd(yk + j))));
         for (; j < width; j++) acc[j] = acc[j] + wk * yk[j];
+    }
+}
+
+/// Rows are taken in blocks of up to 64: per sample, the block's rows with u ≠ 0 in increasing
+/// order, four at a time (`update_accumulate_avx2`), so that each output vector is loaded and
+/// stored once per four rows. Its additions are the portable loop's, in the same order: only the
+/// stores in between go.
+__attribute__((target("avx2")))
+static void accumulate_avx2(const double *u, const double *g, double *out, long batch, long rows, long n,
+                            long i0, long i1, long j0, long j1) {
+    const double *ys[64];
+    double ws[64];
+    for (long start = i0; start < i1; start += 64) {
+        long end = start + 64 < i1 ? start + 64 : i1;
+        for (long b = 0; b < batch; b++) {
+            long count = 0;
+            for (long i = start; i < end; i++) {
+                double w = u[b * rows + i];
+                if (w != 0) { ys[count] = g + i * n + j0; ws[count] = w; count++; }
+            }
+            update_accumulate_avx2(out + b * n + j0, ys, ws, count, j1 - j0);
+        }
     }
 }
 
