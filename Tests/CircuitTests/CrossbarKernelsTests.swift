@@ -93,13 +93,11 @@ import TestSupport
             let middle = row.sorted()[row.count / 2], lo = middle * 0.9, hi = middle * 1.1
             row[3] = .nan
             let weights = (0..<7).map { Double($0) - 2.5 }
-            let ys = (0..<7).map { k in Self.state(c, batch: 1, seed: UInt64(20 + k))[1].elements }
-            ys[0].withUnsafeBufferPointer { y0 in ys[1].withUnsafeBufferPointer { y1 in ys[2].withUnsafeBufferPointer { y2 in
-            ys[3].withUnsafeBufferPointer { y3 in ys[4].withUnsafeBufferPointer { y4 in ys[5].withUnsafeBufferPointer { y5 in
-            ys[6].withUnsafeBufferPointer { y6 in
-                let pointers: [UnsafePointer<Double>?] = [y0, y1, y2, y3, y4, y5, y6].map(\.baseAddress)
+            let ys = (0..<7).flatMap { k in Self.state(c, batch: 1, seed: UInt64(20 + k))[1].elements }  // 7 rows of 602
+            ys.withUnsafeBufferPointer { y in
+                let pointers = (0..<7).map { k in Optional(y.baseAddress! + k * 602) }
                 eqp_update_accumulate(&acc, pointers, weights, 7, 602)
-            }}}}}}}
+            }
             eqp_update_apply_clipped(&row, acc, &sums, 602, 3e-4, lo, hi)
             #expect(row[3].isNaN && row.contains(lo) && row.contains(hi) && row.contains { $0 > lo && $0 < hi })
             return (down.elements + fresh.elements + up.elements + block.elements + acc + row + sums).map(\.bitPattern)

@@ -213,7 +213,15 @@ extension HardwarePreset {
     /// with ideal wires or the mesh model, where the wires are separate resistors).
     @inlinable
     public func effectiveConductance(_ g: Double, row i: Int, column j: Int) -> Double {
-        usesFirstOrderWires ? 1 / (1 / g + wireResistance * Double(i + j + 2)) : g
+        usesFirstOrderWires ? Self.effectiveConductance(g, wireResistance: wireResistance, row: i, column: j) : g
+    }
+
+    /// The first-order formula itself, 1 / (1/G + r·(i + j + 2)), S, for G in S and r in Ω per
+    /// segment: for loops over a crossbar, which read r once (going through the preset per
+    /// cell copies the whole struct, strings and device model included).
+    @inlinable
+    public static func effectiveConductance(_ g: Double, wireResistance r: Double, row i: Int, column j: Int) -> Double {
+        1 / (1 / g + r * Double(i + j + 2))
     }
 
     /// Wires with resistance, modelled as a mesh (`CrossbarMesh`).

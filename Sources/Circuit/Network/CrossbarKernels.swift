@@ -197,8 +197,7 @@ public enum CrossbarKernels {
                             let old = gi[j]
                             var delta = scale * acc[j]
                             if wireResistance > 0 {
-                                // G_eff = 1/(1/G + r·(i + j + 2)), as `HardwarePreset.effectiveConductance`.
-                                let e = 1 / (1 / old + wireResistance * Double(i + j0 + j + 2))
+                                let e = HardwarePreset.effectiveConductance(old, wireResistance: wireResistance, row: i, column: j0 + j)
                                 delta *= (e / old) * (e / old)
                             }
                             gi[j] = programmer.program(old, delta, cell: first &+ j,

@@ -155,9 +155,8 @@ public struct ResistiveCircuit: Sendable {
             meshAdmittances = meshes.enumerated().map { $1.admittance(rowPorts: $0 > 0) }
         }
         guard preset.usesFirstOrderWires else { wireCorrected = []; return }
-        // `HardwarePreset.effectiveConductance`, evaluated with the wire resistance read once:
-        // going through the preset per cell copied the whole struct (its strings and device
-        // model) 157,000 times per minibatch on drn-xs, 3/4 of a `memristive` training's time.
+        // The wire resistance read once: going through the preset per cell copied the whole
+        // struct 157,000 times per minibatch on drn-xs, 3/4 of a `memristive` training's time.
         let r = preset.wireResistance
         wireCorrected = network.conductances.map { g in
             var e = g
@@ -166,7 +165,7 @@ public struct ResistiveCircuit: Sendable {
                 for i in 0..<g.rows {
                     for j in 0..<columns {
                         let k = i * columns + j
-                        cells[k] = 1 / (1 / cells[k] + r * Double(i + j + 2))
+                        cells[k] = HardwarePreset.effectiveConductance(cells[k], wireResistance: r, row: i, column: j)
                     }
                 }
             }
