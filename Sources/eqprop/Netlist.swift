@@ -32,7 +32,7 @@ extension EqPropCommand {
             with --run, else the preset's conductance_unit_siemens, else 100 µS): the deck's β = β̂·G_u \
             in siemens, so β̂ = 1 is 100 µS on a preset without a conductance unit of its own.
 
-            --verify runs the deck in ngspice (the `ngspice` program) and compares it with the Swift solver: the \
+            --verify runs the deck in ngspice (`$NGSPICE`, else the `ngspice` program on PATH) and compares it with the Swift solver: the \
             largest |V_ngspice - V_swift| over all free nodes (within --tolerance), both predicted classes and \
             the static power; the exit status is 0 only when they agree. --raw FILE keeps ngspice's waveforms \
             (ASCII raw file). With --json the summary includes `swift_voltages` (the Swift solver's voltage for \

@@ -31,8 +31,10 @@ extension HardwarePreset: Decodable {
         case kind, saturationCurrent = "saturation_current_amperes", emissionCoefficient = "emission_coefficient"
         case seriesResistance = "series_resistance_ohms"
     }
-    /// The `spice_options` a preset may set.
-    static let spiceOptionNames: Set<String> = ["reltol", "vntol", "abstol", "gmin", "itl1", "itl2"]
+    /// The `spice_options` a preset may set. `klu` (0 or 1) selects the KLU sparse solver in an
+    /// ngspice built with it (ngspice-42 and later; upstream's default build from ngspice-43).
+    /// Debian's ngspice 39 has no KLU: it accepts the option and keeps Sparse 1.3.
+    static let spiceOptionNames: Set<String> = ["reltol", "vntol", "abstol", "gmin", "itl1", "itl2", "klu"]
 
     public init(from decoder: Decoder) throws {
         let file = try PresetFieldReader(top: decoder)
@@ -93,6 +95,9 @@ extension HardwarePreset: Decodable {
                 throw section.fail("unknown field 'spice_options.\(name)' (known: \(spiceOptionNames.sorted().joined(separator: ", ")))")
             }
             options[name] = try section.number(name)
+            if name == "klu", options[name] != 0, options[name] != 1 {
+                throw section.fail("field 'spice_options.klu' must be 0 (ngspice's Sparse 1.3 solver) or 1 (KLU)")
+            }
         }
         return options
     }
