@@ -14,6 +14,9 @@ public struct ResistiveOverrides: Sendable, Equatable {
     /// Swift solver tolerance, V.
     public var tolerance: Double?
     public var learningRateDecay: Double?
+    /// η̂ of each layer's bias conductances (default: the preset's, or `--learning-rates` when
+    /// that is given). DRN-3H's reference uses a tenth of the cells' rates.
+    public var biasLearningRates: [Double]?
     public var maxSweeps: Int?
     public var diodeModel: CircuitSolver.DiodeModel?
     public var updateScheme: UpdateScheme?
@@ -27,7 +30,7 @@ public struct ResistiveOverrides: Sendable, Equatable {
     public var flagsSet: [String] {
         [("--hardware", hardware != nil), ("--solver", solver != nil), ("--workers", workers != nil),
          ("--crosscheck-every", crosscheckEvery != nil), ("--worker-timeout", workerTimeout != nil), ("--nudge", nudge != nil),
-         ("--tolerance", tolerance != nil), ("--lr-decay", learningRateDecay != nil), ("--max-sweeps", maxSweeps != nil),
+         ("--tolerance", tolerance != nil), ("--lr-decay", learningRateDecay != nil), ("--bias-learning-rates", biasLearningRates != nil), ("--max-sweeps", maxSweeps != nil),
          ("--diode-model", diodeModel != nil), ("--update-scheme", updateScheme != nil), ("--chip-seed", chipSeed != nil)]
             .filter(\.1).map(\.0)
     }
@@ -84,6 +87,12 @@ extension ResistiveTrainingConfig {
         if let v = o.betaSign { c.betaSign = v }
         if let v = o.learningRates {
             c.learningRates = v
+            c.biasLearningRates = v
+        }
+        if let v = r.biasLearningRates {
+            guard v.count == c.architecture.count - 1 else {
+                throw TrainingError.invalidConfiguration("--bias-learning-rates: \(c.architecture.count - 1) crossbars need \(c.architecture.count - 1) rates (got \(v.count))")
+            }
             c.biasLearningRates = v
         }
         if let v = o.feedforwardLearningRates { c.feedforwardLearningRates = v.map(Float.init) }

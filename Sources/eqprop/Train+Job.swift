@@ -54,7 +54,7 @@ extension EqPropCommand.Train {
 
     /// The flags' own checks; prints the configuration and returns false for --show-config.
     func checkFlags(printing: Bool, resistive isResistive: Bool) throws -> Bool {
-        let (o, r) = (try hyper.overrides(), circuit.overrides)
+        let (o, r) = (try hyper.overrides(), try circuit.overrides())
         if !isResistive, !r.flagsSet.isEmpty {
             throw ValidationError("\(r.flagsSet.joined(separator: ", ")) \(r.flagsSet.count == 1 ? "applies" : "apply") to deep resistive "
                                   + "networks (--preset drn-…, --model resistive), not to the Hopfield network of this run")
@@ -74,7 +74,7 @@ extension EqPropCommand.Train {
     /// with the same values are accepted, so the first command plus --resume continues a run.
     func checkResumeFlags<C: Equatable>(saved: C, requested: C) throws {
         guard saved != requested else { return }
-        let (o, r) = (try hyper.overrides(), circuit.overrides)
+        let (o, r) = (try hyper.overrides(), try circuit.overrides())
         let given = r.flagsSet.filter { !ResistiveOverrides.runtimeFlags.contains($0) } + o.flagsSet
         throw ValidationError("--resume continues the saved configuration (\(out ?? "--out")/config.json); \(given.joined(separator: ", ")) "
                               + "would change it (only --epochs, --solver, --workers, --crosscheck-every and --worker-timeout may): "
@@ -83,7 +83,7 @@ extension EqPropCommand.Train {
 
     /// The run folder (`RunFolder.choose`), locked when it exists.
     func chooseFolder(resistive isResistive: Bool) throws -> (RunFolder, RunFolderLock?) {
-        let stem = isResistive ? "\(preset)-\((circuit.overrides.solver ?? .swift).rawValue)" : preset
+        let stem = isResistive ? "\(preset)-\((circuit.solver ?? .swift).rawValue)" : preset
         return try RunFolder.choose(out: out, stem: stem, seed: hyper.seed ?? 1, resume: resume, command: command) { printError("note: " + $0) }
     }
 

@@ -50,7 +50,7 @@ extension EqPropCommand {
         /// The trainer, its data and the session around them, ready to train into `folder`.
         /// `world`: the MPI job this process is a rank of; only rank 0 prints and writes.
         func prepare(_ world: Communicator?, folder: RunFolder, resistive isResistive: Bool) throws -> Job {
-            let (o, r) = (try hyper.overrides(), circuit.overrides)
+            let (o, r) = (try hyper.overrides(), try circuit.overrides())
             let writer = (world?.rank ?? 0) == 0
             if !resume { try TrainingSession.checkFresh(folder) }
             var session: TrainingSession!

@@ -63,6 +63,8 @@ struct CircuitTrainingFlags: ParsableArguments {
     var tolerance: Double?
     @Option(help: "Resistive: multiply the learning rates by this after every epoch.")
     var lrDecay: Double?
+    @Option(help: "Resistive: learning rates of each layer's bias conductances (default: the preset's, or --learning-rates when given).")
+    var biasLearningRates: String?
     @Option(help: "Resistive: sweep limit of the Swift solver per phase (a phase that does not converge within it is skipped).")
     var maxSweeps: Int?
     @Option(help: "Resistive, Swift solver: ideal or shockley diodes (default: the preset's; shockley solves exactly the circuit ngspice simulates).")
@@ -76,8 +78,9 @@ struct CircuitTrainingFlags: ParsableArguments {
         try FlagChecks.workerTimeout(workerTimeout)
     }
 
-    var overrides: ResistiveOverrides {
+    func overrides() throws -> ResistiveOverrides {
         var r = ResistiveOverrides()
+        r.biasLearningRates = try biasLearningRates.map { try parseList($0, flag: "--bias-learning-rates") }
         (r.hardware, r.solver, r.workers, r.crosscheckEvery, r.workerTimeout) = (hardware, solver, workers, crosscheckEvery, workerTimeout)
         (r.nudge, r.tolerance, r.learningRateDecay, r.maxSweeps) = (nudge, tolerance, lrDecay, maxSweeps)
         (r.diodeModel, r.updateScheme, r.chipSeed) = (diodeModel, updateScheme, chipSeed)

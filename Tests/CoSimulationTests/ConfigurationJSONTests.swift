@@ -60,6 +60,24 @@ import Testing
         #expect { try bad.validate() } throws: { error in "\(error)".contains("hidden unit fractions") }
     }
 
+    /// --bias-learning-rates sets the bias rates apart (after --learning-rates, which sets both),
+    /// one per crossbar.
+    @Test func biasLearningRatesOverrideTheirOwn() throws {
+        var o = TrainingOverrides()
+        var r = ResistiveOverrides()
+        #expect(try ResistiveTrainingConfig.resolved(preset: "drn-3h", o, r).biasLearningRates == [0.0005, 0.002, 0.008, 0.0005])
+        o.learningRates = [0.01, 0.04, 0.16, 0.01]
+        #expect(try ResistiveTrainingConfig.resolved(preset: "drn-3h", o, r).biasLearningRates == [0.01, 0.04, 0.16, 0.01])
+        r.biasLearningRates = [0.001, 0.004, 0.016, 0.001]
+        let c = try ResistiveTrainingConfig.resolved(preset: "drn-3h", o, r)
+        #expect(c.learningRates == [0.01, 0.04, 0.16, 0.01] && c.biasLearningRates == [0.001, 0.004, 0.016, 0.001])
+        #expect(r.flagsSet == ["--bias-learning-rates"])
+        r.biasLearningRates = [0.001]
+        #expect { try ResistiveTrainingConfig.resolved(preset: "drn-3h", o, r) } throws: { error in
+            "\(error)".contains("--bias-learning-rates: 4 crossbars need 4 rates (got 1)")
+        }
+    }
+
     @Test func keysMapBothWays() {
         let units = ResistiveTrainingConfig.storedUnits
         for (property, key) in [("conductanceUnit", "conductance_unit_siemens"), ("tolerance", "tolerance_volts"),
