@@ -46,7 +46,7 @@ import Testing
             ("unknown field 'diode.bv'", { var d = $0["diode"] as! [String: Any]; d["bv"] = 100; $0["diode"] = d }),
             ("field 'input_gain_volts' must be a number", { $0["input_gain_volts"] = true }),
             ("unknown field 'spice_options.method'", { $0["spice_options"] = ["method": 1] }),
-            ("field 'spice_options.klu' must be 0", { $0["spice_options"] = ["klu": 2] }),
+            ("spice_options.klu must be a whole number in [0, 1] (0: Sparse 1.3, 1: KLU) (got 0.5)", { $0["spice_options"] = ["klu": 0.5] }),
             ("conductance_min_siemens", { $0["conductance_min_siemens"] = -1 }),
             ("field 'clamp'", { $0["clamp"] = "sideways" }),
             ("conductance_levels", { $0["conductance_levels"] = 2.5 }),

@@ -95,9 +95,6 @@ extension HardwarePreset: Decodable {
                 throw section.fail("unknown field 'spice_options.\(name)' (known: \(spiceOptionNames.sorted().joined(separator: ", ")))")
             }
             options[name] = try section.number(name)
-            if name == "klu", options[name] != 0, options[name] != 1 {
-                throw section.fail("field 'spice_options.klu' must be 0 (ngspice's Sparse 1.3 solver) or 1 (KLU)")
-            }
         }
         return options
     }

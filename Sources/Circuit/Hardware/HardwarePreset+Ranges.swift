@@ -10,7 +10,10 @@ extension HardwarePreset {
     static let spiceOptionRanges: [String: (low: Double, lowIncluded: Bool, high: Double, unit: String)] = [
         "reltol": (0, false, 1, ""), "vntol": (0, false, 1, " V"), "abstol": (0, false, 1, " A"),
         "gmin": (0, true, 1, " S"), "itl1": (1, true, 1e6, " iterations"), "itl2": (1, true, 1e6, " iterations"),
+        "klu": (0, true, 1, " (0: Sparse 1.3, 1: KLU)"),
     ]
+    /// Options that are whole numbers.
+    static let wholeSpiceOptions: Set<String> = ["itl1", "itl2", "klu"]
 
     func validateRanges(fail: (String) -> PresetError) throws {
         for (field, value) in [("conductance_min_siemens", conductanceMin), ("conductance_max_siemens", conductanceMax),
@@ -28,10 +31,10 @@ extension HardwarePreset {
         for (name, value) in spiceOptions.sorted(by: { $0.key < $1.key }) {
             guard let r = Self.spiceOptionRanges[name] else { continue }
             let low = r.lowIncluded ? value >= r.low : value > r.low
-            let whole = !name.hasPrefix("itl") || value == value.rounded()
+            let whole = !Self.wholeSpiceOptions.contains(name) || value == value.rounded()
             guard value.isFinite, low, value <= r.high, whole else {
                 let range = "\(r.lowIncluded ? "[" : "(")\(r.low.formatted()), \(r.high.formatted())]"
-                throw fail("spice_options.\(name) must be \(name.hasPrefix("itl") ? "a whole number " : "")in \(range)\(r.unit) (got \(value))")
+                throw fail("spice_options.\(name) must be \(Self.wholeSpiceOptions.contains(name) ? "a whole number " : "")in \(range)\(r.unit) (got \(value))")
             }
         }
     }
