@@ -142,13 +142,15 @@ public struct ResistiveTrainingConfig: StoredConfiguration, Sendable, Equatable 
         tolerance: 1e-9, maxSweeps: 1000, crosscheckEvery: 50, workers: 2, maxSkippedFraction: 0.01, epochs: 50, seed: 1,
         hiddenUnitFractions: [0.05, 0.0025, 0.000125])
 
-    /// DRN-XL: 784 – 32768 – 10 (the reference's widest network, 100 epochs), with DRN-1H's
-    /// rates. Its input crossbar alone holds 1568 × 32768 cells (411 MB of conductances).
+    /// DRN-XL: 784 – 32768 – 10 (the reference's widest network, 100 epochs) with the
+    /// reference's input gain, 800 V_u (its 32,768-node hidden layer averages more inputs than
+    /// DRN-1H's 1,024), and DRN-1H's rates (the reference's 0.006 ×3.3, the factor DRN-1H and
+    /// DRN-2H needed here). Its input crossbar alone holds 1568 × 32768 cells (411 MB).
     public static let drnXL = ResistiveTrainingConfig(
         preset: "drn-xl", architecture: [784, 32768, 10], hardware: "ideal", solver: .swift, batchSize: 4,
         beta: 1, betaSign: .centered, nudge: .current, learningRates: [0.02, 0.02], biasLearningRates: [0.02, 0.02],
         learningRateDecay: 0.95, feedforwardLearningRates: [1, 1], lambda: 0, useInitialization: true,
-        targetRatio: 480, conductanceUnit: 1e-4, initialConductanceScale: 1e-4, diodeModel: nil, tolerance: 1e-9,
+        targetRatio: 800, conductanceUnit: 1e-4, initialConductanceScale: 1e-4, diodeModel: nil, tolerance: 1e-9,
         maxSweeps: 1000, crosscheckEvery: 50, workers: 2, maxSkippedFraction: 0.01, epochs: 100, seed: 1)
 
     public static let presets: [String: ResistiveTrainingConfig] = [
