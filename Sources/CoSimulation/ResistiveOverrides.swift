@@ -30,8 +30,8 @@ public struct ResistiveOverrides: Sendable, Equatable {
     public var flagsSet: [String] {
         [("--hardware", hardware != nil), ("--solver", solver != nil), ("--workers", workers != nil),
          ("--crosscheck-every", crosscheckEvery != nil), ("--worker-timeout", workerTimeout != nil), ("--nudge", nudge != nil),
-         ("--tolerance", tolerance != nil), ("--lr-decay", learningRateDecay != nil), ("--bias-learning-rates", biasLearningRates != nil), ("--max-sweeps", maxSweeps != nil),
-         ("--diode-model", diodeModel != nil), ("--update-scheme", updateScheme != nil), ("--chip-seed", chipSeed != nil)]
+         ("--tolerance", tolerance != nil), ("--lr-decay", learningRateDecay != nil),
+         ("--bias-learning-rates", biasLearningRates != nil), ("--max-sweeps", maxSweeps != nil), ("--diode-model", diodeModel != nil), ("--update-scheme", updateScheme != nil), ("--chip-seed", chipSeed != nil)]
             .filter(\.1).map(\.0)
     }
 
@@ -89,12 +89,7 @@ extension ResistiveTrainingConfig {
             c.learningRates = v
             c.biasLearningRates = v
         }
-        if let v = r.biasLearningRates {
-            guard v.count == c.architecture.count - 1 else {
-                throw TrainingError.invalidConfiguration("--bias-learning-rates: \(c.architecture.count - 1) crossbars need \(c.architecture.count - 1) rates (got \(v.count))")
-            }
-            c.biasLearningRates = v
-        }
+        if let v = r.biasLearningRates { c.biasLearningRates = v }
         if let v = o.feedforwardLearningRates { c.feedforwardLearningRates = v.map(Float.init) }
         if let v = o.lambda { c.lambda = v }
         if o.noInitialization { c.useInitialization = false; c.lambda = 0 }

@@ -201,8 +201,11 @@ public struct ResistiveTrainingConfig: StoredConfiguration, Sendable, Equatable 
             throw fail("--beta must be in (0, \(Int(Self.maxBeta))] (in units of G_u; got \(beta)): beyond, the nudge outweighs every crossbar cell "
                        + "by orders of magnitude and the nudged fixed point no longer measures a gradient")
         }
-        guard learningRates.count == depth, biasLearningRates.count == depth else {
+        guard learningRates.count == depth else {
             throw fail("--learning-rates: \(depth) crossbars need \(depth) rates (got \(learningRates.count))")
+        }
+        guard biasLearningRates.count == depth else {
+            throw fail("--bias-learning-rates: \(depth) crossbars need \(depth) rates (got \(biasLearningRates.count))")
         }
         guard feedforwardLearningRates.count == depth else {
             throw fail("--ff-learning-rates: \(depth) layers need \(depth) rates (got \(feedforwardLearningRates.count))")
