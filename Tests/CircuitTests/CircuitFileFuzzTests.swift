@@ -9,7 +9,7 @@ import TestSupport
 /// preset JSON and `.drn.safetensors` readers, and the crafted cases that trapped before
 /// (`conductance_levels` = 1e19, `architecture` entries beyond Int arithmetic).
 @Suite struct CircuitFileFuzzTests {
-    static let presetSeeds: [Data] = ["ideal", "real-diode", "memristive", "rram", "pcm"].map {
+    static let presetSeeds: [Data] = ["ideal", "ideal-mesh", "real-diode", "memristive", "rram", "pcm"].map {
         try! Data(contentsOf: TestSupport.root.appendingPathComponent("hardware/\($0).json"))
     }
 

@@ -31,10 +31,11 @@ extension HardwarePreset: Decodable {
         case kind, saturationCurrent = "saturation_current_amperes", emissionCoefficient = "emission_coefficient"
         case seriesResistance = "series_resistance_ohms"
     }
-    /// The `spice_options` a preset may set. `klu` (0 or 1) selects the KLU sparse solver in an
-    /// ngspice built with it (ngspice-42 and later; upstream's default build from ngspice-43).
-    /// Debian's ngspice 39 has no KLU: it accepts the option and keeps Sparse 1.3.
-    static let spiceOptionNames: Set<String> = ["reltol", "vntol", "abstol", "gmin", "itl1", "itl2", "klu"]
+    /// The `spice_options` a preset may set: those with a range (`spiceOptionRanges`). `klu`
+    /// (0 or 1) selects the KLU sparse solver in an ngspice built with it (ngspice-42 and later;
+    /// upstream's default build from ngspice-43). Debian's ngspice 39 has no KLU: it accepts the
+    /// option and keeps Sparse 1.3.
+    static let spiceOptionNames = Set(spiceOptionRanges.keys)
 
     public init(from decoder: Decoder) throws {
         let file = try PresetFieldReader(top: decoder)

@@ -6,14 +6,13 @@ extension HardwarePreset {
     /// supply, far below where node voltages lose their precision next to µV differences.
     public static let maxVolts = 1000.0
 
-    /// The accepted interval of each `spice_options` entry, with its unit for messages.
-    static let spiceOptionRanges: [String: (low: Double, lowIncluded: Bool, high: Double, unit: String)] = [
-        "reltol": (0, false, 1, ""), "vntol": (0, false, 1, " V"), "abstol": (0, false, 1, " A"),
-        "gmin": (0, true, 1, " S"), "itl1": (1, true, 1e6, " iterations"), "itl2": (1, true, 1e6, " iterations"),
-        "klu": (0, true, 1, " (0: Sparse 1.3, 1: KLU)"),
+    /// The accepted interval of each `spice_options` entry, whether it must be a whole number,
+    /// and its unit for messages.
+    static let spiceOptionRanges: [String: (low: Double, lowIncluded: Bool, high: Double, whole: Bool, unit: String)] = [
+        "reltol": (0, false, 1, false, ""), "vntol": (0, false, 1, false, " V"), "abstol": (0, false, 1, false, " A"),
+        "gmin": (0, true, 1, false, " S"), "itl1": (1, true, 1e6, true, " iterations"), "itl2": (1, true, 1e6, true, " iterations"),
+        "klu": (0, true, 1, true, " (0: Sparse 1.3, 1: KLU)"),
     ]
-    /// Options that are whole numbers.
-    static let wholeSpiceOptions: Set<String> = ["itl1", "itl2", "klu"]
 
     func validateRanges(fail: (String) -> PresetError) throws {
         for (field, value) in [("conductance_min_siemens", conductanceMin), ("conductance_max_siemens", conductanceMax),
@@ -29,12 +28,12 @@ extension HardwarePreset {
             throw fail("\(field) must be in \(signed ? "[-\(Int(Self.maxVolts)), \(Int(Self.maxVolts))]" : "(0, \(Int(Self.maxVolts))]") V (got \(v))")
         }
         for (name, value) in spiceOptions.sorted(by: { $0.key < $1.key }) {
-            guard let r = Self.spiceOptionRanges[name] else { continue }
+            guard let r = Self.spiceOptionRanges[name] else { continue }  // decoding refused unknown names
             let low = r.lowIncluded ? value >= r.low : value > r.low
-            let whole = !Self.wholeSpiceOptions.contains(name) || value == value.rounded()
+            let whole = !r.whole || value == value.rounded()
             guard value.isFinite, low, value <= r.high, whole else {
                 let range = "\(r.lowIncluded ? "[" : "(")\(r.low.formatted()), \(r.high.formatted())]"
-                throw fail("spice_options.\(name) must be \(Self.wholeSpiceOptions.contains(name) ? "a whole number " : "")in \(range)\(r.unit) (got \(value))")
+                throw fail("spice_options.\(name) must be \(r.whole ? "a whole number " : "")in \(range)\(r.unit) (got \(value))")
             }
         }
     }
