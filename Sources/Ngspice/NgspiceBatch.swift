@@ -19,7 +19,12 @@ public struct NgspiceBatch: Sendable {
     /// The ngspice program: `$NGSPICE`, else the first `ngspice` on `$PATH`.
     public static func executable() throws -> URL {
         let env = ProcessInfo.processInfo.environment
-        if let path = env["NGSPICE"], !path.isEmpty { return URL(fileURLWithPath: path) }
+        if let path = env["NGSPICE"], !path.isEmpty {
+            guard FileManager.default.isExecutableFile(atPath: path) else {
+                throw NgspiceError.worker("NGSPICE=\(path) is not an executable file (set it to an ngspice program, or unset it to use the ngspice on PATH)")
+            }
+            return URL(fileURLWithPath: path)
+        }
         for dir in (env["PATH"] ?? "/usr/local/bin:/usr/bin:/bin").split(separator: ":") {
             let candidate = URL(fileURLWithPath: String(dir)).appendingPathComponent("ngspice")
             if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }

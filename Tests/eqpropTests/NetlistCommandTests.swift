@@ -178,6 +178,10 @@ import Testing
         try original.replacingOccurrences(of: "\nprint v(h1_0)", with: "\n* print v(h1_0)").write(to: deck, atomically: true, encoding: .utf8)
         let silent = try Eqprop.run(args + ["--verify", "--existing"])
         #expect(silent.status != 0 && silent.stdout.contains("printed no voltage"), "\(silent.stdout)")
+        // $NGSPICE naming no program is named, not reported as a missing file somewhere.
+        let missing = try Eqprop.run(args + ["--verify", "--existing"], environment: ["NGSPICE": dir.appendingPathComponent("no-ngspice").path])
+        #expect(missing.status != 0 && missing.stderr.contains("NGSPICE=") && missing.stderr.contains("is not an executable file"),
+                "\(missing.stderr)")
     }
 
     /// A number as the decks write it (engineering suffixes), for tampering.
