@@ -85,7 +85,8 @@ public final class ResistiveTrainer {
         let root = SeededGenerator(seed: config.seed)
         var netRNG = root.stream(1), ffRNG = root.stream(2)
         let net = network ?? ResistiveNetwork(architecture: config.architecture, preset: preset,
-                                              conductanceScale: config.initialConductanceScale, rng: &netRNG)
+                                              conductanceScale: config.initialConductanceScale,
+                                              initialization: config.initialization ?? .uniform, rng: &netRNG)
         guard net.architecture == config.architecture else {
             throw TrainingError.invalidConfiguration("the saved network's architecture \(net.architecture) does not match \(config.architecture)")
         }

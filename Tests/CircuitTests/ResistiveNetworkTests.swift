@@ -20,6 +20,35 @@ import Testing
         #expect { try net.validate(against: c.preset) } throws: { "\($0)".contains("bias of node o1 to the − rail") }
     }
 
+    /// The two draws of a fresh crossbar at s = scale/√rows: `uniform` fills (G_min, G_min + s]
+    /// with mean s/2; `clipped` (the reference DRN code's) puts half the cells at G_min and the
+    /// rest in (G_min, G_min + s], mean s/4. 1568 × 1024 cells: the fractions and means below
+    /// hold to ~5 standard errors (σ of the fraction at G_min ≈ 4e-4, of the mean ≈ 3e-4 s).
+    @Test func freshCrossbarDraws() throws {
+        let preset = try TestSupport.preset("ideal")
+        let s = 1e-4 / Double(1568).squareRoot(), gMin = preset.conductanceMin
+        for initialization in ConductanceInitialization.allCases {
+            var rng = SeededGenerator(seed: 7)
+            let net = ResistiveNetwork(architecture: [784, 1024, 10], preset: preset, conductanceScale: 1e-4,
+                                       initialization: initialization, rng: &rng)
+            let g = net.conductances[0].elements
+            #expect(g.allSatisfy { $0 >= gMin && $0 <= gMin + s })
+            let atMinimum = Double(g.filter { $0 == gMin }.count) / Double(g.count)
+            let mean = g.reduce(0) { $0 + ($1 - gMin) } / Double(g.count) / s
+            switch initialization {
+            case .uniform:
+                #expect(atMinimum < 1e-4)
+                #expect(abs(mean - 0.5) < 0.002)
+            case .clipped:
+                #expect(abs(atMinimum - 0.5) < 0.002)
+                #expect(abs(mean - 0.25) < 0.002)
+            }
+            var again = SeededGenerator(seed: 7)
+            #expect(ResistiveNetwork(architecture: [784, 1024, 10], preset: preset, conductanceScale: 1e-4,
+                                     initialization: initialization, rng: &again) == net)
+        }
+    }
+
     @Test func fileRoundTripAndTampering() throws {
         let c = try TestSupport.circuit("memristive", [5, 4, 3])
         let url = TestSupport.temporaryDirectory().appendingPathComponent("n.drn.safetensors")

@@ -33,9 +33,14 @@ import Testing
         c.updateScheme = .stochastic
         c.chipSeed = 7
         c.diodeModel = .shockley
+        c.initialization = .uniform
         let text = try ConfigurationJSON.encode(c)
         #expect(text.contains("\"update_scheme\" : \"stochastic\"") && text.contains("\"chip_seed\" : 7") && text.contains("\"diode_model\""))
+        #expect(text.contains("\"initialization\" : \"uniform\""))
         #expect(try ConfigurationJSON.decode(ResistiveTrainingConfig.self, from: Data(text.utf8)) == c)
+        // Unset (runs from before the field: `uniform`), it writes no key.
+        c.initialization = nil
+        #expect(!(try ConfigurationJSON.encode(c)).contains("\"initialization\""))
     }
 
     /// Per-layer units of the digital network: checked like a flag, and continued ~20× lower
@@ -76,6 +81,20 @@ import Testing
         #expect { try ResistiveTrainingConfig.resolved(preset: "drn-3h", o, r) } throws: { error in
             "\(error)".contains("--bias-learning-rates: 4 crossbars need 4 rates (got 1)")
         }
+    }
+
+    /// drn-2h and drn-3h start from the reference's clipped draw, the others from `uniform`
+    /// (unset, so their config.json and checkpoints stay as they were); --initialization
+    /// chooses, and a resume may not change it.
+    @Test func initializationIsThePresetsOrTheFlags() throws {
+        let o = TrainingOverrides()
+        var r = ResistiveOverrides()
+        for (preset, expected) in [("drn-xs", nil), ("drn-1h", nil), ("drn-xl", nil), ("drn-2h", ConductanceInitialization.clipped), ("drn-3h", .clipped)] {
+            #expect(try ResistiveTrainingConfig.resolved(preset: preset, o, r).initialization == expected, "\(preset)")
+        }
+        r.initialization = .uniform
+        #expect(try ResistiveTrainingConfig.resolved(preset: "drn-2h", o, r).initialization == .uniform)
+        #expect(r.flagsSet == ["--initialization"] && !ResistiveOverrides.runtimeFlags.contains("--initialization"))
     }
 
     @Test func keysMapBothWays() {

@@ -48,12 +48,14 @@ public struct ResistiveNetwork: Sendable, Equatable {
     /// [n₀, hidden…, classes]: the architecture as a user writes it (`--layers`).
     public var architecture: [Int] { [inputs] + layerSizes.dropLast() + [classes] }
 
-    /// A fresh network: crossbar conductances uniform in [G_min, G_min + scale/√(rows)],
-    /// the half-Kaiming scale of the reference DRN code (Scellier 2024), biases at G_min.
+    /// A fresh network: crossbar conductances drawn by `initialization` at the half-Kaiming
+    /// scale of the reference DRN code (Scellier 2024), G_min + U(0, scale/√rows) for
+    /// `uniform`; biases at G_min.
     ///
     /// `architecture` is [pixels, hidden…, classes]; hidden sizes must be even with one-sided
     /// clamps (half excitatory, half inhibitory).
-    public init(architecture: [Int], preset: HardwarePreset, conductanceScale: Double, rng: inout SeededGenerator) {
+    public init(architecture: [Int], preset: HardwarePreset, conductanceScale: Double,
+                initialization: ConductanceInitialization = .uniform, rng: inout SeededGenerator) {
         precondition(architecture.count >= 2)
         let classes = architecture.last!
         let sizes = Array(architecture.dropFirst().dropLast())
@@ -65,7 +67,7 @@ public struct ResistiveNetwork: Sendable, Equatable {
             let high = conductanceScale / Double(rows).squareRoot()
             var g = DoubleMatrix(rows: rows, columns: sizes[l])
             for i in 0..<g.elements.count {
-                g.elements[i] = preset.programmable(preset.conductanceMin + rng.uniform(0, high))
+                g.elements[i] = preset.programmable(preset.conductanceMin + initialization.draw(high: high, rng: &rng))
             }
             conductances.append(g)
         }
