@@ -19,7 +19,7 @@ public struct ResistiveOverrides: Sendable, Equatable {
     public var biasLearningRates: [Double]?
     public var maxSweeps: Int?
     /// How fresh crossbar cells are drawn (a new run only).
-    public var initialization: ConductanceInitialization?
+    public var initialConductances: ConductanceInitialization?
     public var diodeModel: CircuitSolver.DiodeModel?
     public var updateScheme: UpdateScheme?
     public var chipSeed: UInt64?
@@ -33,7 +33,7 @@ public struct ResistiveOverrides: Sendable, Equatable {
         [("--hardware", hardware != nil), ("--solver", solver != nil), ("--workers", workers != nil),
          ("--crosscheck-every", crosscheckEvery != nil), ("--worker-timeout", workerTimeout != nil), ("--nudge", nudge != nil),
          ("--tolerance", tolerance != nil), ("--lr-decay", learningRateDecay != nil),
-         ("--bias-learning-rates", biasLearningRates != nil), ("--max-sweeps", maxSweeps != nil), ("--initialization", initialization != nil), ("--diode-model", diodeModel != nil), ("--update-scheme", updateScheme != nil), ("--chip-seed", chipSeed != nil)]
+         ("--bias-learning-rates", biasLearningRates != nil), ("--max-sweeps", maxSweeps != nil), ("--initial-conductances", initialConductances != nil), ("--diode-model", diodeModel != nil), ("--update-scheme", updateScheme != nil), ("--chip-seed", chipSeed != nil)]
             .filter(\.1).map(\.0)
     }
 
@@ -84,7 +84,7 @@ extension ResistiveTrainingConfig {
         if let v = r.chipSeed { c.chipSeed = v }
         if let v = r.learningRateDecay { c.learningRateDecay = v }
         if let v = r.maxSweeps { c.maxSweeps = v }
-        if let v = r.initialization { c.initialization = v }
+        if let v = r.initialConductances { c.initialConductances = v }
         if let v = o.batchSize { c.batchSize = v }
         if let v = o.beta { c.beta = v }
         if let v = o.betaSign { c.betaSign = v }

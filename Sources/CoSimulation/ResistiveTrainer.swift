@@ -86,7 +86,7 @@ public final class ResistiveTrainer {
         var netRNG = root.stream(1), ffRNG = root.stream(2)
         let net = network ?? ResistiveNetwork(architecture: config.architecture, preset: preset,
                                               conductanceScale: config.initialConductanceScale,
-                                              initialization: config.initialization ?? .uniform, rng: &netRNG)
+                                              initialization: config.initialConductances ?? .uniform, rng: &netRNG)
         guard net.architecture == config.architecture else {
             throw TrainingError.invalidConfiguration("the saved network's architecture \(net.architecture) does not match \(config.architecture)")
         }

@@ -46,7 +46,7 @@ public struct ResistiveTrainingConfig: StoredConfiguration, Sendable, Equatable 
     public var targetRatio: Double
     /// G_u, S.
     public var conductanceUnit: Double
-    /// Fresh crossbar cells are drawn at the scale s = scale/√rows (S) by `initialization`.
+    /// Fresh crossbar cells are drawn at the scale s = scale/√rows (S) by `initialConductances`.
     public var initialConductanceScale: Double
     /// The Swift solver's diodes: nil = the preset's (ideal clamps for `ideal` presets), or
     /// `shockley` to solve the very circuit ngspice simulates (the preset's diode card).
@@ -72,7 +72,7 @@ public struct ResistiveTrainingConfig: StoredConfiguration, Sendable, Equatable 
     /// η/(|input|² + 1), would be dominated by the bias term's 1: it would not learn.
     public var hiddenUnitFractions: [Double]? = nil
     /// How fresh crossbar cells are drawn (nil: `uniform`, as runs before this field).
-    public var initialization: ConductanceInitialization? = nil
+    public var initialConductances: ConductanceInitialization? = nil
     /// Overrides the hardware preset's `device.update_scheme` (nil: the preset's).
     public var updateScheme: UpdateScheme? = nil
     /// Overrides the hardware preset's `device.chip_seed`: another chip of the same kind.
@@ -122,7 +122,7 @@ public struct ResistiveTrainingConfig: StoredConfiguration, Sendable, Equatable 
 
     /// DRN-2H: 784 (1568 sources) – 1024 – 1024 – 10 with the reference's settings (Scellier
     /// 2024, its DRN-2H): input gain 2000 V_u, per-crossbar η̂ 0.002/0.006/0.018, β = 1 centered,
-    /// batch 4, 50 epochs, and its clipped initialization (after 12,000 samples 16.7% against
+    /// batch 4, 50 epochs, and its clipped draw of the initial conductances (after 12,000 samples 16.7% against
     /// 38.5% for the best rates with `uniform`); decay ×0.95 as DRN-1H. The second hidden layer
     /// sits ~20× below the first, so the digital network predicts it in units of g/400
     /// (`hiddenUnitFractions`). The measured 50-epoch run (1.48%) used `uniform` and η̂
@@ -133,11 +133,11 @@ public struct ResistiveTrainingConfig: StoredConfiguration, Sendable, Equatable 
         learningRateDecay: 0.95, feedforwardLearningRates: [1, 1, 1], lambda: 0, useInitialization: true,
         targetRatio: 2000, conductanceUnit: 1e-4, initialConductanceScale: 1e-4, diodeModel: nil, tolerance: 1e-9,
         maxSweeps: 1000, crosscheckEvery: 50, workers: 2, maxSkippedFraction: 0.01, epochs: 50, seed: 1,
-        hiddenUnitFractions: [0.05, 0.0025], initialization: .clipped)
+        hiddenUnitFractions: [0.05, 0.0025], initialConductances: .clipped)
 
     /// DRN-3H: 784 – 1024 – 1024 – 1024 – 10 with the reference's settings (Scellier 2024): input
     /// gain 4000 V_u, β = 2 centered, η̂ 0.005/0.02/0.08/0.005 for cells and a tenth of that for
-    /// biases, its clipped initialization; decay ×0.95 as DRN-2H. Not yet tuned here: after
+    /// biases, its clipped draw of the initial conductances; decay ×0.95 as DRN-2H. Not yet tuned here: after
     /// 12,000 samples 79.5% (88–91% with `uniform`, BENCHMARKS.md).
     public static let drn3H = ResistiveTrainingConfig(
         preset: "drn-3h", architecture: [784, 1024, 1024, 1024, 10], hardware: "ideal", solver: .swift, batchSize: 4,
@@ -145,7 +145,7 @@ public struct ResistiveTrainingConfig: StoredConfiguration, Sendable, Equatable 
         biasLearningRates: [0.0005, 0.002, 0.008, 0.0005], learningRateDecay: 0.95, feedforwardLearningRates: [1, 1, 1, 1], lambda: 0,
         useInitialization: true, targetRatio: 4000, conductanceUnit: 1e-4, initialConductanceScale: 1e-4, diodeModel: nil,
         tolerance: 1e-9, maxSweeps: 1000, crosscheckEvery: 50, workers: 2, maxSkippedFraction: 0.01, epochs: 50, seed: 1,
-        hiddenUnitFractions: [0.05, 0.0025, 0.000125], initialization: .clipped)
+        hiddenUnitFractions: [0.05, 0.0025, 0.000125], initialConductances: .clipped)
 
     /// DRN-XL: 784 – 32768 – 10 (the reference's widest network, 100 epochs) with the
     /// reference's input gain, 800 V_u (its 32,768-node hidden layer averages more inputs than

@@ -68,7 +68,7 @@ struct CircuitTrainingFlags: ParsableArguments {
     @Option(help: "Resistive: sweep limit of the Swift solver per phase (a phase that does not converge within it is skipped).")
     var maxSweeps: Int?
     @Option(help: "Resistive: how fresh crossbar cells are drawn at the scale s = G_u/√rows: uniform (G_min + U(0, s)) or clipped (G_min + max(0, U(−s, s)), the reference DRN code's; default: the preset's).")
-    var initialization: ConductanceInitialization?
+    var initialConductances: ConductanceInitialization?
     @Option(help: "Resistive, Swift solver: ideal or shockley diodes (default: the preset's; shockley solves exactly the circuit ngspice simulates).")
     var diodeModel: CircuitSolver.DiodeModel?
     @Option(help: "Resistive: how updates are programmed into the cells: round, stochastic, pulsed or mixed-precision (default: the hardware preset's device.update_scheme; see hardware/README.md).")
@@ -85,7 +85,7 @@ struct CircuitTrainingFlags: ParsableArguments {
         r.biasLearningRates = try biasLearningRates.map { try parseList($0, flag: "--bias-learning-rates") }
         (r.hardware, r.solver, r.workers, r.crosscheckEvery, r.workerTimeout) = (hardware, solver, workers, crosscheckEvery, workerTimeout)
         (r.nudge, r.tolerance, r.learningRateDecay, r.maxSweeps) = (nudge, tolerance, lrDecay, maxSweeps)
-        (r.diodeModel, r.updateScheme, r.chipSeed, r.initialization) = (diodeModel, updateScheme, chipSeed, initialization)
+        (r.diodeModel, r.updateScheme, r.chipSeed, r.initialConductances) = (diodeModel, updateScheme, chipSeed, initialConductances)
         return r
     }
 }

@@ -33,14 +33,14 @@ import Testing
         c.updateScheme = .stochastic
         c.chipSeed = 7
         c.diodeModel = .shockley
-        c.initialization = .uniform
+        c.initialConductances = .uniform
         let text = try ConfigurationJSON.encode(c)
         #expect(text.contains("\"update_scheme\" : \"stochastic\"") && text.contains("\"chip_seed\" : 7") && text.contains("\"diode_model\""))
-        #expect(text.contains("\"initialization\" : \"uniform\""))
+        #expect(text.contains("\"initial_conductances\" : \"uniform\""))
         #expect(try ConfigurationJSON.decode(ResistiveTrainingConfig.self, from: Data(text.utf8)) == c)
         // Unset (runs from before the field: `uniform`), it writes no key.
-        c.initialization = nil
-        #expect(!(try ConfigurationJSON.encode(c)).contains("\"initialization\""))
+        c.initialConductances = nil
+        #expect(!(try ConfigurationJSON.encode(c)).contains("initial_conductances"))
     }
 
     /// Per-layer units of the digital network: checked like a flag, and continued ~20× lower
@@ -84,17 +84,17 @@ import Testing
     }
 
     /// drn-2h and drn-3h start from the reference's clipped draw, the others from `uniform`
-    /// (unset, so their config.json and checkpoints stay as they were); --initialization
+    /// (unset, so their config.json and checkpoints stay as they were); --initial-conductances
     /// chooses, and a resume may not change it.
-    @Test func initializationIsThePresetsOrTheFlags() throws {
+    @Test func initialConductancesAreThePresetsOrTheFlags() throws {
         let o = TrainingOverrides()
         var r = ResistiveOverrides()
         for (preset, expected) in [("drn-xs", nil), ("drn-1h", nil), ("drn-xl", nil), ("drn-2h", ConductanceInitialization.clipped), ("drn-3h", .clipped)] {
-            #expect(try ResistiveTrainingConfig.resolved(preset: preset, o, r).initialization == expected, "\(preset)")
+            #expect(try ResistiveTrainingConfig.resolved(preset: preset, o, r).initialConductances == expected, "\(preset)")
         }
-        r.initialization = .uniform
-        #expect(try ResistiveTrainingConfig.resolved(preset: "drn-2h", o, r).initialization == .uniform)
-        #expect(r.flagsSet == ["--initialization"] && !ResistiveOverrides.runtimeFlags.contains("--initialization"))
+        r.initialConductances = .uniform
+        #expect(try ResistiveTrainingConfig.resolved(preset: "drn-2h", o, r).initialConductances == .uniform)
+        #expect(r.flagsSet == ["--initial-conductances"] && !ResistiveOverrides.runtimeFlags.contains("--initial-conductances"))
     }
 
     @Test func keysMapBothWays() {
