@@ -122,11 +122,11 @@ public struct ResistiveTrainingConfig: StoredConfiguration, Sendable, Equatable 
 
     /// DRN-2H: 784 (1568 sources) – 1024 – 1024 – 10 with the reference's settings (Scellier
     /// 2024, its DRN-2H): input gain 2000 V_u, per-crossbar η̂ 0.002/0.006/0.018, β = 1 centered,
-    /// batch 4, 50 epochs, and its clipped draw of the initial conductances (after 12,000 samples 16.7% against
-    /// 38.5% for the best rates with `uniform`); decay ×0.95 as DRN-1H. The second hidden layer
-    /// sits ~20× below the first, so the digital network predicts it in units of g/400
-    /// (`hiddenUnitFractions`). The measured 50-epoch run (1.48%) used `uniform` and η̂
-    /// 0.0067/0.02/0.06 (BENCHMARKS.md).
+    /// batch 4, 50 epochs, and its clipped draw of the initial conductances (after 12,000
+    /// samples 16.7% against 38.5% for the best rates with `uniform`); decay ×0.95 as DRN-1H.
+    /// The second hidden layer sits ~20× below the first, so the digital network predicts it in
+    /// units of g/400 (`hiddenUnitFractions`). The measured 50-epoch run (1.48%) used `uniform`
+    /// and η̂ 0.0067/0.02/0.06 (BENCHMARKS.md).
     public static let drn2H = ResistiveTrainingConfig(
         preset: "drn-2h", architecture: [784, 1024, 1024, 10], hardware: "ideal", solver: .swift, batchSize: 4,
         beta: 1, betaSign: .centered, nudge: .current, learningRates: [0.002, 0.006, 0.018], biasLearningRates: [0.002, 0.006, 0.018],
@@ -137,8 +137,8 @@ public struct ResistiveTrainingConfig: StoredConfiguration, Sendable, Equatable 
 
     /// DRN-3H: 784 – 1024 – 1024 – 1024 – 10 with the reference's settings (Scellier 2024): input
     /// gain 4000 V_u, β = 2 centered, η̂ 0.005/0.02/0.08/0.005 for cells and a tenth of that for
-    /// biases, its clipped draw of the initial conductances; decay ×0.95 as DRN-2H. Not yet tuned here: after
-    /// 12,000 samples 79.5% (88–91% with `uniform`, BENCHMARKS.md).
+    /// biases, its clipped draw of the initial conductances; decay ×0.95 as DRN-2H. Not yet tuned
+    /// here: after 12,000 samples 79.5% (88–91% with `uniform`, BENCHMARKS.md).
     public static let drn3H = ResistiveTrainingConfig(
         preset: "drn-3h", architecture: [784, 1024, 1024, 1024, 10], hardware: "ideal", solver: .swift, batchSize: 4,
         beta: 2, betaSign: .centered, nudge: .current, learningRates: [0.005, 0.02, 0.08, 0.005],
