@@ -83,17 +83,19 @@ import Testing
         }
     }
 
-    /// drn-2h and drn-3h start from the reference's clipped draw, the others from `uniform`
+    /// drn-3h starts from the reference's clipped draw, the others from `uniform`
     /// (unset, so their config.json and checkpoints stay as they were); --initial-conductances
     /// chooses, and a resume may not change it.
     @Test func initialConductancesAreThePresetsOrTheFlags() throws {
         let o = TrainingOverrides()
         var r = ResistiveOverrides()
-        for (preset, expected) in [("drn-xs", nil), ("drn-1h", nil), ("drn-xl", nil), ("drn-2h", ConductanceInitialization.clipped), ("drn-3h", .clipped)] {
+        for (preset, expected) in [("drn-xs", nil), ("drn-1h", nil), ("drn-xl", nil), ("drn-2h", nil), ("drn-3h", ConductanceInitialization.clipped)] {
             #expect(try ResistiveTrainingConfig.resolved(preset: preset, o, r).initialConductances == expected, "\(preset)")
         }
+        r.initialConductances = .clipped
+        #expect(try ResistiveTrainingConfig.resolved(preset: "drn-2h", o, r).initialConductances == .clipped)
         r.initialConductances = .uniform
-        #expect(try ResistiveTrainingConfig.resolved(preset: "drn-2h", o, r).initialConductances == .uniform)
+        #expect(try ResistiveTrainingConfig.resolved(preset: "drn-3h", o, r).initialConductances == .uniform)
         #expect(r.flagsSet == ["--initial-conductances"] && !ResistiveOverrides.runtimeFlags.contains("--initial-conductances"))
     }
 
