@@ -117,7 +117,9 @@ import Testing
         let mpirun = try #require(MPIJob.mpirun)
         let first = Process()
         first.executableURL = mpirun
-        first.arguments = ["--oversubscribe", "-np", "2", MPIJob.eqprop.path] + (try train(out, epochs: 2))
+        // Two epochs of 2,000 samples take 0.4 s on this machine, less than mpirun's start: 30
+        // keep the first job busy while the second one starts.
+        first.arguments = ["--oversubscribe", "-np", "2", MPIJob.eqprop.path] + (try train(out, epochs: 30))
         first.environment = MPIJob.mpirunEnvironment
         first.standardOutput = FileHandle.nullDevice
         first.standardError = FileHandle.nullDevice
@@ -126,7 +128,9 @@ import Testing
         while Date() < deadline, !FileManager.default.fileExists(atPath: out.path) { usleep(50_000) }
         usleep(500_000)
         let second = try MPIJob.run(ranks: 2, ["train", "--resume", "--out", out.path, "--quiet"])
+        let overlapped = first.isRunning
         first.waitUntilExit()
+        try #require(overlapped, "the first job ended before the second one did: the test needs a longer first job")
         #expect(second.status != 0, "\(second.stderr)")
         #expect(second.stderr.contains("is being written by another run"), "\(second.stderr)")
         #expect(first.terminationStatus == 0)
