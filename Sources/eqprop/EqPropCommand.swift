@@ -1,4 +1,5 @@
 import ArgumentParser
+import EqProp
 import Foundation
 
 @main
@@ -22,17 +23,29 @@ struct EqPropCommand: ParsableCommand {
     /// As ArgumentParser's own entry point, except for a `ValidationError` thrown while a
     /// command runs (a file that is missing or of the wrong kind, a run folder that holds a
     /// checkpoint…): its message names the flag or file, and the usage line ArgumentParser
-    /// would add is the root command's, which says nothing about the mistake.
+    /// would add is the root command's, which says nothing about the mistake. Both it and a
+    /// configuration the flags resolve to but the library refuses exit 64.
     static func main() {
         var command: ParsableCommand
         do { command = try parseAsRoot() } catch { exit(withError: error) }
         do {
             try command.run()
         } catch let error as ValidationError {
-            FileHandle.standardError.write(Data("Error: \(error.message)\n".utf8))
-            Foundation.exit(ExitCode.validationFailure.rawValue)
+            usageError(error.message)
+        } catch let error as TrainingError {
+            // A refused configuration, or a --layers that does not fit the data, is a flag's mistake.
+            switch error {
+            case .invalidConfiguration, .dataMismatch: usageError(error.description)
+            case .diverged, .checkpoint: exit(withError: error)
+            }
         } catch {
             exit(withError: error)
         }
+    }
+
+    /// Prints `message` as ArgumentParser prints a validation error and exits 64 (EX_USAGE).
+    private static func usageError(_ message: String) -> Never {
+        FileHandle.standardError.write(Data("Error: \(message)\n".utf8))
+        Foundation.exit(ExitCode.validationFailure.rawValue)
     }
 }

@@ -59,6 +59,11 @@ extension EqPropCommand.Train {
             throw ValidationError("\(r.flagsSet.joined(separator: ", ")) \(r.flagsSet.count == 1 ? "applies" : "apply") to deep resistive "
                                   + "networks (--preset drn-…, --model resistive), not to the Hopfield network of this run")
         }
+        if !resume, model == nil, !isResistive, HopfieldTrainingConfig.presets[preset] == nil {
+            func names(_ n: some Sequence<String>) -> String { n.sorted().joined(separator: ", ") }
+            throw ValidationError("--preset: unknown preset '\(preset)'; choose one of \(names(HopfieldTrainingConfig.presets.keys)) "
+                                  + "(layered Hopfield networks) or \(names(ResistiveTrainingConfig.presets.keys)) (deep resistive networks)")
+        }
         if showConfig {
             guard !resume else { throw ValidationError("--show-config shows a new run's configuration; a run's own is its config.json") }
             let text = try isResistive ? ConfigurationJSON.encode(ResistiveRunPlan.fresh(preset: preset, o, r).config)
