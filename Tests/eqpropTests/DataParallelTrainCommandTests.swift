@@ -117,8 +117,8 @@ import Testing
         let mpirun = try #require(MPIJob.mpirun)
         let first = Process()
         first.executableURL = mpirun
-        // Two epochs of 2,000 samples take 0.4 s on this machine, less than mpirun's start: 30
-        // keep the first job busy while the second one starts.
+        // Two epochs of 2,000 samples take 0.4 s on this machine, less than the second job's
+        // start; 30 epochs (~6 s) keep the first job busy until the second one has been refused.
         first.arguments = ["--oversubscribe", "-np", "2", MPIJob.eqprop.path] + (try train(out, epochs: 30))
         first.environment = MPIJob.mpirunEnvironment
         first.standardOutput = FileHandle.nullDevice
