@@ -14,6 +14,9 @@ public struct ResistiveOverrides: Sendable, Equatable {
     /// Swift solver tolerance, V.
     public var tolerance: Double?
     public var learningRateDecay: Double?
+    /// The reference's input gain: input swing over the target voltage V_u (its Fashion-MNIST
+    /// runs use 5/8 of its MNIST gains: 300 for DRN-1H, 1250 for DRN-2H).
+    public var targetRatio: Double?
     /// η̂ of each layer's bias conductances (default: the preset's, or `--learning-rates` when
     /// that is given). DRN-3H's reference uses a tenth of the cells' rates.
     public var biasLearningRates: [Double]?
@@ -32,7 +35,7 @@ public struct ResistiveOverrides: Sendable, Equatable {
     public var flagsSet: [String] {
         [("--hardware", hardware != nil), ("--solver", solver != nil), ("--workers", workers != nil),
          ("--crosscheck-every", crosscheckEvery != nil), ("--worker-timeout", workerTimeout != nil), ("--nudge", nudge != nil),
-         ("--tolerance", tolerance != nil), ("--lr-decay", learningRateDecay != nil),
+         ("--tolerance", tolerance != nil), ("--lr-decay", learningRateDecay != nil), ("--target-ratio", targetRatio != nil),
          ("--bias-learning-rates", biasLearningRates != nil), ("--max-sweeps", maxSweeps != nil), ("--initial-conductances", initialConductances != nil), ("--diode-model", diodeModel != nil), ("--update-scheme", updateScheme != nil), ("--chip-seed", chipSeed != nil)]
             .filter(\.1).map(\.0)
     }
@@ -83,6 +86,7 @@ extension ResistiveTrainingConfig {
         if let v = r.updateScheme { c.updateScheme = v }
         if let v = r.chipSeed { c.chipSeed = v }
         if let v = r.learningRateDecay { c.learningRateDecay = v }
+        if let v = r.targetRatio { c.targetRatio = v }
         if let v = r.maxSweeps { c.maxSweeps = v }
         if let v = r.initialConductances { c.initialConductances = v }
         if let v = o.batchSize { c.batchSize = v }

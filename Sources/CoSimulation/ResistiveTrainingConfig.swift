@@ -226,8 +226,11 @@ public struct ResistiveTrainingConfig: StoredConfiguration, Sendable, Equatable 
             }
         }
         guard lambda.isFinite && lambda >= 0 else { throw fail("--lambda must be non-negative (got \(lambda))") }
-        guard targetRatio > 0, conductanceUnit > 0, initialConductanceScale > 0 else {
-            throw fail("target ratio, conductance unit and initial scale must be positive")
+        guard targetRatio.isFinite, targetRatio > 0 else {
+            throw fail("--target-ratio must be a positive number: the input gain over the target voltage V_u (got \(targetRatio))")
+        }
+        guard conductanceUnit > 0, initialConductanceScale > 0 else {
+            throw fail("conductance unit and initial scale must be positive")
         }
         guard tolerance.isFinite, tolerance > 0, tolerance <= 1 else { throw fail("--tolerance must be in (0, 1] V (got \(tolerance))") }
         guard maxSweeps > 0 else { throw fail("the sweep limit (--max-sweeps) must be positive (got \(maxSweeps))") }

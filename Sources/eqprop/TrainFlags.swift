@@ -63,6 +63,8 @@ struct CircuitTrainingFlags: ParsableArguments {
     var tolerance: Double?
     @Option(help: "Resistive: multiply the learning rates by this after every epoch.")
     var lrDecay: Double?
+    @Option(help: "Resistive: the reference's input gain, input swing over the correct class's target voltage V_u (default: the preset's: drn-1h 480; the reference's Fashion-MNIST runs use 300 for DRN-1H, 1250 for DRN-2H).")
+    var targetRatio: Double?
     @Option(help: "Resistive: learning rates of each layer's bias conductances (default: the preset's, or --learning-rates when given).")
     var biasLearningRates: String?
     @Option(help: "Resistive: sweep limit of the Swift solver per phase (a phase that does not converge within it is skipped).")
@@ -84,7 +86,7 @@ struct CircuitTrainingFlags: ParsableArguments {
         var r = ResistiveOverrides()
         r.biasLearningRates = try biasLearningRates.map { try parseList($0, flag: "--bias-learning-rates") }
         (r.hardware, r.solver, r.workers, r.crosscheckEvery, r.workerTimeout) = (hardware, solver, workers, crosscheckEvery, workerTimeout)
-        (r.nudge, r.tolerance, r.learningRateDecay, r.maxSweeps) = (nudge, tolerance, lrDecay, maxSweeps)
+        (r.nudge, r.tolerance, r.learningRateDecay, r.maxSweeps, r.targetRatio) = (nudge, tolerance, lrDecay, maxSweeps, targetRatio)
         (r.diodeModel, r.updateScheme, r.chipSeed, r.initialConductances) = (diodeModel, updateScheme, chipSeed, initialConductances)
         return r
     }

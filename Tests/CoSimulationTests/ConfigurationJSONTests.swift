@@ -99,6 +99,22 @@ import Testing
         #expect(r.flagsSet == ["--initial-conductances"] && !ResistiveOverrides.runtimeFlags.contains("--initial-conductances"))
     }
 
+    /// --target-ratio sets the input gain over V_u (the reference's Fashion-MNIST runs change it)
+    /// and is part of what a resume may not change; zero, negative or non-finite is refused.
+    @Test func targetRatioIsThePresetsOrTheFlag() throws {
+        let o = TrainingOverrides()
+        var r = ResistiveOverrides()
+        #expect(try ResistiveTrainingConfig.resolved(preset: "drn-1h", o, r).targetRatio == 480)
+        r.targetRatio = 300
+        let c = try ResistiveTrainingConfig.resolved(preset: "drn-1h", o, r)
+        #expect(c.targetRatio == 300 && c.targetVolts(inputGain: 3) == 0.01)
+        #expect(r.flagsSet == ["--target-ratio"] && !ResistiveOverrides.runtimeFlags.contains("--target-ratio"))
+        for bad in [0, -1, .nan, .infinity] {
+            r.targetRatio = bad
+            #expect { try ResistiveTrainingConfig.resolved(preset: "drn-1h", o, r) } throws: { "\($0)".contains("--target-ratio") }
+        }
+    }
+
     @Test func keysMapBothWays() {
         let units = ResistiveTrainingConfig.storedUnits
         for (property, key) in [("conductanceUnit", "conductance_unit_siemens"), ("tolerance", "tolerance_volts"),
