@@ -1,4 +1,5 @@
 import ArgumentParser
+import CoSimulation
 import EqProp
 import Foundation
 
@@ -23,23 +24,33 @@ struct EqPropCommand: ParsableCommand {
     /// As ArgumentParser's own entry point, except for a `ValidationError` thrown while a
     /// command runs (a file that is missing or of the wrong kind, a run folder that holds a
     /// checkpoint…): its message names the flag or file, and the usage line ArgumentParser
-    /// would add is the root command's, which says nothing about the mistake. Both it and a
-    /// configuration the flags resolve to but the library refuses exit 64.
+    /// would add is the root command's, which says nothing about the mistake. It and the
+    /// other mistakes `usageMessage` names exit 64.
     static func main() {
         var command: ParsableCommand
         do { command = try parseAsRoot() } catch { exit(withError: error) }
         do {
             try command.run()
-        } catch let error as ValidationError {
-            usageError(error.message)
-        } catch let error as TrainingError {
-            // A refused configuration, or a --layers that does not fit the data, is a flag's mistake.
-            switch error {
-            case .invalidConfiguration, .dataMismatch: usageError(error.description)
-            case .diverged, .checkpoint: exit(withError: error)
-            }
         } catch {
+            if let message = usageMessage(error) { usageError(message) }
             exit(withError: error)
+        }
+    }
+
+    /// The message of an error that is the user's mistake in a flag or a file, which exits 64
+    /// (EX_USAGE); nil for any other error. Such mistakes are a `ValidationError` thrown while a
+    /// command runs, a configuration the flags resolve to but the library refuses, a `--layers`
+    /// that does not fit the data, and MPI ranks started with other flags or in another folder.
+    static func usageMessage(_ error: Error) -> String? {
+        switch error {
+        case let error as ValidationError: return error.message
+        case let error as TrainingError:
+            switch error {
+            case .invalidConfiguration, .dataMismatch: return error.description
+            case .diverged, .checkpoint: return nil
+            }
+        case DataParallelError.ranksDisagree(let message): return message
+        default: return nil
         }
     }
 

@@ -87,9 +87,10 @@ import Testing
         return nil
     }
 
-    /// Each refusal: a non-zero status, one message from rank 0 naming the cause, no run folder.
+    /// Each refusal: status 64 (EX_USAGE, as without mpirun), one message from rank 0 naming the
+    /// cause, no run folder.
     func expectRefused(_ job: MPIJob, _ out: URL, saying text: String) {
-        #expect(job.status != 0 && !job.timedOut)
+        #expect(job.status == 64 && !job.timedOut, "status \(job.status)")
         #expect(job.stderr.contains(text), "\(job.stderr)")
         #expect(job.stderr.components(separatedBy: "Error:").count == 2, "one message, from rank 0: \(job.stderr)")
         #expect(!FileManager.default.fileExists(atPath: out.path), "\(out.path) was written")
@@ -155,7 +156,7 @@ import Testing
             }
         }
         let tooFew = try MPIJob.run(ranks: 4, ["crosscheck", "--layers", "784,20,10", "--samples", "3", "--form", "norton", "--workers", "1", "--quiet"])
-        #expect(tooFew.status != 0)
+        #expect(tooFew.status == 64, "status \(tooFew.status)")
         #expect(tooFew.stderr.contains("--samples 3 for 4 MPI ranks"), "\(tooFew.stderr)")
     }
 }
