@@ -134,6 +134,7 @@ public final class TrainingRun<Trainer: EpochTrainer> {
         let start = Date()
         var trainSeconds = 0.0, trainSamples = 0
         var maxDiff: Double?
+        var estimate = EpochTimeEstimate()
         if firstEpoch > lastEpoch, history.isEmpty {
             throw TrainingError.invalidConfiguration("--epochs \(lastEpoch): nothing to train")
         }
@@ -143,16 +144,24 @@ public final class TrainingRun<Trainer: EpochTrainer> {
         }
         for epoch in firstEpoch...max(firstEpoch, lastEpoch) where epoch <= lastEpoch {
             let line = showProgress ? ProgressLine(label: "epoch \(epoch)/\(lastEpoch)", total: train.count) : nil
-            let before = (epoch - firstEpoch) * train.count
+            let before = (epoch - firstEpoch) * train.count, epochsAfter = lastEpoch - epoch
             let t = try trainer.trainEpoch(epoch, on: train) { done in
-                line?.update(done: done)
+                if let line {
+                    line.update(done: done, extra: estimate.text(currentLeft: line.remainingSeconds ?? 0, currentProjected: line.projectedSeconds,
+                                                                 epochsAfter: epochsAfter))
+                }
                 self.onProgress?(before + done)
             }
             let e = try trainer.evaluate(test)
             let m = EpochMetrics(epoch: epoch, training: t, evaluation: e)
-            line?.finish(extra: String(format: "train %.2f%%/%.2f%%  test ff %.2f%%  relaxed %.2f%%  (%.1f s)",
-                                       100 * t.errorFeedforward, 100 * t.errorRelaxed,
-                                       100 * e.errorFeedforward, 100 * e.errorRelaxed, m.seconds))
+            estimate.record(epochSeconds: m.seconds)
+            if let line {
+                let runLeft = estimate.text(currentLeft: 0, currentProjected: nil, epochsAfter: epochsAfter)
+                line.finish(extra: String(format: "train %.2f%%/%.2f%%  test ff %.2f%%  relaxed %.2f%%  (%.1f s)",
+                                          100 * t.errorFeedforward, 100 * t.errorRelaxed,
+                                          100 * e.errorFeedforward, 100 * e.errorRelaxed, m.seconds)
+                            + (runLeft.isEmpty ? "" : "  " + runLeft))
+            }
             var file = trainer.checkpointTensors()
             file.metadata["format"] = "eqprop-checkpoint"
             file.metadata["version"] = "1"

@@ -30,25 +30,26 @@ public final class ProgressLine {
     /// Elapsed seconds since the line was created.
     public var elapsed: Double { Date().timeIntervalSince(start) }
 
-    public func update(done: Int, extra: String = "") {
+    /// `extra` is formed only when a line is drawn.
+    public func update(done: Int, extra: @autoclosure () -> String = "") {
         self.done = done
         let now = Date()
         guard isTerminal else {
             if now.timeIntervalSince(start) >= logInterval && now.timeIntervalSince(lastDraw) >= logInterval && done < total {
                 lastDraw = now
-                output.write(Data((text(extra) + "\n").utf8))
+                output.write(Data((text(extra()) + "\n").utf8))
             }
             return
         }
         guard now.timeIntervalSince(lastDraw) >= 0.1 || done == total else { return }
         lastDraw = now
-        output.write(Data(("\r\u{1B}[K" + text(extra)).utf8))
+        output.write(Data(("\r\u{1B}[K" + text(extra())).utf8))
     }
 
     /// `update(done:)` for work whose size is known only once it has started.
-    public func update(done: Int, total: Int, extra: String = "") {
+    public func update(done: Int, total: Int, extra: @autoclosure () -> String = "") {
         self.total = total
-        update(done: done, extra: extra)
+        update(done: done, extra: extra())
     }
 
     public func finish(extra: String = "") {
@@ -56,12 +57,21 @@ public final class ProgressLine {
         output.write(Data(((isTerminal ? "\r\u{1B}[K" : "") + line + "\n").utf8))
     }
 
+    /// Seconds until `total` at the rate so far (0 once done), nil before the first item.
+    public var remainingSeconds: Double? {
+        guard done > 0 else { return nil }
+        return done >= total ? 0 : Double(total - done) * elapsed / Double(done)
+    }
+
+    /// Seconds the whole `total` takes at the rate so far, nil before the first item.
+    public var projectedSeconds: Double? { done > 0 ? Double(total) * elapsed / Double(done) : nil }
+
     private func text(_ extra: String) -> String {
         let t = elapsed
         let rate = t > 0 ? Double(done) / t : 0
         var s = "\(label) \(done)/\(total) \(unit)  \(Self.format(rate: rate))/s"
-        if done < total && rate > 0 {
-            s += "  ETA \(Self.format(seconds: Double(total - done) / rate))"
+        if done < total, rate > 0, let left = remainingSeconds {
+            s += "  ETA \(Self.format(seconds: left))"
         } else {
             s += "  \(Self.format(seconds: t))"
         }

@@ -37,6 +37,34 @@ import TestSupport
         #expect(!(lines.joined().contains("\u{1B}")), "no terminal escapes in a log")
     }
 
+    /// The run's ETA: the current epoch's rest, then every later epoch at the mean of the
+    /// finished ones (training and testing), or at the current epoch's projection before one
+    /// has finished; nothing for the last epoch or before anything is measured.
+    @Test func runETAAddsTheEpochsStillToCome() {
+        var estimate = EpochTimeEstimate()
+        #expect(estimate.remaining(currentLeft: 30, currentProjected: nil, epochsAfter: 3) == nil)
+        #expect(estimate.remaining(currentLeft: 30, currentProjected: 100, epochsAfter: 3) == 330)
+        estimate.record(epochSeconds: 110)
+        estimate.record(epochSeconds: 130)
+        #expect(estimate.remaining(currentLeft: 30, currentProjected: 100, epochsAfter: 3) == 390)
+        #expect(estimate.text(currentLeft: 0, currentProjected: nil, epochsAfter: 30) == "run ETA 1:00:00")
+        #expect(estimate.text(currentLeft: 12, currentProjected: nil, epochsAfter: 0) == "")
+        #expect(EpochTimeEstimate().text(currentLeft: .infinity, currentProjected: 5, epochsAfter: 2) == "")
+    }
+
+    /// `remainingSeconds` and `projectedSeconds` follow the rate so far.
+    @Test func progressProjectsTheRestAtTheRateSoFar() throws {
+        let line = ProgressLine(label: "x", total: 100, output: FileHandle(forWritingAtPath: "/dev/null")!)
+        #expect(line.remainingSeconds == nil && line.projectedSeconds == nil)
+        usleep(20_000)
+        line.update(done: 25)
+        let left = try #require(line.remainingSeconds), whole = try #require(line.projectedSeconds)
+        // Read a moment apart (the clock runs on), so compared to 1%: after 20 ms a microsecond is 0.005%.
+        #expect(left > 0 && abs(left / whole - 0.75) < 0.01, "\(left) \(whole)")
+        line.update(done: 100)
+        #expect(line.remainingSeconds == 0)
+    }
+
     @Test func safeTensorsRoundTrip() throws {
         var f = SafeTensors(tensors: [("w", .init([1, 2, 3, 4, 5, 6] as [Float], shape: [2, 3])),
                                       ("b", .init([0.5, -0.25] as [Double], shape: [2]))])

@@ -16,6 +16,22 @@ import Testing
         #expect(hopfield.status == 0 && hopfield.stdout.contains("\"step_size\""), "\(hopfield.stderr)")
     }
 
+    /// Every epoch's closing line on standard error names its errors; all but the last also
+    /// give the run's ETA.
+    @Test func epochLinesGiveTheRunsETA() throws {
+        let data = try #require(Eqprop.realDataset(), "no MNIST or Fashion-MNIST found")
+        let out = Eqprop.temporaryDirectory("eta")
+        let r = try Eqprop.run(["train", "--preset", "drn-xs", "--dataset", data.name, "--data", data.folder, "--epochs", "3",
+                                "--train-limit", "400", "--test-limit", "100", "--out", out.path])
+        #expect(r.status == 0, "\(r.stderr)")
+        let closing = r.stderr.split(separator: "\n").filter { $0.contains("test ff") }
+        #expect(closing.count == 3, "\(r.stderr)")
+        for (i, line) in closing.enumerated() {
+            #expect(line.hasPrefix("epoch \(i + 1)/3 400/400 samples"), "\(line)")
+            #expect(line.contains("run ETA ") == (i < 2), "\(line)")
+        }
+    }
+
     @Test func versionIsPrinted() throws {
         let r = try Eqprop.run(["--version"])
         #expect(r.status == 0 && r.stdout.hasPrefix("0.") && r.stdout.contains("2026"), "\(r.stdout) \(r.stderr)")

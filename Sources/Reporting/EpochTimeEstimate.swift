@@ -1,0 +1,31 @@
+/// The time left in a run of several epochs, shown as "run ETA" on the progress line: the rest
+/// of the current epoch's training at its own rate, then every epoch still to come at the mean
+/// wall time (training and testing) of the epochs this process has finished, or, before one has
+/// finished, at the current epoch's projected training time (its testing not yet measured).
+public struct EpochTimeEstimate: Sendable {
+    /// Wall seconds of each epoch this process finished.
+    public private(set) var finished: [Double] = []
+
+    public init() {}
+
+    public mutating func record(epochSeconds: Double) { finished.append(epochSeconds) }
+
+    /// Seconds until the run's last epoch ends, or nil while nothing has been measured.
+    /// - Parameters:
+    ///   - currentLeft: seconds of the current epoch's training still to come (0 once it is done).
+    ///   - currentProjected: the current epoch's projected training seconds, when known.
+    ///   - epochsAfter: epochs after the current one.
+    public func remaining(currentLeft: Double, currentProjected: Double?, epochsAfter: Int) -> Double? {
+        let perEpoch = finished.isEmpty ? currentProjected : finished.reduce(0, +) / Double(finished.count)
+        guard let perEpoch, perEpoch.isFinite, currentLeft.isFinite else { return nil }
+        return currentLeft + Double(epochsAfter) * perEpoch
+    }
+
+    /// "run ETA h:mm:ss" for `remaining`, or "" when there is nothing to show.
+    public func text(currentLeft: Double, currentProjected: Double?, epochsAfter: Int) -> String {
+        guard epochsAfter > 0, let s = remaining(currentLeft: currentLeft, currentProjected: currentProjected, epochsAfter: epochsAfter) else {
+            return ""
+        }
+        return "run ETA " + ProgressLine.format(seconds: s)
+    }
+}
