@@ -21,6 +21,8 @@ public struct ResistiveOverrides: Sendable, Equatable {
     /// that is given). DRN-3H's reference uses a tenth of the cells' rates.
     public var biasLearningRates: [Double]?
     public var maxSweeps: Int?
+    /// μ of momentum on the learning step.
+    public var momentum: Double?
     /// How fresh crossbar cells are drawn (a new run only).
     public var initialConductances: ConductanceInitialization?
     public var diodeModel: CircuitSolver.DiodeModel?
@@ -36,7 +38,7 @@ public struct ResistiveOverrides: Sendable, Equatable {
         [("--hardware", hardware != nil), ("--solver", solver != nil), ("--workers", workers != nil),
          ("--crosscheck-every", crosscheckEvery != nil), ("--worker-timeout", workerTimeout != nil), ("--nudge", nudge != nil),
          ("--tolerance", tolerance != nil), ("--lr-decay", learningRateDecay != nil), ("--target-ratio", targetRatio != nil),
-         ("--bias-learning-rates", biasLearningRates != nil), ("--max-sweeps", maxSweeps != nil), ("--initial-conductances", initialConductances != nil), ("--diode-model", diodeModel != nil), ("--update-scheme", updateScheme != nil), ("--chip-seed", chipSeed != nil)]
+         ("--bias-learning-rates", biasLearningRates != nil), ("--max-sweeps", maxSweeps != nil), ("--momentum", momentum != nil), ("--initial-conductances", initialConductances != nil), ("--diode-model", diodeModel != nil), ("--update-scheme", updateScheme != nil), ("--chip-seed", chipSeed != nil)]
             .filter(\.1).map(\.0)
     }
 
@@ -88,6 +90,7 @@ extension ResistiveTrainingConfig {
         if let v = r.learningRateDecay { c.learningRateDecay = v }
         if let v = r.targetRatio { c.targetRatio = v }
         if let v = r.maxSweeps { c.maxSweeps = v }
+        if let v = r.momentum { c.momentum = v }
         if let v = r.initialConductances { c.initialConductances = v }
         if let v = o.batchSize { c.batchSize = v }
         if let v = o.beta { c.beta = v }

@@ -16,6 +16,7 @@ public struct ResistiveRunPlan {
     public var network: ResistiveNetwork?
     public var feedforward: FeedforwardNetwork?
     public var accumulators: DeviceAccumulators?
+    public var velocities: MomentumBuffers?
     public var epochsDone = 0
 
     /// A fresh run of `preset` with the overrides; the configuration adopts the hardware's
@@ -47,7 +48,8 @@ public struct ResistiveRunPlan {
         if let v = r.crosscheckEvery { config.crosscheckEvery = v }
         try config.validate()
         return ResistiveRunPlan(config: config, preset: run.preset, presetFile: run.presetFile, network: run.network,
-                                feedforward: run.feedforward, accumulators: run.accumulators, epochsDone: run.epochs)
+                                feedforward: run.feedforward, accumulators: run.accumulators, velocities: run.velocities,
+                                epochsDone: run.epochs)
     }
 
     /// The trainer; `workerTimeout` (s) bounds an ngspice job (nil: adaptive); `world`: the MPI
@@ -58,7 +60,7 @@ public struct ResistiveRunPlan {
                 "--worker-timeout applies to ngspice worker processes (--solver ngspice); this run relaxes with the Swift solver")
         }
         let trainer = try ResistiveTrainer(config: config, preset: preset, network: network, feedforward: feedforward,
-                                           accumulators: accumulators, workerExecutable: workerExecutable, world: world)
+                                           accumulators: accumulators, velocities: velocities, workerExecutable: workerExecutable, world: world)
         if let workerTimeout { trainer.workerTimeout = workerTimeout }
         return trainer
     }

@@ -69,7 +69,8 @@ public final class ResistiveTrainer {
     ///
     /// `preset` is the hardware as its file describes it; the configuration's device overrides
     /// (`--update-scheme`, `--chip-seed`) are applied here. `accumulators` are the
-    /// mixed-precision accumulators of a resumed run (`deviceAccumulators(from:)`).
+    /// mixed-precision accumulators of a resumed run (`deviceAccumulators(from:)`), `velocities`
+    /// its momentum's (`MomentumBuffers`).
     ///
     /// `world`: the MPI job to train data-parallel in. Each rank relaxes its share of every
     /// batch (the Swift solver in its batch-invariant mode, so that any number of ranks gives
@@ -77,7 +78,7 @@ public final class ResistiveTrainer {
     /// multiple of the rank count.
     public init(config: ResistiveTrainingConfig, preset filePreset: HardwarePreset, network: ResistiveNetwork? = nil,
                 feedforward: FeedforwardNetwork? = nil, accumulators: DeviceAccumulators? = nil,
-                workerExecutable: URL? = nil, world: Communicator? = nil) throws {
+                velocities: MomentumBuffers? = nil, workerExecutable: URL? = nil, world: Communicator? = nil) throws {
         try config.validate()
         let preset = try config.hardware(from: filePreset)
         self.config = config
@@ -93,6 +94,12 @@ public final class ResistiveTrainer {
         do { try net.validate(against: preset) } catch { throw TrainingError.invalidConfiguration("\(error)") }
         circuit = ResistiveCircuit(network: net, preset: preset)
         if let accumulators { try circuit.restoreAccumulators(accumulators) }
+        if let velocities {
+            guard (config.momentum ?? 0) > 0 else {
+                throw TrainingError.invalidConfiguration("the checkpoint holds momentum velocities but the configuration has no momentum")
+            }
+            try circuit.restoreVelocities(velocities)
+        }
         let sizes = [config.architecture[0]] + net.layerSizes
         let activations: [UnitActivation] = net.layerSizes.indices.map { $0 == net.layerSizes.count - 1 ? .identity : .excitatoryInhibitory }
         guard preset.clamp == .oneSided else {
@@ -345,7 +352,7 @@ extension ResistiveTrainer: EpochTrainer {
         var drn = circuit.network.safeTensors()
         for (k, v) in chipMetadata { drn.metadata[k] = v }
         var file = SafeTensors(tensors: drn.tensors.map { ("drn." + $0.name, $0.tensor) } + feedforward.tensors(prefix: "phi")
-                                   + circuit.accumulatorTensors())
+                                   + circuit.accumulatorTensors() + circuit.velocityTensors())
         file.metadata = feedforward.metadata(prefix: "phi")
         for (k, v) in drn.metadata { file.metadata["drn." + k] = v }
         return file

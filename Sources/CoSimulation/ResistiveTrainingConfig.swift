@@ -77,6 +77,9 @@ public struct ResistiveTrainingConfig: StoredConfiguration, Sendable, Equatable 
     public var updateScheme: UpdateScheme? = nil
     /// Overrides the hardware preset's `device.chip_seed`: another chip of the same kind.
     public var chipSeed: UInt64? = nil
+    /// μ of momentum on the learning step, in [0, 1) (`MomentumBuffers`; the reference uses 0.9
+    /// at batch 32). nil or 0: none, the presets' plain step.
+    public var momentum: Double? = nil
 
     /// Adopts the hardware preset's conductance unit when it names one (see
     /// `HardwarePreset.conductanceUnit`): G_u becomes the preset's and the initial scale moves
@@ -176,7 +179,7 @@ public struct ResistiveTrainingConfig: StoredConfiguration, Sendable, Equatable 
         var decay = 1.0
         for _ in 1..<max(epoch, 1) { decay *= learningRateDecay }
         return EquilibriumPropagationStep(learningRates: learningRates.map { $0 * unit * decay },
-                                          biasLearningRates: biasLearningRates.map { $0 * biasUnit * decay })
+                                          biasLearningRates: biasLearningRates.map { $0 * biasUnit * decay }, momentum: momentum ?? 0)
     }
 
     /// Bytes training allocates, roughly: conductances, device state, gradients and the
@@ -236,5 +239,8 @@ public struct ResistiveTrainingConfig: StoredConfiguration, Sendable, Equatable 
         guard maxSweeps > 0 else { throw fail("the sweep limit (--max-sweeps) must be positive (got \(maxSweeps))") }
         guard crosscheckEvery >= 0 else { throw fail("--crosscheck-every must be ≥ 0 (got \(crosscheckEvery))") }
         guard learningRateDecay > 0 && learningRateDecay <= 1 else { throw fail("learning-rate decay must be in (0, 1]") }
+        if let momentum, !(momentum >= 0 && momentum < 1) {
+            throw fail("--momentum must be in [0, 1) (got \(momentum)): at 1 or above the velocity never forgets and the steps grow without bound")
+        }
     }
 }

@@ -161,7 +161,7 @@ public struct RobustnessSweep {
                                                          + "use the same --dataset, --data and limits, or choose another --out")
             }
             trainer = try ResistiveTrainer(config: c, preset: hardware, network: run.network, feedforward: run.feedforward,
-                                           accumulators: run.accumulators)
+                                           accumulators: run.accumulators, velocities: run.velocities)
             done = run.epochs
         } else {
             trainer = try ResistiveTrainer(config: c, preset: hardware)

@@ -21,6 +21,8 @@ public struct TrainedResistiveRun {
     public let feedforward: FeedforwardNetwork
     /// Mixed-precision accumulators of the last completed epoch (nil for other schemes).
     public let accumulators: DeviceAccumulators?
+    /// Momentum velocities of the last completed epoch (nil without momentum).
+    public let velocities: MomentumBuffers?
     /// Completed epochs.
     public let epochs: Int
 
@@ -55,6 +57,7 @@ public struct TrainedResistiveRun {
         preset = try config.hardware(from: try HardwarePreset(contentsOf: presetFile))
         (network, feedforward) = try ResistiveTrainer.networks(from: saved.file, path: folder.checkpoint.path)
         accumulators = try ResistiveCircuit.accumulators(from: saved.file, path: folder.checkpoint.path)
+        velocities = try ResistiveCircuit.velocities(from: saved.file, path: folder.checkpoint.path)
         epochs = saved.epochs
     }
 
@@ -63,6 +66,7 @@ public struct TrainedResistiveRun {
     public func swiftTrainer() throws -> ResistiveTrainer {
         var c = config
         c.solver = .swift
-        return try ResistiveTrainer(config: c, preset: preset, network: network, feedforward: feedforward, accumulators: accumulators)
+        return try ResistiveTrainer(config: c, preset: preset, network: network, feedforward: feedforward, accumulators: accumulators,
+                                   velocities: velocities)
     }
 }

@@ -69,6 +69,8 @@ struct CircuitTrainingFlags: ParsableArguments {
     var biasLearningRates: String?
     @Option(help: "Resistive: sweep limit of the Swift solver per phase (a phase that does not converge within it is skipped).")
     var maxSweeps: Int?
+    @Option(help: "Resistive: momentum μ in [0, 1) on the learning step (v ← μ·v + g, G ← G + η·v, as the reference's SGD; default: none). The reference's runs use 0.9 at --batch-size 32.")
+    var momentum: Double?
     @Option(help: "Resistive: how fresh crossbar cells are drawn at the scale s = G_u/√rows: uniform (G_min + U(0, s)) or clipped (G_min + max(0, U(−s, s)), the reference DRN code's; default: the preset's).")
     var initialConductances: ConductanceInitialization?
     @Option(help: "Resistive, Swift solver: ideal or shockley diodes (default: the preset's; shockley solves exactly the circuit ngspice simulates).")
@@ -88,6 +90,7 @@ struct CircuitTrainingFlags: ParsableArguments {
         (r.hardware, r.solver, r.workers, r.crosscheckEvery, r.workerTimeout) = (hardware, solver, workers, crosscheckEvery, workerTimeout)
         (r.nudge, r.tolerance, r.learningRateDecay, r.maxSweeps, r.targetRatio) = (nudge, tolerance, lrDecay, maxSweeps, targetRatio)
         (r.diodeModel, r.updateScheme, r.chipSeed, r.initialConductances) = (diodeModel, updateScheme, chipSeed, initialConductances)
+        r.momentum = momentum
         return r
     }
 }

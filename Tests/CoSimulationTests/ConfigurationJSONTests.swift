@@ -115,6 +115,25 @@ import Testing
         }
     }
 
+    /// --momentum: the presets have none (their config.json does not name it), the flag sets μ,
+    /// a resume may not change it, and values outside [0, 1) are refused.
+    @Test func momentumIsOffUnlessSetAndRefusedOutsideItsRange() throws {
+        let o = TrainingOverrides()
+        var r = ResistiveOverrides()
+        let plain = try ResistiveTrainingConfig.resolved(preset: "drn-1h", o, r)
+        #expect(plain.momentum == nil && plain.step(epoch: 1, inputGain: 3, biasVolts: 1).momentum == 0)
+        #expect(!(try ConfigurationJSON.encode(plain)).contains("momentum"))
+        r.momentum = 0.9
+        let heavy = try ResistiveTrainingConfig.resolved(preset: "drn-1h", o, r)
+        #expect(heavy.step(epoch: 3, inputGain: 3, biasVolts: 1).momentum == 0.9)
+        #expect(try ConfigurationJSON.decode(ResistiveTrainingConfig.self, from: Data(try ConfigurationJSON.encode(heavy).utf8)) == heavy)
+        #expect(r.flagsSet == ["--momentum"] && !ResistiveOverrides.runtimeFlags.contains("--momentum"))
+        for bad in [1, 1.5, -0.1, .nan, .infinity] {
+            r.momentum = bad
+            #expect { try ResistiveTrainingConfig.resolved(preset: "drn-1h", o, r) } throws: { "\($0)".contains("--momentum must be in [0, 1)") }
+        }
+    }
+
     @Test func keysMapBothWays() {
         let units = ResistiveTrainingConfig.storedUnits
         for (property, key) in [("conductanceUnit", "conductance_unit_siemens"), ("tolerance", "tolerance_volts"),

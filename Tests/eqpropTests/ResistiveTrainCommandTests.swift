@@ -81,8 +81,9 @@ import Testing
     ///
     /// `chip`: 64-level devices programmed with mixed precision (the accumulators are part of
     /// the checkpoint), soft bounds, asymmetry, every device-to-device variation, write and
-    /// read noise: a resumed run keeps its chip and its accumulators.
-    @Test(arguments: ["ideal", "chip"])
+    /// read noise: a resumed run keeps its chip and its accumulators. `momentum`: ideal devices
+    /// with `--momentum 0.9`: a resumed run keeps every cell's velocity.
+    @Test(arguments: ["ideal", "chip", "momentum"])
     func resumeContinuesBitIdentically(hardware: String) throws {
         let preset = Eqprop.temporaryDirectory("drn-preset").appendingPathComponent("my-\(hardware).json")
         if hardware == "chip" {
@@ -98,6 +99,7 @@ import Testing
         }
         let common = ["train"] + Self.small + (try dataArgs())
             + ["--train-limit", "400", "--test-limit", "100", "--seed", "3", "--hardware", preset.path]
+            + (hardware == "momentum" ? ["--momentum", "0.9"] : [])
         let straight = Eqprop.temporaryDirectory("drn-straight"), resumed = Eqprop.temporaryDirectory("drn-resumed")
         #expect(try Eqprop.run(common + ["--epochs", "2", "--out", straight.path]).status == 0)
         #expect(try Eqprop.run(common + ["--epochs", "1", "--out", resumed.path]).status == 0)
@@ -115,6 +117,11 @@ import Testing
             let metrics = try String(contentsOf: straight.appendingPathComponent("metrics.jsonl"), encoding: .utf8)
             #expect(metrics.contains("lost_update_fraction"))
         }
+        let checkpoint = try String(decoding: Data(contentsOf: straight.appendingPathComponent("checkpoint.safetensors")).prefix(100_000), as: UTF8.self)
+        #expect(checkpoint.contains("optimizer.velocity.0") == (hardware == "momentum"))
+        let config = try String(contentsOf: straight.appendingPathComponent("config.json"), encoding: .utf8)
+        #expect(config.contains("\"momentum\" : 0.9") == (hardware == "momentum") && config.contains("momentum") == (hardware == "momentum"),
+                "the configuration names μ only when set: \(config)")
     }
 
     /// A preset whose ngspice tolerances no operating point can meet: every batch is skipped

@@ -135,17 +135,22 @@ public enum CrossbarKernels {
     /// first-order wire resistance the step of cell (i, j) is multiplied by dG_eff/dG =
     /// (G_eff/G)². `cellTerm` (rows × columns) adds a per-cell term (a wire mesh's −½ΔΣ_b ΔV²).
     ///
+    /// With `momentum` (μ, s) each cell's velocity (rows × columns, `MomentumBuffers`) becomes
+    /// v ← μ·v + s·(Σ_terms … + c_j + r_i), and v takes the sum's place above (`scale` is then η).
+    ///
     /// Returns Σ_i G_ij per column, rows summed in increasing order (as `columnSums` does): the
     /// new conductances' share of each node's a_i (nil with wire resistance, where a_i sums the
     /// effective conductances instead), and how many cells were asked to move and did not.
     static func programmedUpdate(
         _ g: inout DoubleMatrix, terms: [Term], columnTerm c: [Double], rowTerm r: [Double]?, cellTerm: DoubleMatrix? = nil, scale: Double,
-        preset: HardwarePreset, programmer: CellProgrammer?, accumulator: inout [Double]
+        preset: HardwarePreset, programmer: CellProgrammer?, accumulator: inout [Double],
+        momentum: (mu: Double, gradientScale: Double)? = nil, velocity: inout [Double]
     ) -> (sums: [Double]?, tally: ProgrammingTally) {
         let rows = g.rows, n = g.columns
         precondition(c.count == n && (r?.count ?? rows) == rows)
         precondition(terms.allSatisfy { $0.x.columns == rows && $0.y.columns == n && $0.x.rows == $0.y.rows })
         precondition(accumulator.isEmpty || accumulator.count == rows * n)
+        precondition(momentum == nil || velocity.count == rows * n)
         var sums = [Double](repeating: 0, count: n)
         var tallies = [ProgrammingTally](repeating: .init(), count: 2)
         let lo = preset.conductanceMin, hi = preset.conductanceMax
@@ -162,6 +167,7 @@ public enum CrossbarKernels {
         sums.withUnsafeMutableBufferPointer { ps in
         tallies.withUnsafeMutableBufferPointer { pt in
         accumulator.withUnsafeMutableBufferPointer { pa in
+        velocity.withUnsafeMutableBufferPointer { pvel in
         xs.withUnsafeBufferPointer { px in
         ys.withUnsafeBufferPointer { py in
         c.withUnsafeBufferPointer { pc in
@@ -190,6 +196,13 @@ public enum CrossbarKernels {
                         count += 1
                     }
                     eqp_update_accumulate(acc, ys, weights, count, width)
+                    if let (mu, gradientScale) = momentum, let velocities = pvel.baseAddress {
+                        let vi = velocities + (i &* n &+ j0)
+                        for j in 0..<width {
+                            vi[j] = mu * vi[j] + gradientScale * acc[j]
+                            acc[j] = vi[j]
+                        }
+                    }
                     let gi = g + (i &* n &+ j0)
                     if let programmer {
                         let first = i &* n &+ j0
@@ -211,7 +224,7 @@ public enum CrossbarKernels {
                 }
                 pt[j0 == 0 ? 0 : 1] = tally
             }
-        }}}}}}}}}
+        }}}}}}}}}}
         var tally = tallies[0]
         tally.add(tallies[1])
         return (wire ? nil : sums, tally)

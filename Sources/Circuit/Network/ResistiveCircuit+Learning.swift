@@ -32,10 +32,13 @@ public struct EquilibriumPropagationStep: Sendable {
     /// (½ΔV² [V²] / β [S]).
     public var learningRates: [Double]
     public var biasLearningRates: [Double]
+    /// μ of momentum, in [0, 1) (`MomentumBuffers`); 0: the plain step.
+    public var momentum: Double
 
-    public init(learningRates: [Double], biasLearningRates: [Double]) {
+    public init(learningRates: [Double], biasLearningRates: [Double], momentum: Double = 0) {
         self.learningRates = learningRates
         self.biasLearningRates = biasLearningRates
+        self.momentum = momentum
     }
 }
 
@@ -50,6 +53,9 @@ extension ResistiveCircuit {
     ///
     /// where u is the layer below (the same input voltages in both phases for crossbar 0, so its
     /// first two terms merge into Σ_b u_bi (V²_bj − V¹_bj) and the last vanishes).
+    ///
+    /// With momentum (`step.momentum` > 0) each cell's and bias's Δ/((β₂ − β₁)·B) first goes
+    /// into its velocity, and the velocity times η is the step (`MomentumBuffers`).
     ///
     /// `programmingKey` names this programming event (e.g. seed and minibatch) for the random
     /// draws of stochastic schemes and write noise. Returns how many cells were asked to move
@@ -73,12 +79,21 @@ extension ResistiveCircuit {
         let meshCellTerms: [DoubleMatrix?] = (0..<depth).map { l in
             isMeshed ? meshCellTerm(l, inputVoltages: u, first: s1, second: s2) : nil
         }
+        let mu = step.momentum, gradientScale = 1 / (betaDifference * batch)
+        // Taken out of self while the step writes them: a second reference would make the first
+        // write copy every buffer. Without momentum, empty.
+        var velocities = mu > 0 ? self.velocities ?? MomentumBuffers(zeroFor: network) : MomentumBuffers(unusedFor: depth)
+        if mu > 0 { self.velocities = nil }
         var tally = ProgrammingTally()
-        defer { self.devices = devices }
+        defer {
+            self.devices = devices
+            if mu > 0 { self.velocities = velocities }
+        }
         programNetwork { net in
             var columnSums: [[Double]?] = []
             for l in 0..<depth {
-                let scale = step.learningRates[l] / (betaDifference * batch)
+                // With momentum the velocity carries the 1/((β₂ − β₁)·B), and η alone scales the step.
+                let scale = mu > 0 ? step.learningRates[l] : step.learningRates[l] / (betaDifference * batch)
                 let v1 = s1[l], v2 = s2[l]
                 let squares2 = Self.columnSquareSums(v2), squares1 = Self.columnSquareSums(v1)
                 let columnTerm = isMeshed ? [Double](repeating: 0, count: v1.columns) : (0..<v1.columns).map { -0.5 * (squares2[$0] - squares1[$0]) }
@@ -107,13 +122,14 @@ extension ResistiveCircuit {
                                                  key: CounterRandom.key(programmingKey, UInt64(l))) { programmer in
                     CrossbarKernels.programmedUpdate(&net.conductances[l], terms: terms, columnTerm: columnTerm,
                                                      rowTerm: rowTerm, cellTerm: cellTerm, scale: scale, preset: preset,
-                                                     programmer: programmed ? programmer : nil, accumulator: &devices.accumulators[l])
+                                                     programmer: programmed ? programmer : nil, accumulator: &devices.accumulators[l],
+                                                     momentum: mu > 0 ? (mu, gradientScale) : nil, velocity: &velocities.crossbars[l])
                 }
                 columnSums.append(update.sums)
                 tally.add(update.tally)
                 // Bias conductances: −∂E/∂B⁺ = −½(V − V_b)², −∂E/∂B⁻ = −½(V + V_b)²; cells
                 // 0..<n of the layer's bias devices go to the + rail, n..<2n to the − rail.
-                let biasScale = step.biasLearningRates[l] / (betaDifference * batch)
+                let biasScale = mu > 0 ? step.biasLearningRates[l] : step.biasLearningRates[l] / (betaDifference * batch)
                 let n = net.layerSizes[l]
                 CellProgrammer.with(preset: preset, cells: devices.chip?.biases[l],
                                     key: CounterRandom.key(programmingKey, UInt64(l), 1)) { biasProgrammer in
@@ -125,6 +141,11 @@ extension ResistiveCircuit {
                             let a = v2[b, j], c = v1[b, j]
                             dp -= 0.5 * ((a - vb) * (a - vb) - (c - vb) * (c - vb))
                             dn -= 0.5 * ((a + vb) * (a + vb) - (c + vb) * (c + vb))
+                        }
+                        if mu > 0 {
+                            velocities.biases[l][j] = mu * velocities.biases[l][j] + gradientScale * dp
+                            velocities.biases[l][n + j] = mu * velocities.biases[l][n + j] + gradientScale * dn
+                            (dp, dn) = (velocities.biases[l][j], velocities.biases[l][n + j])
                         }
                         if programmed {
                             net.biasToPositiveRail[l][j] = biasProgrammer.program(

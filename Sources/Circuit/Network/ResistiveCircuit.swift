@@ -26,6 +26,8 @@ public struct ResistiveCircuit: Sendable {
     public let names: NodeNames
     /// The chip's per-cell variation and the mixed-precision accumulators.
     public internal(set) var devices: DeviceState
+    /// The velocities of momentum on the learning step (`MomentumBuffers`), nil without.
+    public internal(set) var velocities: MomentumBuffers? = nil
     /// Identifies this circuit and its conductances for caches: a fresh identity per circuit,
     /// a new revision after every `updateNetwork`. Revisions come from one process-wide
     /// counter, so two copies of a circuit changed in different ways never share a key.
