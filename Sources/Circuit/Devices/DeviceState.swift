@@ -88,10 +88,7 @@ enum ReadNoiseTable {
 }
 
 /// The mixed-precision accumulators of a checkpoint, S.
-public struct DeviceAccumulators: Sendable {
-    public var crossbars: [[Double]]
-    public var biases: [[Double]]
-}
+public typealias DeviceAccumulators = CellBuffers
 
 extension ResistiveCircuit {
     /// The mixed-precision accumulators as checkpoint tensors (`device.accumulator.<l>`,
@@ -99,27 +96,13 @@ extension ResistiveCircuit {
     /// for other schemes.
     public func accumulatorTensors() -> [(name: String, tensor: SafeTensors.Tensor)] {
         guard preset.device.updateScheme == .mixedPrecision else { return [] }
-        return (0..<depth).flatMap { l -> [(name: String, tensor: SafeTensors.Tensor)] in
-            [("device.accumulator.\(l)", .init(devices.accumulators[l], shape: [network.nodes(inLayer: l), network.nodes(inLayer: l + 1)])),
-             ("device.bias_accumulator.\(l)", .init(devices.biasAccumulators[l], shape: [2 * network.layerSizes[l]]))]
-        }
+        return CellBuffers(crossbars: devices.accumulators, biases: devices.biasAccumulators)
+            .tensors(cells: "device.accumulator", biases: "device.bias_accumulator", network: network)
     }
 
     /// The accumulators stored in a checkpoint (nil when it holds none).
     public static func accumulators(from file: SafeTensors, path: String) throws -> DeviceAccumulators? {
-        let named = Dictionary(file.tensors.map { ($0.name, $0.tensor) }, uniquingKeysWith: { a, _ in a })
-        guard named["device.accumulator.0"] != nil else { return nil }
-        var result = DeviceAccumulators(crossbars: [], biases: [])
-        var l = 0
-        while let t = named["device.accumulator.\(l)"] {
-            guard t.dtype == .f64, let b = named["device.bias_accumulator.\(l)"], b.dtype == .f64 else {
-                throw CircuitError("\(path): accumulator tensors of crossbar \(l) are missing or not F64")
-            }
-            result.crossbars.append(t.doubles)
-            result.biases.append(b.doubles)
-            l += 1
-        }
-        return result
+        try CellBuffers.read(from: file, cells: "device.accumulator", biases: "device.bias_accumulator", what: "accumulator", path: path)
     }
 
     /// Restores a checkpoint's accumulators (their shapes must match this circuit).
@@ -127,8 +110,7 @@ extension ResistiveCircuit {
         guard preset.device.updateScheme == .mixedPrecision else {
             throw CircuitError("the checkpoint holds mixed-precision accumulators but the update scheme is '\(preset.device.updateScheme.rawValue)'")
         }
-        guard a.crossbars.map(\.count) == devices.accumulators.map(\.count),
-              a.biases.map(\.count) == devices.biasAccumulators.map(\.count) else {
+        guard a.fits(network) else {
             throw CircuitError("the checkpoint's accumulators do not match the circuit's crossbars")
         }
         devices.accumulators = a.crossbars
