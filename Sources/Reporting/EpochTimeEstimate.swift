@@ -1,6 +1,7 @@
 /// The time left in a run of several epochs, shown as "run ETA" on the progress line: the rest
-/// of the current epoch's training at its own rate, then every epoch still to come at the mean
-/// wall time (training and testing) of the epochs this process has finished, or, before one has
+/// of the current epoch's training at its own rate, then every epoch still to come at the median
+/// wall time (training and testing) of the last three epochs this process finished (recent,
+/// and one epoch slowed by another job on the machine does not count), or, before one has
 /// finished, at the current epoch's projected training time (its testing not yet measured).
 public struct EpochTimeEstimate: Sendable {
     /// Wall seconds of each epoch this process finished.
@@ -16,7 +17,9 @@ public struct EpochTimeEstimate: Sendable {
     ///   - currentProjected: the current epoch's projected training seconds, when known.
     ///   - epochsAfter: epochs after the current one.
     public func remaining(currentLeft: Double, currentProjected: Double?, epochsAfter: Int) -> Double? {
-        let perEpoch = finished.isEmpty ? currentProjected : finished.reduce(0, +) / Double(finished.count)
+        let recent = finished.suffix(3).sorted()
+        let perEpoch = recent.isEmpty ? currentProjected
+            : recent.count % 2 == 1 ? recent[recent.count / 2] : (recent[recent.count / 2 - 1] + recent[recent.count / 2]) / 2
         guard let perEpoch, perEpoch.isFinite, currentLeft.isFinite else { return nil }
         return currentLeft + Double(epochsAfter) * perEpoch
     }

@@ -37,9 +37,9 @@ import TestSupport
         #expect(!(lines.joined().contains("\u{1B}")), "no terminal escapes in a log")
     }
 
-    /// The run's ETA: the current epoch's rest, then every later epoch at the mean of the
-    /// finished ones (training and testing), or at the current epoch's projection before one
-    /// has finished; nothing for the last epoch or before anything is measured.
+    /// The run's ETA: the current epoch's rest, then every later epoch at the median of the last
+    /// three finished ones (training and testing), or at the current epoch's projection before
+    /// one has finished; nothing for the last epoch or before anything is measured.
     @Test func runETAAddsTheEpochsStillToCome() {
         var estimate = EpochTimeEstimate()
         #expect(estimate.remaining(currentLeft: 30, currentProjected: nil, epochsAfter: 3) == nil)
@@ -48,6 +48,12 @@ import TestSupport
         estimate.record(epochSeconds: 130)
         #expect(estimate.remaining(currentLeft: 30, currentProjected: 100, epochsAfter: 3) == 390)
         #expect(estimate.text(currentLeft: 0, currentProjected: nil, epochsAfter: 30) == "run ETA 1:00:00")
+        // An epoch slowed by another job, then two normal ones: the median of the last three.
+        estimate.record(epochSeconds: 530)
+        estimate.record(epochSeconds: 112)
+        #expect(estimate.remaining(currentLeft: 0, currentProjected: nil, epochsAfter: 10) == 1300)
+        estimate.record(epochSeconds: 108)
+        #expect(estimate.remaining(currentLeft: 0, currentProjected: nil, epochsAfter: 10) == 1120)
         #expect(estimate.text(currentLeft: 12, currentProjected: nil, epochsAfter: 0) == "")
         #expect(EpochTimeEstimate().text(currentLeft: .infinity, currentProjected: 5, epochsAfter: 2) == "")
     }
