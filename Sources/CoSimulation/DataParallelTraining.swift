@@ -31,24 +31,29 @@ public enum DataParallelTraining {
     }
 
     /// Runs `body` on every rank; when it throws on any rank, throws on every rank: rank 0's
-    /// error if it failed, else the first failing rank's message. Use for the steps before
-    /// training, where a rank that stopped alone would leave the others waiting.
-    public static func together<T>(_ world: Communicator?, _ body: () throws -> T) throws -> T {
+    /// error if it failed, else the first failing rank's message and the exit status it gave
+    /// its error (`exitStatus`, 0–255). Use for the steps before training, where a rank that
+    /// stopped alone would leave the others waiting.
+    public static func together<T>(_ world: Communicator?, exitStatus: (Error) -> Int32 = { _ in 1 },
+                                   _ body: () throws -> T) throws -> T {
         guard let world else { return try body() }
         var result: Result<T, Error>
         do { result = .success(try body()) } catch { result = .failure(error) }
         var mine: [UInt8] = []
-        if case .failure(let error) = result { mine = Array(("\(error)".isEmpty ? "failed" : "\(error)").utf8) }
+        if case .failure(let error) = result {
+            mine = [UInt8(clamping: exitStatus(error))] + Array(("\(error)".isEmpty ? "failed" : "\(error)").utf8)
+        }
         let all = try world.allgather(bytes: mine)
         guard let first = all.firstIndex(where: { !$0.isEmpty }) else { return try result.get() }
         if case .failure(let error) = result, first == world.rank { throw error }
-        throw RankFailed(rank: first, message: String(decoding: all[first], as: UTF8.self))
+        throw RankFailed(rank: first, message: String(decoding: all[first].dropFirst(), as: UTF8.self), exitStatus: Int32(all[first][0]))
     }
 
-    /// Another rank's failure, as that rank described it.
+    /// Another rank's failure, as that rank described it, and the exit status it chose.
     public struct RankFailed: Error, CustomStringConvertible {
         public var rank: Int
         public var message: String
+        public var exitStatus: Int32
         public var description: String { "rank \(rank): \(message)" }
     }
 
@@ -58,7 +63,8 @@ public enum DataParallelTraining {
         guard let world else { return }
         let others = try world.ranksDisagreeing(on: Checksum.of(bytes: description.utf8))
         guard others.isEmpty else {
-            throw DataParallelError.ranksDisagree(
+            // The user's command, not the run, is at fault: a refused configuration.
+            throw TrainingError.invalidConfiguration(
                 "MPI rank\(others.count == 1 ? "" : "s") \(others.map(String.init).joined(separator: ", ")) resolved another "
                 + "configuration, run folder or data set than rank 0 (started with other flags, in another working directory, "
                 + "or with other files?); every rank must run the same command in the same place")

@@ -90,7 +90,7 @@ extension ResistiveTrainingConfig {
         if let v = r.learningRateDecay { c.learningRateDecay = v }
         if let v = r.targetRatio { c.targetRatio = v }
         if let v = r.maxSweeps { c.maxSweeps = v }
-        if let v = r.momentum { c.momentum = v }
+        if let v = r.momentum { c.momentum = v == 0 ? nil : v }  // μ = 0 is no momentum: the same configuration
         if let v = r.initialConductances { c.initialConductances = v }
         if let v = o.batchSize { c.batchSize = v }
         if let v = o.beta { c.beta = v }

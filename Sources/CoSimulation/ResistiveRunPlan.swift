@@ -47,6 +47,10 @@ public struct ResistiveRunPlan {
         if let v = r.workers { config.workers = v }
         if let v = r.crosscheckEvery { config.crosscheckEvery = v }
         try config.validate()
+        if (config.momentum ?? 0) > 0, run.epochs > 0, run.velocities == nil {
+            throw TrainingError.checkpoint(path: folder.checkpoint.path, reason: "the run trains with momentum but its checkpoint holds "
+                                           + "no velocities (optimizer.velocity.*); it cannot continue as it would have")
+        }
         return ResistiveRunPlan(config: config, preset: run.preset, presetFile: run.presetFile, network: run.network,
                                 feedforward: run.feedforward, accumulators: run.accumulators, velocities: run.velocities,
                                 epochsDone: run.epochs)

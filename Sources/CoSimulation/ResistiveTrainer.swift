@@ -69,7 +69,7 @@ public final class ResistiveTrainer {
     ///
     /// `preset` is the hardware as its file describes it; the configuration's device overrides
     /// (`--update-scheme`, `--chip-seed`) are applied here. `accumulators` are the
-    /// mixed-precision accumulators of a resumed run (`deviceAccumulators(from:)`), `velocities`
+    /// mixed-precision accumulators of a resumed run (`ResistiveCircuit.accumulators(from:path:)`), `velocities`
     /// its momentum's (`MomentumBuffers`).
     ///
     /// `world`: the MPI job to train data-parallel in. Each rank relaxes its share of every

@@ -183,10 +183,11 @@ public struct ResistiveTrainingConfig: StoredConfiguration, Sendable, Equatable 
     }
 
     /// Bytes training allocates, roughly: conductances, device state, gradients and the
-    /// digital network (a dozen float64 copies of the cells, 2 inputs sources per pixel) and a
-    /// dozen float64 node-voltage matrices of batch × nodes; nil on overflow.
+    /// digital network (a dozen float64 copies of the cells, 2 inputs sources per pixel; three
+    /// more with momentum: the velocities and their copies in the checkpoint) and a dozen
+    /// float64 node-voltage matrices of batch × nodes; nil on overflow.
     public var estimatedBytes: Int? {
-        guard let cells = InputLimits.weightBytes(architecture, inputFactor: 2, scalarBytes: 8 * 12),
+        guard let cells = InputLimits.weightBytes(architecture, inputFactor: 2, scalarBytes: 8 * ((momentum ?? 0) > 0 ? 15 : 12)),
               let units = CheckedSize.sum(architecture).flatMap({ CheckedSize.sum($0, architecture.last ?? 0) }),
               let nodes = CheckedSize.product([batchSize, units, 8 * 12]) else { return nil }
         return CheckedSize.sum(cells, nodes)

@@ -143,6 +143,7 @@ public final class TrainingRun<Trainer: EpochTrainer> {
             throw TrainingError.invalidConfiguration("the test set is empty (0 samples): an error rate over no samples would read 0%")
         }
         for epoch in firstEpoch...max(firstEpoch, lastEpoch) where epoch <= lastEpoch {
+            let epochStart = Date()
             let line = showProgress ? ProgressLine(label: "epoch \(epoch)/\(lastEpoch)", total: train.count) : nil
             let before = (epoch - firstEpoch) * train.count, epochsAfter = lastEpoch - epoch
             let t = try trainer.trainEpoch(epoch, on: train) { done in
@@ -154,9 +155,10 @@ public final class TrainingRun<Trainer: EpochTrainer> {
             }
             let e = try trainer.evaluate(test)
             let m = EpochMetrics(epoch: epoch, training: t, evaluation: e)
-            estimate.record(epochSeconds: m.seconds)
             if let line {
-                let runLeft = estimate.text(currentLeft: 0, currentProjected: nil, epochsAfter: epochsAfter)
+                var withThis = estimate
+                withThis.record(epochSeconds: Date().timeIntervalSince(epochStart))
+                let runLeft = withThis.text(currentLeft: 0, currentProjected: nil, epochsAfter: epochsAfter)
                 line.finish(extra: String(format: "train %.2f%%/%.2f%%  test ff %.2f%%  relaxed %.2f%%  (%.1f s)",
                                           100 * t.errorFeedforward, 100 * t.errorRelaxed,
                                           100 * e.errorFeedforward, 100 * e.errorRelaxed, m.seconds)
@@ -181,6 +183,7 @@ public final class TrainingRun<Trainer: EpochTrainer> {
             try AtomicFile.commitTogether(try trainer.artifactFiles().map { ($0.data, folder.url.appendingPathComponent($0.name)) }
                                           + [(file.encoded(), folder.checkpoint)])
             try AtomicFile.write(learningCurve().svg(), to: folder.learningCurve)
+            estimate.record(epochSeconds: Date().timeIntervalSince(epochStart))  // with its files written
             trainSeconds += t.seconds
             trainSamples += t.samples
             if let d = t.maxCrosscheckDifference { maxDiff = max(maxDiff ?? 0, d) }

@@ -39,8 +39,9 @@ struct EqPropCommand: ParsableCommand {
 
     /// The message of an error that is the user's mistake in a flag or a file, which exits 64
     /// (EX_USAGE); nil for any other error. Such mistakes are a `ValidationError` thrown while a
-    /// command runs, a configuration the flags resolve to but the library refuses, a `--layers`
-    /// that does not fit the data, and MPI ranks started with other flags or in another folder.
+    /// command runs, a configuration the flags resolve to but the library refuses (MPI ranks
+    /// started with other flags or in another folder among them), a `--layers` that does not
+    /// fit the data, and such a mistake found by another MPI rank.
     static func usageMessage(_ error: Error) -> String? {
         switch error {
         case let error as ValidationError: return error.message
@@ -49,9 +50,15 @@ struct EqPropCommand: ParsableCommand {
             case .invalidConfiguration, .dataMismatch: return error.description
             case .diverged, .checkpoint: return nil
             }
-        case DataParallelError.ranksDisagree(let message): return message
+        case let error as DataParallelTraining.RankFailed where error.exitStatus == ExitCode.validationFailure.rawValue:
+            return error.description
         default: return nil
         }
+    }
+
+    /// The exit status of `error`: 64 for a mistake `usageMessage` names, else 1.
+    static func exitStatus(_ error: Error) -> Int32 {
+        usageMessage(error) == nil ? ExitCode.failure.rawValue : ExitCode.validationFailure.rawValue
     }
 
     /// Prints `message` as ArgumentParser prints a validation error and exits 64 (EX_USAGE).

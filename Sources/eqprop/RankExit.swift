@@ -6,12 +6,11 @@ import Reporting
 /// rank 0 prints it and sends every rank the status it exits with; every rank waits for that
 /// (mpirun kills the job at the first non-zero exit, which could cut rank 0 off before it wrote),
 /// finalizes MPI and exits with it. The status is the one the same mistake gets without mpirun
-/// (`EqPropCommand.usageMessage`): 64 for a flag's or a file's, 1 otherwise. A rank that holds
-/// only another rank's message (`DataParallelTraining.RankFailed`) follows rank 0's status.
+/// (`EqPropCommand.exitStatus`): 64 for a flag's or a file's, 1 otherwise, also when another rank
+/// found it (`DataParallelTraining.RankFailed` carries that rank's status).
 func failTogether(_ world: Communicator, _ error: Error) -> ExitCode {
-    let usage = EqPropCommand.usageMessage(error)
-    if world.rank == 0 { printError("Error: \(usage ?? "\(error)")") }
-    let mine: Int32 = usage == nil ? ExitCode.failure.rawValue : ExitCode.validationFailure.rawValue
+    if world.rank == 0 { printError("Error: \(EqPropCommand.usageMessage(error) ?? "\(error)")") }
+    let mine = EqPropCommand.exitStatus(error)
     let rootStatus = (try? world.broadcast(bytes: [UInt8(mine)]))?.first
     try? world.finalize()
     return ExitCode(rootStatus.map(Int32.init) ?? mine)

@@ -27,15 +27,15 @@ extension EqPropCommand.Train {
         let resistive = isResistive
         var job: Job
         do {
-            guard try DataParallelTraining.together(world, { try checkFlags(printing: writer, resistive: resistive) }) else {
+            guard try DataParallelTraining.together(world, exitStatus: EqPropCommand.exitStatus, { try checkFlags(printing: writer, resistive: resistive) }) else {
                 try world?.finalize()
                 return
             }
-            let (chosen, lock) = try DataParallelTraining.together(world) { writer ? try chooseFolder(resistive: resistive) : (nil, nil) }
+            let (chosen, lock) = try DataParallelTraining.together(world, exitStatus: EqPropCommand.exitStatus) { writer ? try chooseFolder(resistive: resistive) : (nil, nil) }
             let folder = try world.map {
                 RunFolder(URL(fileURLWithPath: String(decoding: try $0.broadcast(bytes: Array((chosen?.url.path ?? "").utf8)), as: UTF8.self)))
             } ?? chosen!
-            job = try DataParallelTraining.together(world) { try prepare(world, folder: folder, resistive: resistive) }
+            job = try DataParallelTraining.together(world, exitStatus: EqPropCommand.exitStatus) { try prepare(world, folder: folder, resistive: resistive) }
             job.session.lock = lock
             try DataParallelTraining.checkSameConfiguration(
                 job.resolved + "\n" + FileManager.default.currentDirectoryPath + "\n" + command, world: world)

@@ -7,12 +7,20 @@ import Testing
 /// G ← program(G + η·v), for crossbar cells and bias conductances.
 @Suite struct MomentumTests {
     /// Two steps with momentum μ move every conductance as the two plain steps plus μ times the
-    /// first: G₂(μ) − G₂(0) = μ·(G₁ − G₀), to 10⁻⁶ of the largest step, wherever no step clipped. On `ideal-mesh` the steps go cell by cell through the programmer and the
-    /// wires' chain rule, whose factor moves with G by ~10⁻⁶: 10⁻⁴ there.
-    @Test(arguments: [("ideal", 1e-6), ("real-diode", 1e-6), ("ideal-mesh", 1e-4)])
-    func secondStepAddsMuTimesTheFirst(presetName: String, tolerance: Double) throws {
+    /// first: G₂(μ) − G₂(0) = μ·(G₁ − G₀), to 10⁻⁶ of the largest step, wherever no step clipped.
+    /// `ideal-mesh` programs cell by cell (`CellProgrammer`); `wired` is `ideal` with 1 Ω
+    /// first-order wires, whose chain-rule factor (G_eff/G)² enters each step's gradient.
+    @Test(arguments: ["ideal", "real-diode", "ideal-mesh", "wired"])
+    func secondStepAddsMuTimesTheFirst(presetName: String) throws {
+        let tolerance = 1e-6
         // Cells drawn well inside real-diode's 1–100 µS window.
-        let c = try TestSupport.circuit(presetName, [5, 6, 3], seed: 17, scale: 5e-5)
+        var c = try TestSupport.circuit(presetName == "wired" ? "ideal" : presetName, [5, 6, 3], seed: 17, scale: 5e-5)
+        if presetName == "wired" {
+            var p = c.preset
+            (p.wireResistance, p.wireModel) = (1, .firstOrder)
+            c = ResistiveCircuit(network: c.network, preset: p)
+            #expect(p.usesFirstOrderWires)
+        }
         let cond = TestSupport.conditions(c, pixels: [[0.9, 0.2, 0.6, 0.4, 0.8], [0.1, 0.7, 0.3, 0.5, 0.0]])
         // Fixed made-up phase states: the learning step reads only voltages.
         var rng = SeededGenerator(seed: 5)
@@ -45,6 +53,17 @@ import Testing
         let (lo, hi) = (c.preset.conductanceMin, c.preset.conductanceMax)
         let inside = g0.indices.filter { k in [g0, p1, p2, h1, h2].allSatisfy { $0[k] > lo && $0[k] < hi } }
         #expect(inside.count >= g0.count / 2, "\(inside.count) of \(g0.count) values inside the window")
+        // After one step each velocity is that step's gradient of the device's own conductance,
+        // (G₁ − G₀)/η where nothing clipped: with wires it includes (G_eff/G)², ~10⁻⁴ from 1 here.
+        let velocities = try #require(heavy1.velocities).crossbars.flatMap { $0 }
+        let kept = Set(inside)
+        var worstVelocity = 0.0, largestVelocity = 0.0
+        for k in velocities.indices where kept.contains(k) {
+            let expected = (p1[k] - g0[k]) / eta
+            worstVelocity = max(worstVelocity, abs(velocities[k] - expected))
+            largestVelocity = max(largestVelocity, abs(expected))
+        }
+        #expect(worstVelocity <= tolerance * largestVelocity, "v₁ vs (G₁ − G₀)/η: \(worstVelocity / largestVelocity)")
         var worst = 0.0
         for k in inside { worst = max(worst, abs((h2[k] - p2[k]) - mu * (p1[k] - g0[k]))) }
         #expect(worst <= tolerance * largestStep, "G₂(μ) − G₂(0) vs μ·(G₁ − G₀): \(worst / largestStep) of the largest step")

@@ -110,6 +110,9 @@ import Testing
         expectRefused(seeds, out, saying: "MPI rank 1 resolved another configuration")
         let places = try MPIJob.run(ranks: 2, ["-c", "[ $OMPI_COMM_WORLD_RANK = 1 ] && cd /tmp; exec '\(MPIJob.eqprop.path)' \(quoted)"], program: sh)
         expectRefused(places, out, saying: "MPI rank 1 resolved another configuration")
+        // A mistake only rank 1 makes: rank 0 reports it, and the job exits with rank 1's status.
+        let betas = try MPIJob.run(ranks: 2, ["-c", "exec '\(MPIJob.eqprop.path)' \(quoted) --beta $((1 - OMPI_COMM_WORLD_RANK))"], program: sh)
+        expectRefused(betas, out, saying: "rank 1: --beta must be in (0, 1000]")
     }
 
     /// A second job on a run folder that a running job is writing is refused, and the first one finishes.

@@ -136,7 +136,8 @@ public enum CrossbarKernels {
     /// (G_eff/G)². `cellTerm` (rows × columns) adds a per-cell term (a wire mesh's −½ΔΣ_b ΔV²).
     ///
     /// With `momentum` (μ, s) each cell's velocity (rows × columns, `MomentumBuffers`) becomes
-    /// v ← μ·v + s·(Σ_terms … + c_j + r_i), and v takes the sum's place above (`scale` is then η).
+    /// v ← μ·v + s·(Σ_terms … + c_j + r_i)·(G_eff/G)² (the factor with first-order wires only),
+    /// and v takes the sum's place above (`scale` is then η).
     ///
     /// Returns Σ_i G_ij per column, rows summed in increasing order (as `columnSums` does): the
     /// new conductances' share of each node's a_i (nil with wire resistance, where a_i sums the
@@ -196,20 +197,28 @@ public enum CrossbarKernels {
                         count += 1
                     }
                     eqp_update_accumulate(acc, ys, weights, count, width)
+                    let gi = g + (i &* n &+ j0)
                     if let (mu, gradientScale) = momentum, let velocities = pvel.baseAddress {
+                        // The velocity accumulates the gradient of the device's own conductance:
+                        // with first-order wires, through dG_eff/dG at this step's G.
                         let vi = velocities + (i &* n &+ j0)
                         for j in 0..<width {
-                            vi[j] = mu * vi[j] + gradientScale * acc[j]
+                            var gradient = gradientScale * acc[j]
+                            if wireResistance > 0 {
+                                let old = gi[j]
+                                let e = HardwarePreset.effectiveConductance(old, wireResistance: wireResistance, row: i, column: j0 + j)
+                                gradient *= (e / old) * (e / old)
+                            }
+                            vi[j] = mu * vi[j] + gradient
                             acc[j] = vi[j]
                         }
                     }
-                    let gi = g + (i &* n &+ j0)
                     if let programmer {
                         let first = i &* n &+ j0
                         for j in 0..<width {
                             let old = gi[j]
                             var delta = scale * acc[j]
-                            if wireResistance > 0 {
+                            if wireResistance > 0 && momentum == nil {
                                 let e = HardwarePreset.effectiveConductance(old, wireResistance: wireResistance, row: i, column: j0 + j)
                                 delta *= (e / old) * (e / old)
                             }

@@ -80,6 +80,11 @@ extension ResistiveCircuit {
             isMeshed ? meshCellTerm(l, inputVoltages: u, first: s1, second: s2) : nil
         }
         let mu = step.momentum, gradientScale = 1 / (betaDifference * batch)
+        precondition(mu >= 0 && mu < 1, "momentum μ = \(mu) outside [0, 1)")
+        // With momentum the velocity carries the 1/((β₂ − β₁)·B), and η alone scales the step
+        // (η/1 is η: without momentum the rates divide exactly as they always have).
+        let divisor = mu > 0 ? 1 : betaDifference * batch
+        let momentum = mu > 0 ? (mu: mu, gradientScale: gradientScale) : nil
         // Taken out of self while the step writes them: a second reference would make the first
         // write copy every buffer. Without momentum, empty.
         var velocities = mu > 0 ? self.velocities ?? MomentumBuffers(zeroFor: network) : MomentumBuffers(unusedFor: depth)
@@ -92,8 +97,7 @@ extension ResistiveCircuit {
         programNetwork { net in
             var columnSums: [[Double]?] = []
             for l in 0..<depth {
-                // With momentum the velocity carries the 1/((β₂ − β₁)·B), and η alone scales the step.
-                let scale = mu > 0 ? step.learningRates[l] : step.learningRates[l] / (betaDifference * batch)
+                let scale = step.learningRates[l] / divisor
                 let v1 = s1[l], v2 = s2[l]
                 let squares2 = Self.columnSquareSums(v2), squares1 = Self.columnSquareSums(v1)
                 let columnTerm = isMeshed ? [Double](repeating: 0, count: v1.columns) : (0..<v1.columns).map { -0.5 * (squares2[$0] - squares1[$0]) }
@@ -123,13 +127,13 @@ extension ResistiveCircuit {
                     CrossbarKernels.programmedUpdate(&net.conductances[l], terms: terms, columnTerm: columnTerm,
                                                      rowTerm: rowTerm, cellTerm: cellTerm, scale: scale, preset: preset,
                                                      programmer: programmed ? programmer : nil, accumulator: &devices.accumulators[l],
-                                                     momentum: mu > 0 ? (mu, gradientScale) : nil, velocity: &velocities.crossbars[l])
+                                                     momentum: momentum, velocity: &velocities.crossbars[l])
                 }
                 columnSums.append(update.sums)
                 tally.add(update.tally)
                 // Bias conductances: −∂E/∂B⁺ = −½(V − V_b)², −∂E/∂B⁻ = −½(V + V_b)²; cells
                 // 0..<n of the layer's bias devices go to the + rail, n..<2n to the − rail.
-                let biasScale = mu > 0 ? step.biasLearningRates[l] : step.biasLearningRates[l] / (betaDifference * batch)
+                let biasScale = step.biasLearningRates[l] / divisor
                 let n = net.layerSizes[l]
                 CellProgrammer.with(preset: preset, cells: devices.chip?.biases[l],
                                     key: CounterRandom.key(programmingKey, UInt64(l), 1)) { biasProgrammer in
