@@ -21,11 +21,13 @@ import Testing
         try Data(contentsOf: out.appendingPathComponent("checkpoint.safetensors"))
     }
 
-    @Test func oneTwoAndFourRanksWriteTheSameCheckpoint() throws {
+    /// With `--momentum` too: the velocities are part of the state every rank updates alike.
+    @Test(arguments: [[], ["--momentum", "0.9"]])
+    func oneTwoAndFourRanksWriteTheSameCheckpoint(extra: [String]) throws {
         var checkpoints: [Int: Data] = [:]
         for ranks in [1, 2, 4] {
             let out = Eqprop.temporaryDirectory("mpi\(ranks)")
-            let job = try MPIJob.run(ranks: ranks, try train(out), timeout: 300)
+            let job = try MPIJob.run(ranks: ranks, try train(out, extra: extra), timeout: 300)
             #expect(job.status == 0 && !job.timedOut, "\(ranks) ranks: \(job.stderr)")
             let json = try #require(job.json, "\(ranks) ranks: \(job.stdout) \(job.stderr)")
             #expect(json["epochs"] as? Int == 1)
