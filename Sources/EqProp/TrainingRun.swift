@@ -155,15 +155,6 @@ public final class TrainingRun<Trainer: EpochTrainer> {
             }
             let e = try trainer.evaluate(test)
             let m = EpochMetrics(epoch: epoch, training: t, evaluation: e)
-            if let line {
-                var withThis = estimate
-                withThis.record(epochSeconds: Date().timeIntervalSince(epochStart))
-                let runLeft = withThis.text(currentLeft: 0, currentProjected: nil, epochsAfter: epochsAfter)
-                line.finish(extra: String(format: "train %.2f%%/%.2f%%  test ff %.2f%%  relaxed %.2f%%  (%.1f s)",
-                                          100 * t.errorFeedforward, 100 * t.errorRelaxed,
-                                          100 * e.errorFeedforward, 100 * e.errorRelaxed, m.seconds)
-                            + (runLeft.isEmpty ? "" : "  " + runLeft))
-            }
             var file = trainer.checkpointTensors()
             file.metadata["format"] = "eqprop-checkpoint"
             file.metadata["version"] = "1"
@@ -183,7 +174,15 @@ public final class TrainingRun<Trainer: EpochTrainer> {
             try AtomicFile.commitTogether(try trainer.artifactFiles().map { ($0.data, folder.url.appendingPathComponent($0.name)) }
                                           + [(file.encoded(), folder.checkpoint)])
             try AtomicFile.write(learningCurve().svg(), to: folder.learningCurve)
-            estimate.record(epochSeconds: Date().timeIntervalSince(epochStart))  // with its files written
+            // The epoch's line once its files are written; its time, with them, feeds the run's ETA.
+            estimate.record(epochSeconds: Date().timeIntervalSince(epochStart))
+            if let line {
+                let runLeft = estimate.text(currentLeft: 0, currentProjected: nil, epochsAfter: epochsAfter)
+                line.finish(extra: String(format: "train %.2f%%/%.2f%%  test ff %.2f%%  relaxed %.2f%%  (%.1f s)",
+                                          100 * t.errorFeedforward, 100 * t.errorRelaxed,
+                                          100 * e.errorFeedforward, 100 * e.errorRelaxed, m.seconds)
+                            + (runLeft.isEmpty ? "" : "  " + runLeft))
+            }
             trainSeconds += t.seconds
             trainSamples += t.samples
             if let d = t.maxCrosscheckDifference { maxDiff = max(maxDiff ?? 0, d) }

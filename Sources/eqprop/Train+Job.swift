@@ -26,16 +26,20 @@ extension EqPropCommand.Train {
         let writer = (world?.rank ?? 0) == 0
         let resistive = isResistive
         var job: Job
+        // A step every rank runs, failing on all of them with the status the mistake exits with.
+        func together<T>(_ body: () throws -> T) throws -> T {
+            try DataParallelTraining.together(world, exitStatus: EqPropCommand.exitStatus, body)
+        }
         do {
-            guard try DataParallelTraining.together(world, exitStatus: EqPropCommand.exitStatus, { try checkFlags(printing: writer, resistive: resistive) }) else {
+            guard try together({ try checkFlags(printing: writer, resistive: resistive) }) else {
                 try world?.finalize()
                 return
             }
-            let (chosen, lock) = try DataParallelTraining.together(world, exitStatus: EqPropCommand.exitStatus) { writer ? try chooseFolder(resistive: resistive) : (nil, nil) }
+            let (chosen, lock) = try together { writer ? try chooseFolder(resistive: resistive) : (nil, nil) }
             let folder = try world.map {
                 RunFolder(URL(fileURLWithPath: String(decoding: try $0.broadcast(bytes: Array((chosen?.url.path ?? "").utf8)), as: UTF8.self)))
             } ?? chosen!
-            job = try DataParallelTraining.together(world, exitStatus: EqPropCommand.exitStatus) { try prepare(world, folder: folder, resistive: resistive) }
+            job = try together { try prepare(world, folder: folder, resistive: resistive) }
             job.session.lock = lock
             try DataParallelTraining.checkSameConfiguration(
                 job.resolved + "\n" + FileManager.default.currentDirectoryPath + "\n" + command, world: world)

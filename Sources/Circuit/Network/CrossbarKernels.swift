@@ -183,6 +183,11 @@ public enum CrossbarKernels {
                 let ys = UnsafeMutablePointer<UnsafePointer<Double>?>.allocate(capacity: max(pairs, 1))
                 defer { acc.deallocate(); weights.deallocate(); ys.deallocate() }
                 let cj = pc.baseAddress! + j0, si = s + j0
+                /// dG_eff/dG = (G_eff/G)² of cell (i, j) at conductance `old` (first-order wires).
+                func chainRule(_ old: Double, _ i: Int, _ j: Int) -> Double {
+                    let e = HardwarePreset.effectiveConductance(old, wireResistance: wireResistance, row: i, column: j0 + j)
+                    return (e / old) * (e / old)
+                }
                 for i in 0..<rows {
                     let ri = pr[i]
                     for j in 0..<width { acc[j] = cj[j] + ri }
@@ -204,11 +209,7 @@ public enum CrossbarKernels {
                         let vi = velocities + (i &* n &+ j0)
                         for j in 0..<width {
                             var gradient = gradientScale * acc[j]
-                            if wireResistance > 0 {
-                                let old = gi[j]
-                                let e = HardwarePreset.effectiveConductance(old, wireResistance: wireResistance, row: i, column: j0 + j)
-                                gradient *= (e / old) * (e / old)
-                            }
+                            if wireResistance > 0 { gradient *= chainRule(gi[j], i, j) }
                             vi[j] = mu * vi[j] + gradient
                             acc[j] = vi[j]
                         }
@@ -218,10 +219,8 @@ public enum CrossbarKernels {
                         for j in 0..<width {
                             let old = gi[j]
                             var delta = scale * acc[j]
-                            if wireResistance > 0 && momentum == nil {
-                                let e = HardwarePreset.effectiveConductance(old, wireResistance: wireResistance, row: i, column: j0 + j)
-                                delta *= (e / old) * (e / old)
-                            }
+                            // With momentum the velocity holds the factor already.
+                            if wireResistance > 0 && momentum == nil { delta *= chainRule(old, i, j) }
                             gi[j] = programmer.program(old, delta, cell: first &+ j,
                                                        accumulator: accumulators.map { $0 + (first &+ j) }, tally: &tally)
                             si[j] += gi[j]
