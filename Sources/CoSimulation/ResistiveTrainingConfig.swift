@@ -142,8 +142,7 @@ public struct ResistiveTrainingConfig: StoredConfiguration, Sendable, Equatable 
     /// gain 4000 V_u, β = 2 centered, η̂ 0.005/0.02/0.08/0.005 for cells and a tenth of that for
     /// biases, its clipped draw of the initial conductances; decay ×0.95 as DRN-2H. Not tuned
     /// here: with `uniform` it stays at chance (88–91% after 12,000 samples); with these settings
-    /// 1.65% / 1.61% (analog / digital) after sixteen epochs (seed 1; its 50 epochs are not finished,
-    /// BENCHMARKS.md).
+    /// 1.52% / 1.48% (analog / digital) after its 50 epochs (seed 1; BENCHMARKS.md).
     public static let drn3H = ResistiveTrainingConfig(
         preset: "drn-3h", architecture: [784, 1024, 1024, 1024, 10], hardware: "ideal", solver: .swift, batchSize: 4,
         beta: 2, betaSign: .centered, nudge: .current, learningRates: [0.005, 0.02, 0.08, 0.005],
